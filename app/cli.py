@@ -1,0 +1,106 @@
+"""`phoqr` command: migrate, seed reference data, demo users, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import upgrade
+
+
+def _ensure_sqlite_dir(settings: Settings) -> None:
+    if settings.is_sqlite and ":///" in settings.database_url:
+        path = settings.database_url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            result = await fn(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
+    _ensure_sqlite_dir(settings)
+    upgrade(settings.database_url)
+    print("database migrated to head")
+
+
+def cmd_seed(settings: Settings, _: argparse.Namespace) -> None:
+    from app.seed import seed_reference
+
+    counts = asyncio.run(_in_session(settings, seed_reference))
+    print("reference data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+def cmd_demo_users(settings: Settings, _: argparse.Namespace) -> None:
+    from app.seed import load_demo_users
+
+    if not settings.demo_users or settings.environment == "production":
+        print("demo users are disabled (PHOQR_DEMO_USERS=false or production)")
+        return
+    names = asyncio.run(_in_session(settings, lambda s: load_demo_users(s, settings.demo_password)))
+    print(f"demo users ready: {', '.join(names)} (password: {settings.demo_password})")
+
+
+def cmd_setup(settings: Settings, args: argparse.Namespace) -> None:
+    cmd_migrate(settings, args)
+    cmd_seed(settings, args)
+    cmd_demo_users(settings, args)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        f"\nPhoQR on {base}  (docs: {base}/docs)\n"
+        f"Log in: curl -s -X POST {base}/api/v1/auth/token -d username=agent.vungtau "
+        f"-d password={settings.demo_password}\n"
+        "Demo users: admin, officer.vungtau, agent.vungtau, agent.tamthang, bank.vcb, auditor\n",
+        flush=True,
+    )
+    uvicorn.run(
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="alembic upgrade head").set_defaults(fn=cmd_migrate)
+    sub.add_parser("seed", help="load units, streets, markets, banks (idempotent)").set_defaults(fn=cmd_seed)
+    sub.add_parser("demo-users", help="create/refresh the demo users").set_defaults(fn=cmd_demo_users)
+    sub.add_parser("setup", help="migrate + seed + demo users").set_defaults(fn=cmd_setup)
+    serve = sub.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(fn=cmd_serve)
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        sys.exit(f"refusing to start: {exc}")
+    args.fn(settings, args)
+
+
+if __name__ == "__main__":
+    main()

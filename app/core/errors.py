@@ -1,0 +1,192 @@
+"""One exception tree with HTTP status and stable machine code, mapped to RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.i18n import field_message, pick_lang, title
+
+log = logging.getLogger("phoqr.errors")
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+    message_en: str | None = None
+
+
+class AppError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail_vi: str | None = None,
+        detail_en: str | None = None,
+        *,
+        code: str | None = None,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if code:
+            self.code = code
+        self.detail_vi = detail_vi
+        self.detail_en = detail_en or detail_vi
+        self.errors = errors or []
+        self.extra = extra or {}
+        self.headers = headers or {}
+        super().__init__(self.detail_en or self.code)
+
+
+class ValidationFailed(AppError):
+    status, code = 422, "validation_error"
+
+    def __init__(self, field: str, message_vi: str, message_en: str | None = None, **kw: Any) -> None:
+        kw.setdefault("errors", [FieldError(field, message_vi, message_en or message_vi)])
+        super().__init__(message_vi, message_en, **kw)
+
+
+class NotAuthenticated(AppError):
+    status, code = 401, "not_authenticated"
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(*args, **kw)
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class PreconditionFailed(AppError):
+    status, code = 412, "version_conflict"
+
+
+class PreconditionRequired(AppError):
+    status, code = 428, "if_match_required"
+
+
+class PayloadTooLarge(AppError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status, code = 415, "unsupported_media_type"
+
+
+class RateLimited(AppError):
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, retry_after: int, *args: Any, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        super().__init__(*args, **kw)
+
+
+class BadGateway(AppError):
+    status, code = 502, "bank_rejected"
+
+
+class ServiceUnavailable(AppError):
+    status, code = 503, "bank_unavailable"
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    *,
+    detail_vi: str | None = None,
+    detail_en: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    lang = pick_lang(request.headers.get("accept-language"))
+    body: dict[str, Any] = {
+        "type": f"urn:phoqr:problem:{code}",
+        "title": title(code, lang),
+        "status": status,
+        "detail": (detail_vi if lang == "vi" else detail_en) or title(code, lang),
+        "code": code,
+        "errors": [
+            {"field": e.field, "message": e.message if lang == "vi" else (e.message_en or e.message)}
+            for e in errors or []
+        ],
+        "instance": request.url.path,
+    }
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "form"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem(
+            request,
+            exc.status,
+            exc.code,
+            detail_vi=exc.detail_vi,
+            detail_en=exc.detail_en,
+            errors=exc.errors,
+            extra=exc.extra,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            msg = str(err.get("msg", ""))
+            errors.append(
+                FieldError(
+                    _loc_to_field(tuple(err.get("loc", ()))),
+                    field_message(err.get("type", ""), msg, "vi"),
+                    field_message(err.get("type", ""), msg, "en"),
+                )
+            )
+        names = ", ".join(e.field for e in errors)
+        return problem(
+            request,
+            422,
+            "validation_error",
+            detail_vi=f"Dữ liệu không hợp lệ: {names}",
+            detail_en=f"Invalid input: {names}",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+            exc.status_code, "bad_request"
+        )
+        return problem(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "internal_error")

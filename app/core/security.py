@@ -1,0 +1,102 @@
+"""Passwords (Argon2) and JWTs. The only module that imports jose; the algorithm is pinned on decode."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from jose import ExpiredSignatureError, JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core.config import Settings
+
+TokenType = Literal["access", "refresh"]
+_hasher = PasswordHash((Argon2Hasher(),))
+# verified against when the username is unknown, so both paths cost the same Argon2 work
+_DUMMY_HASH = _hasher.hash("phoqr-timing-equaliser")
+
+
+class TokenError(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    subject: str
+    token_type: TokenType
+    jti: str
+    family: str | None
+    expires_at: datetime
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _hasher.verify(password, password_hash)
+    except Exception:  # a malformed stored hash is a failed login, not a 500
+        return False
+
+
+def new_token_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def encode_token(
+    settings: Settings,
+    subject: str,
+    token_type: TokenType,
+    *,
+    ttl: timedelta,
+    jti: str | None = None,
+    family: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, TokenClaims]:
+    now = datetime.now(UTC)
+    claims = TokenClaims(subject, token_type, jti or new_token_id(), family, now + ttl)
+    body: dict[str, Any] = {
+        "sub": subject,
+        "typ": token_type,
+        "jti": claims.jti,
+        "iat": int(now.timestamp()),
+        "exp": int(claims.expires_at.timestamp()),
+        "iss": "phoqr",
+    }
+    if family:
+        body["fam"] = family
+    body.update(extra or {})
+    return jwt.encode(body, settings.jwt_secret, algorithm=settings.jwt_algorithm), claims
+
+
+def decode_token(settings: Settings, token: str, expected: TokenType) -> TokenClaims:
+    try:
+        body = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[settings.jwt_algorithm],
+            issuer="phoqr",
+            options={"require_exp": True, "require_sub": True, "require_jti": True},
+        )
+    except ExpiredSignatureError as exc:
+        raise TokenError("expired") from exc
+    except JWTError as exc:
+        raise TokenError("invalid") from exc
+    if body.get("typ") != expected:
+        raise TokenError("wrong_type")
+    return TokenClaims(
+        subject=str(body["sub"]),
+        token_type=expected,
+        jti=str(body["jti"]),
+        family=body.get("fam"),
+        expires_at=datetime.fromtimestamp(int(body["exp"]), UTC),
+    )

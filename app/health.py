@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+log = logging.getLogger("phoqr.health")
+
+
+@router.get("/health", summary="Database reachable? Which schema revision? (for load balancers)")
+async def health(request: Request) -> JSONResponse:
+    try:
+        async with request.app.state.engine.connect() as conn:
+            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    except Exception as exc:  # any failure to answer means "take me out of rotation"
+        log.warning("health check failed: %s", exc)
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "schema_revision": None}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "database": "ok", "schema_revision": revision})

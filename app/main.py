@@ -1,0 +1,67 @@
+"""create_app(): lifespan (engine, shared httpx client), middleware, routers, error handlers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.api import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.i18n import pick_lang
+from app.health import router as health_router
+
+log = logging.getLogger("phoqr")
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(
+            settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        )
+        app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+        try:
+            yield
+        finally:
+            await app.state.http.aclose()
+            if own_engine:
+                await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="PhoQR",
+        version="0.1.0",
+        summary="Shops of Vũng Tàu go cashless, street by street: registration, VietQR/VNPAY-QR, coverage.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request.state.request_id = request_id[:64]
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        response.headers.setdefault("Content-Language", pick_lang(request.headers.get("accept-language")))
+        return response
+
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()

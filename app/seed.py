@@ -1,0 +1,171 @@
+"""Loads the reference data shipped in app/data (admin units, succession, streets, markets, banks) and
+the demo users. Every loader upserts on a natural key, so running it again updates and never duplicates."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.banks.models import Bank
+from app.core.security import hash_password, verify_password
+from app.core.text import fold, nfc
+from app.streets.models import Street
+from app.streets.repository import StreetRepository
+from app.streets.service import natural_key
+from app.units.models import AdminUnit, UnitSuccession
+from app.users.models import User, UserUnit
+
+DATA = Path(__file__).parent / "data"
+
+DEMO_USERS: list[tuple[str, str, str, list[tuple[str, str]], str | None]] = [
+    ("admin", "Quản trị thành phố", "city_admin", [], None),
+    ("officer.vungtau", "Cán bộ phường Vũng Tàu", "ward_officer", [("2025", "26506")], None),
+    ("agent.vungtau", "Tổ công nghệ số phường Vũng Tàu", "field_agent", [("2025", "26506")], None),
+    ("agent.tamthang", "Tổ công nghệ số phường Tam Thắng", "field_agent", [("2025", "26526")], None),
+    ("bank.vcb", "Vietcombank Vũng Tàu", "bank_partner", [], "970436"),
+    ("auditor", "Thanh tra", "auditor", [], None),
+]
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+async def load_units(session: AsyncSession) -> int:
+    doc = json.loads((DATA / "vung-tau-admin-units.json").read_text(encoding="utf-8"))
+    n = 0
+    for ed in doc["editions"]:
+        district = ed.get("district") or {}
+        for u in ed["units"]:
+            row = (
+                await session.execute(
+                    select(AdminUnit).where(AdminUnit.edition == ed["edition"], AdminUnit.code == u["code"])
+                )
+            ).scalar_one_or_none() or AdminUnit(edition=ed["edition"], code=u["code"])
+            row.name, row.kind = nfc(u["name"]), u["kind"]
+            row.province_code, row.province_name = ed["province"]["code"], nfc(ed["province"]["name"])
+            row.district_code, row.district_name = district.get("code"), district.get("name")
+            row.valid_from, row.valid_to = _d(ed["valid_from"]) or date(2020, 1, 1), _d(ed.get("valid_to"))
+            row.population = u.get("population_2024")
+            session.add(row)
+            n += 1
+    await session.flush()
+    for s in doc["succession"]:
+        exists = (
+            await session.execute(
+                select(UnitSuccession).where(
+                    UnitSuccession.from_edition == s["from_edition"],
+                    UnitSuccession.from_code == s["from_code"],
+                    UnitSuccession.to_edition == s["to_edition"],
+                    UnitSuccession.to_code == s["to_code"],
+                )
+            )
+        ).scalar_one_or_none()
+        row = exists or UnitSuccession(
+            **{k: s[k] for k in ("from_edition", "from_code", "to_edition", "to_code")}, how=s["how"]
+        )
+        row.how = s["how"]
+        session.add(row)
+    await session.flush()
+    return n
+
+
+async def _upsert_place(
+    session: AsyncSession,
+    kind: str,
+    name: str,
+    codes_2020: list[str],
+    succ: dict[str, str],
+    note: str | None = None,
+) -> None:
+    repo = StreetRepository(session)
+    name = nfc(name)
+    key = natural_key(kind, name, None)
+    street = await repo.by_natural_key(key)
+    if street is None:
+        street = Street(kind=kind, name=name, natural_key=key, name_search=fold(name), note=note)
+        session.add(street)
+        await session.flush()
+    elif note and not street.note:
+        street.note = note
+    units = {("2020", c) for c in codes_2020} | {("2025", succ[c]) for c in codes_2020 if c in succ}
+    existing = set((await repo.units_of([street.id or 0]))[street.id or 0])
+    if not units <= existing:
+        await repo.set_units(street.id or 0, units | existing)
+
+
+async def load_streets(session: AsyncSession) -> int:
+    succ = {
+        s.from_code: s.to_code
+        for s in (await session.execute(select(UnitSuccession))).scalars()
+        if s.from_edition == "2020" and s.to_edition == "2025"
+    }
+    n = 0
+    with (DATA / "vung-tau-streets.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            await _upsert_place(session, "street", row["street"], row["wards_2020"].split(";"), succ)
+            n += 1
+    with (DATA / "vung-tau-markets.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            await _upsert_place(session, "market", row["market"], [row["ward_2020"]], succ, row["note"] or None)
+            n += 1
+    await session.flush()
+    return n
+
+
+async def load_banks(session: AsyncSession) -> int:
+    n = 0
+    with (DATA / "banks.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            row = (
+                await session.execute(
+                    select(Bank).where(
+                        Bank.bin == r["bin"], Bank.short_name == r["short_name"], Bank.status == r["status"]
+                    )
+                )
+            ).scalar_one_or_none() or Bank(bin=r["bin"], short_name=r["short_name"], status=r["status"])
+            row.name, row.legal_name = nfc(r["name"]), nfc(r["legal_name"])
+            row.swift = r["swift"] or None
+            row.accepts_transfers_in_app = r["accepts_transfers_in_app"] == "yes"
+            session.add(row)
+            n += 1
+    await session.flush()
+    return n
+
+
+async def load_demo_users(session: AsyncSession, password: str) -> list[str]:
+    names = []
+    for username, full_name, role, units, bank_bin in DEMO_USERS:
+        user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        if user is None:
+            user = User(
+                username=username,
+                full_name=full_name,
+                role=role,
+                password_hash=hash_password(password),
+                bank_bin=bank_bin,
+                is_demo=True,
+            )
+            session.add(user)
+            await session.flush()
+        elif not verify_password(password, user.password_hash):
+            user.password_hash = hash_password(password)
+        user.role, user.bank_bin, user.full_name, user.is_active = role, bank_bin, full_name, True
+        await session.execute(delete(UserUnit).where(UserUnit.user_id == user.id))
+        session.add_all([UserUnit(user_id=user.id or 0, edition=e, code=c) for e, c in units])
+        names.append(username)
+    await session.flush()
+    return names
+
+
+async def seed_reference(session: AsyncSession) -> dict[str, int]:
+    return {
+        "units": await load_units(session),
+        "streets_and_markets": await load_streets(session),
+        "banks": await load_banks(session),
+    }

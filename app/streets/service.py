@@ -1,0 +1,167 @@
+"""Streets, stretches and markets; which are model streets and what they must reach is the wards' call."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core.concurrency import check_version
+from app.core.db import utcnow
+from app.core.deps import Principal
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.text import fold
+from app.streets.models import Street
+from app.streets.repository import StreetRepository
+from app.streets.schemas import StreetCreate, StreetOut, StreetPatch
+from app.units.repository import UnitRepository
+from app.units.service import require_unit
+from app.users.schemas import UnitRef
+
+FIELDS = (
+    "kind",
+    "name",
+    "segment",
+    "is_model_street",
+    "target_pct",
+    "target_date",
+    "baseline_shop_count",
+    "note",
+)
+
+
+def natural_key(kind: str, name: str, segment: str | None) -> str:
+    return f"{kind}|{fold(name)}|{fold(segment)}"
+
+
+def to_out(street: Street, units: list[tuple[str, str]]) -> StreetOut:
+    return StreetOut(
+        id=street.id or 0,
+        kind=street.kind,
+        name=street.name,
+        segment=street.segment,  # type: ignore[arg-type]
+        units=[UnitRef(edition=e, code=c) for e, c in units],
+        is_model_street=street.is_model_street,
+        target_pct=street.target_pct,
+        target_date=street.target_date,
+        baseline_shop_count=street.baseline_shop_count,
+        note=street.note,
+        version=street.version,
+    )
+
+
+async def expand_units(session: AsyncSession, units: list[UnitRef]) -> set[tuple[str, str]]:
+    """The given units plus the 2025 successors of any 2020 unit, so both editions can be queried."""
+    succ = await UnitRepository(session).successor_map()
+    out: set[tuple[str, str]] = set()
+    for i, u in enumerate(units):
+        await require_unit(session, u.edition, u.code, field=f"units.{i}")
+        out.add((u.edition, u.code))
+        if u.edition == "2020" and u.code in succ:
+            out.add(("2025", succ[u.code]))
+    return out
+
+
+def _require_scope(principal: Principal, units: set[tuple[str, str]] | list[tuple[str, str]]) -> None:
+    if principal.sees_all:
+        return
+    if not any(e == "2025" and principal.covers_unit(c) for e, c in units):
+        raise Forbidden("Tuyến phố không thuộc đơn vị của bạn", "The street is outside your units")
+
+
+async def get_street(session: AsyncSession, street_id: int) -> tuple[Street, list[tuple[str, str]]]:
+    repo = StreetRepository(session)
+    street = await repo.get(street_id)
+    if street is None:
+        raise NotFound(f"Không có tuyến phố {street_id}", f"No street {street_id}", code="street_not_found")
+    return street, (await repo.units_of([street_id]))[street_id]
+
+
+async def list_streets(
+    session: AsyncSession,
+    *,
+    unit: tuple[str, str] | None,
+    model: bool | None,
+    kind: str | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[StreetOut], str | None]:
+    repo = StreetRepository(session)
+    after = decode_cursor(cursor, 2)
+    rows = await repo.search(
+        unit=unit,
+        model=model,
+        kind=kind,
+        q=fold(q) or None,
+        after=(str(after[0]), int(after[1])) if after else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    units = await repo.units_of([r.id or 0 for r in rows])
+    nxt = encode_cursor([rows[-1].name_search, rows[-1].id]) if more and rows else None
+    return [to_out(r, units[r.id or 0]) for r in rows], nxt
+
+
+async def create_street(session: AsyncSession, principal: Principal, body: StreetCreate) -> StreetOut:
+    units = await expand_units(session, body.units)
+    _require_scope(principal, units)
+    repo = StreetRepository(session)
+    key = natural_key(body.kind, body.name, body.segment)
+    if await repo.by_natural_key(key) is not None:
+        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street")
+    street = Street(
+        kind=body.kind,
+        name=body.name,
+        segment=body.segment,
+        natural_key=key,
+        name_search=fold(body.name),
+        is_model_street=bool(body.is_model_street),
+        target_pct=body.target_pct,
+        target_date=body.target_date,
+        baseline_shop_count=body.baseline_shop_count,
+        note=body.note,
+        created_by=principal.id,
+    )
+    session.add(street)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street") from exc
+    await repo.set_units(street.id or 0, units)
+    after = audit.snapshot(street, FIELDS) | {"units": sorted(f"{e}:{c}" for e, c in units)}
+    await audit.record(session, principal, "street.create", "street", street.id or 0, after=after)
+    return to_out(street, sorted(units))
+
+
+async def patch_street(
+    session: AsyncSession, principal: Principal, street_id: int, body: StreetPatch, expected: int
+) -> StreetOut:
+    street, units = await get_street(session, street_id)
+    _require_scope(principal, units)
+    check_version(street.version, expected, resource="Tuyến phố")
+    before = audit.snapshot(street, FIELDS) | {"units": [f"{e}:{c}" for e, c in units]}
+    changes = body.model_dump(exclude_unset=True)
+    new_units = None
+    if "units" in changes:
+        new_units = await expand_units(session, body.units or [])
+        _require_scope(principal, new_units)
+        changes.pop("units")
+    for k, v in changes.items():
+        setattr(street, k, v)
+    street.natural_key = natural_key(street.kind, street.name, street.segment)
+    street.name_search = fold(street.name)
+    street.version += 1
+    street.updated_at = utcnow()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street") from exc
+    if new_units is not None:
+        await StreetRepository(session).set_units(street_id, new_units)
+        units = sorted(new_units)
+    after = audit.snapshot(street, FIELDS) | {"units": [f"{e}:{c}" for e, c in units]}
+    await audit.record(session, principal, "street.update", "street", street_id, before=before, after=after)
+    return to_out(street, units)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.units.models import AdminUnit, UnitSuccession
+
+
+class UnitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(self, edition: str | None) -> list[AdminUnit]:
+        stmt = select(AdminUnit).order_by(AdminUnit.edition, AdminUnit.code)
+        if edition:
+            stmt = stmt.where(AdminUnit.edition == edition)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def get(self, edition: str, code: str) -> AdminUnit | None:
+        stmt = select(AdminUnit).where(AdminUnit.edition == edition, AdminUnit.code == code)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def successions(self) -> list[UnitSuccession]:
+        return list((await self.session.execute(select(UnitSuccession))).scalars())
+
+    async def successor_map(self) -> dict[str, str]:
+        """2020 code -> 2025 code (every 2020 unit of Vũng Tàu went whole into one 2025 unit)."""
+        rows = await self.session.execute(
+            select(UnitSuccession.from_code, UnitSuccession.to_code).where(
+                UnitSuccession.from_edition == "2020", UnitSuccession.to_edition == "2025"
+            )
+        )
+        return dict(rows.all())

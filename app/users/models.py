@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.core.db import utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    bank_bin: str | None = Field(default=None, max_length=6)
+    is_active: bool = True
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserUnit(SQLModel, table=True):
+    """A user's scope: units named by edition and code."""
+
+    __tablename__ = "user_unit"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    edition: str = Field(max_length=4, primary_key=True)
+    code: str = Field(max_length=8, primary_key=True)
+
+
+class RefreshToken(SQLModel, table=True):
+    """One row per issued refresh token; a family is one login's chain of rotations."""
+
+    __tablename__ = "refresh_token"
+
+    jti: str = Field(primary_key=True, max_length=64)
+    family: str = Field(max_length=64, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    issued_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins, shared by every worker so the rate limit holds across processes."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)

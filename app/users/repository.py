@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.units.models import UnitSuccession
+from app.users.models import LoginFailure, RefreshToken, User, UserUnit
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_username(self, username: str) -> User | None:
+        return (await self.session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+
+    async def by_id(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def units(self, user_id: int) -> list[tuple[str, str]]:
+        rows = await self.session.execute(
+            select(UserUnit.edition, UserUnit.code).where(UserUnit.user_id == user_id).order_by(UserUnit.code)
+        )
+        return [(e, c) for e, c in rows.all()]
+
+    async def successors_2025(self, codes_2020: list[str]) -> set[str]:
+        if not codes_2020:
+            return set()
+        rows = await self.session.execute(
+            select(UnitSuccession.to_code).where(
+                UnitSuccession.from_edition == "2020",
+                UnitSuccession.to_edition == "2025",
+                UnitSuccession.from_code.in_(codes_2020),
+            )
+        )
+        return set(rows.scalars())
+
+    # login failures
+    async def count_failures(self, key: str, since: datetime) -> tuple[int, datetime | None]:
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at >= since)
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def add_failures(self, keys: list[str], at: datetime) -> None:
+        self.session.add_all([LoginFailure(key=k, at=at) for k in keys])
+        await self.session.flush()
+
+    async def clear_failures(self, key: str) -> None:
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+    # refresh tokens
+    async def add_refresh(self, token: RefreshToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def get_refresh(self, jti: str) -> RefreshToken | None:
+        return await self.session.get(RefreshToken, jti)
+
+    async def mark_refresh_used(self, jti: str, at: datetime) -> bool:
+        """Atomic: only one of two concurrent uses of the same token wins."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+            .values(used_at=at)
+        )
+        return result.rowcount == 1
+
+    async def revoke_family(self, family: str, at: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )

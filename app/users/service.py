@@ -1,0 +1,123 @@
+"""Login with rate limiting, rotating refresh tokens, and the principal every request runs as."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.deps import Principal
+from app.core.errors import NotAuthenticated, RateLimited
+from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password
+from app.users.models import RefreshToken, User
+from app.users.repository import UserRepository
+from app.users.schemas import TokenPair
+
+# one address may be a whole ward office or a mobile carrier's NAT: allow it more tries than one username
+IP_FAILURE_FACTOR = 4
+
+
+async def load_principal(session: AsyncSession, user_id: int, *, device_id: str | None = None) -> Principal | None:
+    repo = UserRepository(session)
+    user = await repo.by_id(user_id)
+    if user is None or not user.is_active:
+        return None
+    units = await repo.units(user_id)
+    units_2025 = {c for e, c in units if e == "2025"}
+    units_2025 |= await repo.successors_2025([c for e, c in units if e == "2020"])
+    return Principal(
+        id=user.id or 0,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        units=tuple(units),
+        units_2025=frozenset(units_2025),
+        bank_bin=user.bank_bin,
+        device_id=device_id,
+    )
+
+
+async def _check_rate(repo: UserRepository, settings: Settings, keys: list[tuple[str, int]], now: datetime) -> None:
+    window = timedelta(seconds=settings.login_window_seconds)
+    for key, limit in keys:
+        count, oldest = await repo.count_failures(key, now - window)
+        if count >= limit:
+            retry = settings.login_window_seconds
+            if oldest is not None:
+                oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+                retry = int((oldest + window - now).total_seconds()) + 1
+            raise RateLimited(
+                retry,
+                "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau",
+                "Too many failed logins, try again later",
+            )
+
+
+async def _issue_pair(repo: UserRepository, settings: Settings, user: User, family: str | None = None) -> TokenPair:
+    access, _ = encode_token(
+        settings,
+        str(user.id),
+        "access",
+        ttl=timedelta(minutes=settings.access_token_minutes),
+        extra={"role": user.role},
+    )
+    refresh, claims = encode_token(
+        settings,
+        str(user.id),
+        "refresh",
+        ttl=timedelta(days=settings.refresh_token_days),
+        family=family or new_token_id(),
+    )
+    await repo.add_refresh(
+        RefreshToken(jti=claims.jti, family=claims.family or "", user_id=user.id or 0, expires_at=claims.expires_at)
+    )
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60)
+
+
+async def login(session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str) -> TokenPair:
+    repo = UserRepository(session)
+    now = datetime.now(UTC)
+    user_key, ip_key = f"user:{username.lower()}", f"ip:{client_addr}"
+    await _check_rate(
+        repo,
+        settings,
+        [(user_key, settings.login_max_failures), (ip_key, settings.login_max_failures * IP_FAILURE_FACTOR)],
+        now,
+    )
+    user = await repo.by_username(username)
+    ok = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        await repo.add_failures([user_key, ip_key], now)
+        # the failure must outlive the error response, which rolls the request's transaction back
+        await session.commit()
+        raise NotAuthenticated(
+            "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password", code="invalid_credentials"
+        )
+    await repo.clear_failures(user_key)
+    return await _issue_pair(repo, settings, user)
+
+
+async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
+    repo = UserRepository(session)
+    try:
+        claims = decode_token(settings, token, "refresh")
+    except TokenError as exc:
+        raise NotAuthenticated("Mã làm mới không hợp lệ", "Invalid refresh token", code="invalid_token") from exc
+    now = datetime.now(UTC)
+    stored = await repo.get_refresh(claims.jti)
+    if stored is None:
+        raise NotAuthenticated("Mã làm mới không hợp lệ", "Invalid refresh token", code="invalid_token")
+    if not await repo.mark_refresh_used(claims.jti, now):
+        # a used token coming back means it leaked: end the whole login, not only this token
+        await repo.revoke_family(stored.family, now)
+        await session.commit()
+        raise NotAuthenticated(
+            "Mã làm mới đã được dùng; vui lòng đăng nhập lại",
+            "Refresh token already used; log in again",
+            code="refresh_token_reused",
+        )
+    user = await repo.by_id(stored.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Tài khoản không còn hoạt động", "Account disabled", code="invalid_token")
+    return await _issue_pair(repo, settings, user, family=stored.family)

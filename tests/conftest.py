@@ -1,0 +1,154 @@
+"""Shared fixtures: a database per backend built by `alembic upgrade head`, a rolled-back session per test,
+and the app driven through httpx's ASGI transport.
+
+Every test that asks for `client`, `session` or `db_url` runs once on SQLite and once on PostgreSQL
+(when PHOQR_TEST_POSTGRES_URL is set; in CI it must be).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from app.core.config import Settings
+from app.core.db import get_session, make_engine
+from app.core.migrate import upgrade
+from app.core.security import encode_token
+from app.main import create_app
+from app.seed import load_demo_users, seed_reference
+from app.users.models import User
+
+PG_URL = os.environ.get("PHOQR_TEST_POSTGRES_URL", "").strip()
+DEMO_PASSWORD = "phoqr-demo"
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CI") and not PG_URL:
+        pytest.exit("CI must run the PostgreSQL half: set PHOQR_TEST_POSTGRES_URL", returncode=3)
+
+
+def _asyncpg_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
+
+
+async def _admin_execute(sql: str) -> None:
+    admin = make_url(_asyncpg_url(PG_URL)).set(database="postgres")
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql(sql)
+    await engine.dispose()
+
+
+def create_database(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    """A brand-new empty database and a function that removes it."""
+    if backend == "sqlite":
+        path = tmp / f"phoqr-{uuid.uuid4().hex[:8]}.db"
+        return f"sqlite+aiosqlite:///{path}", lambda: None
+    name = f"phoqr_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    url = make_url(_asyncpg_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    return url, lambda: asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _seed(url: str) -> None:
+    engine = make_engine(url)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        await seed_reference(session)
+        await load_demo_users(session, DEMO_PASSWORD)
+        await session.commit()
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="phoqr-tests-") as d:
+        yield Path(d)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_root: Path) -> Iterator[str]:
+    """A migrated and seeded database for the whole session, one per backend."""
+    url, drop = create_database(request.param, tmp_root)
+    upgrade(url)
+    asyncio.run(_seed(url))
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(db_url, pool_size=5)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """Everything a test writes, through the app or directly, is rolled back at its end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        s = AsyncSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield s
+        finally:
+            await s.close()
+            await outer.rollback()
+
+
+@pytest.fixture
+def settings(tmp_root: Path, db_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=db_url,
+        jwt_secret="test-secret-" + "x" * 40,
+        media_dir=tmp_root / "media",
+        demo_password=DEMO_PASSWORD,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) -> AsyncIterator[object]:
+    application = create_app(settings, engine=engine)
+
+    async def _test_session() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = _test_session
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+def auth(session: AsyncSession, settings: Settings) -> Callable[[str], Awaitable[dict[str, str]]]:
+    """`await auth("agent.vungtau")` -> Authorization header for that demo user (token minted directly)."""
+
+    async def _headers(username: str) -> dict[str, str]:
+        user = (await session.execute(select(User).where(User.username == username))).scalar_one()
+        token, _ = encode_token(settings, str(user.id), "access", ttl=timedelta(minutes=5))
+        return {"Authorization": f"Bearer {token}"}
+
+    return _headers
