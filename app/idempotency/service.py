@@ -1,0 +1,106 @@
+"""Idempotency-Key for every POST that creates something (API.md).
+
+Same key + same body within the retention window answers the first response again (with
+`Idempotent-Replayed: true`); same key + another body is 409 `idempotency_key_reused`. The record is written in
+the same transaction as the change, so a crash can't leave one without the other; two workers racing on one
+key collide on the (user, key) unique constraint and the loser's whole transaction is rolled back (409
+`idempotency_in_progress`, Retry-After: 1): the client's retry then gets the stored first answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Header
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.deps import Principal
+from app.core.errors import Conflict
+from app.idempotency.models import IdempotencyRecord
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=255, description="Makes retries of this POST harmless"),
+]
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    """Canonical: key order and whitespace of the JSON body do not matter, values do."""
+    canonical = body if isinstance(body, bytes) else json.dumps(jsonable_encoder(body), sort_keys=True).encode()
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+async def run_idempotent(
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    *,
+    method: str,
+    path: str,
+    body: Any,
+    retention_hours: int,
+    handler: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+) -> JSONResponse:
+    """Run `handler` (returning status, JSON-able content, headers) at most once per key."""
+    if key is None:
+        status, content, headers = await handler()
+        return JSONResponse(jsonable_encoder(content), status_code=status, headers=headers)
+    digest = request_hash(method, path, body)
+    now = datetime.now(UTC)
+    stored = (
+        await session.execute(
+            select(IdempotencyRecord).where(IdempotencyRecord.user_id == principal.id, IdempotencyRecord.key == key)
+        )
+    ).scalar_one_or_none()
+    if stored is not None:
+        expires = stored.expires_at if stored.expires_at.tzinfo else stored.expires_at.replace(tzinfo=UTC)
+        if expires <= now:
+            await session.delete(stored)
+            await session.flush()
+        elif stored.request_hash != digest:
+            raise Conflict(
+                "Idempotency-Key này đã dùng cho một yêu cầu khác",
+                "This Idempotency-Key was used for a different request",
+                code="idempotency_key_reused",
+            )
+        else:
+            saved = json.loads(stored.response_body)
+            return JSONResponse(
+                saved["content"],
+                status_code=stored.status_code,
+                headers=saved.get("headers", {}) | {"Idempotent-Replayed": "true"},
+            )
+    status, content, headers = await handler()
+    encoded = jsonable_encoder(content)
+    if status < 500:
+        session.add(
+            IdempotencyRecord(
+                user_id=principal.id,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=digest,
+                status_code=status,
+                response_body=json.dumps({"content": encoded, "headers": headers}, ensure_ascii=False),
+                created_at=now,
+                expires_at=now + timedelta(hours=retention_hours),
+            )
+        )
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "Yêu cầu trùng đang được xử lý, hãy thử lại",
+                "The same request is being processed; retry",
+                code="idempotency_in_progress",
+                headers={"Retry-After": "1"},
+            ) from exc
+    return JSONResponse(encoded, status_code=status, headers=headers)

@@ -1,0 +1,75 @@
+"""Rows straight into the database for tests that need shops but are not about registering them."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.text import fold
+from app.coverage.counters import key_of, track
+from app.merchants.models import Merchant, PaymentAccount
+from app.streets.models import Street
+
+
+async def street_id(session: AsyncSession, name: str) -> int:
+    """Id of a seeded street or market by its exact name, e.g. 'Ba Cu' or 'Chợ Vũng Tàu'."""
+    return (await session.execute(select(Street.id).where(Street.name == name))).scalar_one()
+
+
+async def make_merchant(
+    session: AsyncSession,
+    *,
+    name: str = "Tạp hóa Hương",
+    unit_code: str = "26506",
+    unit_code_2020: str | None = "26506",
+    street: int | None = None,
+    category: str = "grocery",
+    status: str = "active",
+    has_qr: bool = False,
+    bank_bin: str | None = "970436",
+    account_number: str | None = None,
+    account_name: str | None = "NGUYEN THI HUONG",
+    phone: str | None = None,
+    owner_name: str | None = "Nguyễn Thị Hương",
+    house_number: str | None = "12",
+    created_by: int | None = None,
+    review_state: str = "pending",
+) -> Merchant:
+    merchant_id = str(uuid.uuid4())
+    merchant = Merchant(
+        id=merchant_id,
+        name=name,
+        name_search=fold(name),
+        category=category,
+        owner_name=owner_name,
+        phone=phone,
+        phone_active=phone if status == "active" else None,
+        house_number=house_number,
+        street_id=street,
+        unit_code=unit_code,
+        unit_code_2020=unit_code_2020,
+        status=status,
+        has_qr=has_qr,
+        search_text=" ".join(fold(x) for x in (name, owner_name, phone, house_number) if x),
+        created_by=created_by,
+        review_state=review_state,
+    )
+    session.add(merchant)
+    await session.flush()
+    if bank_bin:
+        account_number = account_number or str(uuid.uuid4().int)[:12]
+        session.add(
+            PaymentAccount(
+                merchant_id=merchant_id,
+                kind="account",
+                bank_bin=bank_bin,
+                account_number=account_number,
+                account_name=account_name,
+                active_key=f"{bank_bin}:{account_number}" if status == "active" else None,
+            )
+        )
+        await session.flush()
+    await track(session, None, key_of(merchant))
+    return merchant
