@@ -72,4 +72,6 @@ async def make_merchant(
         )
         await session.flush()
     await track(session, None, key_of(merchant))
+    # a detached snapshot: the app's requests commit and roll back this same session, which would expire it
+    session.expunge(merchant)
     return merchant

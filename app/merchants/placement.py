@@ -1,0 +1,138 @@
+"""Where a shop is (street, 2025 unit, 2020 unit) and whether it is already registered."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.deps import Principal
+from app.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from app.core.text import fold_compact
+from app.merchants.models import Merchant
+from app.merchants.repository import MerchantRepository
+from app.units.repository import UnitRepository
+from app.users.schemas import UnitRef
+
+NEAR_METRES = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    street_id: int | None
+    unit_code: str
+    unit_code_2020: str | None
+
+
+async def place(
+    session: AsyncSession,
+    principal: Principal,
+    street_id: int | None,
+    unit: UnitRef | None,
+    unit_2020: UnitRef | None,
+) -> Placement:
+    """Resolve the units from what the phone sent and the street's units; refuse places outside the caller's."""
+    repo = MerchantRepository(session)
+    street_units: list[tuple[str, str]] = []
+    if street_id is not None:
+        found = await repo.street_units(street_id)
+        if found is None:
+            raise ValidationFailed("street_id", f"Không có tuyến phố {street_id}", f"No street {street_id}")
+        street_units = found
+    succ = await UnitRepository(session).successor_map()
+    code_2020 = unit_2020.code if unit_2020 else None
+    if unit_2020 is not None and (unit_2020.edition != "2020" or unit_2020.code not in succ):
+        raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+    if unit is not None:
+        if unit.edition == "2020":  # an old address from the shop's papers: keep it, map it forward
+            if unit.code not in succ:
+                raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+            code_2020 = code_2020 or unit.code
+            code = succ[unit.code]
+        else:
+            code = unit.code
+            if code not in set(succ.values()):
+                raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
+    else:
+        candidates = sorted({c for e, c in street_units if e == "2025"})
+        if code_2020:
+            candidates = [succ[code_2020]]
+        if len(candidates) != 1:
+            raise ValidationFailed(
+                "unit",
+                "Cần chọn phường/xã (tuyến phố đi qua nhiều đơn vị)",
+                "unit is required (the street runs through several units, or none was given)",
+            )
+        code = candidates[0]
+    if street_units and ("2025", code) not in street_units:
+        raise ValidationFailed("street_id", "Tuyến phố không đi qua đơn vị này", "The street is not in this unit")
+    if code_2020 is None and street_units:
+        olds = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
+        code_2020 = olds[0] if len(olds) == 1 else None
+    if code_2020 is not None and succ.get(code_2020) != code:
+        raise ValidationFailed(
+            "unit_2020",
+            "Đơn vị 2020 không thuộc đơn vị 2025 đã chọn",
+            "The 2020 unit is not part of the chosen 2025 unit",
+        )
+    if not principal.can_write:
+        raise Forbidden("Vai trò của bạn chỉ được xem", "Your role is read-only")
+    if not principal.covers_unit(code):
+        raise Forbidden("Cửa hàng nằm ngoài đơn vị của bạn", "The shop is outside your units")
+    return Placement(street_id, code, code_2020)
+
+
+def _visible_name(principal: Principal, other: Merchant) -> dict[str, str]:
+    if principal.covers_unit(other.unit_code):
+        return {"existing_merchant_id": other.id, "existing_merchant_name": other.name}
+    return {}
+
+
+async def refuse_hard_duplicates(
+    session: AsyncSession, principal: Principal, merchant_id: str, phone: str | None, account_key: str | None
+) -> None:
+    repo = MerchantRepository(session)
+    if phone:
+        other = await repo.by_active_phone(phone)
+        if other is not None and other.id != merchant_id:
+            raise Conflict(
+                "Số điện thoại đã được đăng ký cho cửa hàng khác",
+                "Phone already registered to another shop",
+                code="duplicate_phone",
+                errors=[FieldError("phone", "Đã đăng ký", "Already registered")],
+                extra=_visible_name(principal, other),
+            )
+    if account_key:
+        other = await repo.by_active_key(account_key)
+        if other is not None and other.id != merchant_id:
+            raise Conflict(
+                "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
+                "Bank account already registered to another shop",
+                code="duplicate_account",
+                errors=[FieldError("payment_account.account_number", "Đã đăng ký", "Already registered")],
+                extra=_visible_name(principal, other),
+            )
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+async def near_duplicate(session: AsyncSession, merchant: Merchant) -> str | None:
+    """Same street and the same name once diacritics, case and spacing are gone, or within 30 m."""
+    if merchant.street_id is None:
+        return None
+    key = fold_compact(merchant.name)
+    for other in await MerchantRepository(session).active_on_street(merchant.street_id, merchant.id):
+        if fold_compact(other.name) == key:
+            return other.id
+        if None not in (merchant.lat, merchant.lon, other.lat, other.lon) and (
+            metres(merchant.lat, merchant.lon, other.lat, other.lon) <= NEAR_METRES  # type: ignore[arg-type]
+        ):
+            return other.id
+    return None
