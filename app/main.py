@@ -17,6 +17,7 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.i18n import pick_lang
 from app.health import router as health_router
+from integrations import build_registry
 
 log = logging.getLogger("phoqr")
 
@@ -32,9 +33,11 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         )
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+        app.state.adapters = build_registry(settings.bank_adapters)
         try:
             yield
         finally:
+            await app.state.adapters.aclose()
             await app.state.http.aclose()
             if own_engine:
                 await app.state.engine.dispose()

@@ -72,6 +72,8 @@ async def make_merchant(
         )
         await session.flush()
     await track(session, None, key_of(merchant))
+    # commit = release the test's savepoint: a later failed request rolls back only its own work, not this shop
+    await session.commit()
     # a detached snapshot: the app's requests commit and roll back this same session, which would expire it
     session.expunge(merchant)
     return merchant

@@ -1,3 +1,166 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+import qr
+from app.core import ratelimit
+from app.core.db import SessionDep
+from app.core.deps import CurrentUser, SettingsDep, Writer
+from app.idempotency.service import IdempotencyKey, run_idempotent
+from app.merchants.repository import MerchantRepository
+from app.qrcodes import public, service
+from app.qrcodes.schemas import DecodeOut, IssueIn, PayloadIn, QROut, RevokeIn, VerifyOut
+from app.streets.models import Street
+
+router = APIRouter(tags=["qr"])
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+@router.post(
+    "/merchants/{merchant_id}/qr",
+    response_model=QROut,
+    status_code=201,
+    summary="Issue the shop's QR through its bank adapter (re-issuing revokes the previous one)",
+)
+async def issue_qr(
+    merchant_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    settings: SettingsDep,
+    body: Annotated[IssueIn, Body()] = IssueIn(),
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def handler() -> tuple[int, object, dict[str, str]]:
+        out = await service.issue(session, principal, request.app.state.adapters, merchant_id, body.scheme)
+        return 201, out, {"Location": f"/api/v1/qr/{out.id}"}
+
+    return await run_idempotent(
+        session,
+        principal,
+        idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body.model_dump(),
+        retention_hours=settings.idempotency_hours,
+        handler=handler,
+    )
+
+
+@router.post(
+    "/merchants/{merchant_id}/qr/existing",
+    response_model=QROut,
+    status_code=201,
+    summary="Register the bank QR the shop already shows",
+)
+async def register_existing(
+    merchant_id: str,
+    body: PayloadIn,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def handler() -> tuple[int, object, dict[str, str]]:
+        return 201, await service.register_existing(session, principal, merchant_id, body.payload), {}
+
+    return await run_idempotent(
+        session,
+        principal,
+        idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body.model_dump(),
+        retention_hours=settings.idempotency_hours,
+        handler=handler,
+    )
+
+
+@router.post("/qr/decode", response_model=DecodeOut, summary="Every field of a payload, or the failing field")
+async def decode(body: PayloadIn, _: CurrentUser) -> DecodeOut:
+    return public.decode(body.payload)
+
+
+@router.post("/qr/verify", response_model=VerifyOut, summary="Public: is this sticker's QR registered here?")
+async def verify(body: PayloadIn, request: Request, session: SessionDep, settings: SettingsDep) -> VerifyOut:
+    client = request.client.host if request.client else "unknown"
+    await ratelimit.hit(session, f"verify:{client}", limit=settings.verify_rate_per_minute, window_seconds=60)
+    return await public.verify(session, body.payload)
+
+
+@router.delete("/qr/{qr_id}", response_model=QROut, summary="Revoke, with a reason (history is kept)")
+async def revoke(qr_id: str, body: RevokeIn, session: SessionDep, principal: Writer) -> QROut:
+    return await service.revoke(session, principal, qr_id, body.reason)
+
+
+def _cached(request: Request, content: bytes, media_type: str, etag: str, status: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "X-QR-Status": status}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
+
+
+@router.get("/qr/{qr_id}.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+async def png(
+    qr_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    scale: Annotated[int, Query(ge=1, le=40)] = 8,
+) -> Response:
+    code = await service.load_qr(session, principal, qr_id)
+    etag = f'"{code.id}-png-{scale}"'
+    body = b"" if request.headers.get("if-none-match") == etag else qr.render_png(code.payload, scale=scale)
+    return _cached(request, body, "image/png", etag, code.status)
+
+
+@router.get("/qr/{qr_id}.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+async def svg(qr_id: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    code = await service.load_qr(session, principal, qr_id)
+    return _cached(request, qr.render_svg(code.payload).encode(), "image/svg+xml", f'"{code.id}-svg"', code.status)
+
+
+async def _sticker(session: SessionDep, code: service.QRCode) -> qr.StickerInfo:
+    repo = MerchantRepository(session)
+    merchant = await repo.get(code.merchant_id)
+    street = await session.get(Street, merchant.street_id) if merchant and merchant.street_id else None
+    address = ", ".join(x for x in (merchant.house_number if merchant else None, street.name if street else None) if x)
+    bank = qr.banks.by_bin(code.bank_bin) if code.bank_bin else None
+    return qr.StickerInfo(
+        payload=code.payload,
+        shop_name=merchant.name if merchant else "",
+        account_name=code.account_name,
+        bank_short_name=bank.short_name if bank else ("VNPAY" if code.scheme == "vnpay" else None),
+        account=code.account_number or code.vnpay_merchant_id,
+        sticker_code=code.sticker_code,
+        scheme=code.scheme,
+        address=address or None,
+    )
+
+
+@router.get("/qr/{qr_id}/sticker.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+async def sticker_pdf(qr_id: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    code = await service.load_qr(session, principal, qr_id)
+    etag = f'"{code.id}-sticker-pdf"'
+    if request.headers.get("if-none-match") == etag:
+        return _cached(request, b"", "application/pdf", etag, code.status)
+    return _cached(request, qr.render_sticker_pdf(await _sticker(session, code)), "application/pdf", etag, code.status)
+
+
+@router.get("/qr/{qr_id}/sticker.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+async def sticker_png(qr_id: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    code = await service.load_qr(session, principal, qr_id)
+    etag = f'"{code.id}-sticker-png"'
+    if request.headers.get("if-none-match") == etag:
+        return _cached(request, b"", "image/png", etag, code.status)
+    return _cached(request, qr.render_sticker_png(await _sticker(session, code)), "image/png", etag, code.status)
+
+
+# after the .png/.svg routes: "{qr_id}" would otherwise swallow "abc.png"
+@router.get("/qr/{qr_id}", response_model=QROut)
+async def get_qr(qr_id: str, session: SessionDep, principal: CurrentUser) -> QROut:
+    return service.to_out(await service.load_qr(session, principal, qr_id))
