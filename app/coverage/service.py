@@ -1,0 +1,148 @@
+"""How far each unit and street is from 100 %: shops with an active QR over an honest denominator.
+
+denominator = max(baseline_shop_count, active shops registered): a ward that has registered only half its
+shops does not look finished. Closed shops never count. pct never exceeds 100 and is null when there is
+nothing to divide by. With a category filter the baseline (counted over all categories) no longer applies,
+so the denominator is the shops of that category. In edition 2020, shops whose 2020 ward could not be told
+from their street are reported in an explicit "chưa xác định" row per 2025 unit, so both editions add up.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.coverage.repository import CoverageRepository
+from app.coverage.schemas import CoverageReport, CoverageRow, StreetLabel, UnitLabel
+from app.units.repository import UnitRepository
+
+UNASSIGNED = "chưa xác định phường cũ"
+
+
+def make_row(
+    shops: int, with_qr: int, baseline: int | None, target_pct: int | None, target_date: date | None, **label: object
+) -> CoverageRow:
+    denominator = max(baseline or 0, shops)
+    pct = min(100.0, round(with_qr * 100 / denominator, 1)) if denominator else None
+    gap = max(0, math.ceil(target_pct * denominator / 100) - with_qr) if target_pct is not None else None
+    return CoverageRow(
+        shops=shops,
+        with_qr=with_qr,
+        pct=pct,
+        baseline_shop_count=baseline,
+        denominator=denominator,
+        target_pct=target_pct,
+        target_date=target_date,
+        gap_to_target=gap,
+        **label,
+    )  # type: ignore[arg-type]
+
+
+def total_of(rows: list[CoverageRow]) -> CoverageRow:
+    shops, with_qr = sum(r.shops for r in rows), sum(r.with_qr for r in rows)
+    denominator = sum(r.denominator for r in rows)
+    baselines = [r.baseline_shop_count for r in rows if r.baseline_shop_count is not None]
+    pct = min(100.0, round(with_qr * 100 / denominator, 1)) if denominator else None
+    return CoverageRow(
+        shops=shops,
+        with_qr=with_qr,
+        pct=pct,
+        baseline_shop_count=sum(baselines) if baselines else None,
+        denominator=denominator,
+        target_pct=None,
+        target_date=None,
+        gap_to_target=None,
+    )
+
+
+async def unit_rows(
+    session: AsyncSession, edition: str, unit: tuple[str, str] | None, category: str | None
+) -> list[CoverageRow]:
+    repo = CoverageRepository(session)
+    succ = await UnitRepository(session).successor_map()
+    units = await repo.units(edition)
+    if edition == "2025":
+        # filtered by an old ward, a 2025 row holds only that ward's shops, so the unit's baseline does not apply
+        by_old_ward = unit is not None and unit[0] == "2020"
+        wanted = [u for u in units if unit is None or u.code == (succ.get(unit[1]) if by_old_ward else unit[1])]
+        sums = await repo.sums("unit_2025", unit=unit, category=category)
+        return [
+            make_row(
+                *sums.get(u.code, (0, 0)),
+                None if category or by_old_ward else u.baseline_shop_count,
+                u.target_pct,
+                u.target_date,
+                unit=UnitLabel(edition="2025", code=u.code, name=u.name),
+            )
+            for u in wanted
+        ]
+    rows: list[CoverageRow] = []
+    names_2025 = {u.code: u.name for u in await repo.units("2025")}
+    for new_code in sorted(names_2025):
+        if unit is not None and unit[0] == "2025" and unit[1] != new_code:
+            continue
+        sums = await repo.sums("unit_2020", unit=("2025", new_code), category=category)
+        for u in units:
+            if succ.get(u.code) != new_code or (unit is not None and unit[0] == "2020" and u.code != unit[1]):
+                continue
+            rows.append(
+                make_row(
+                    *sums.get(u.code, (0, 0)),
+                    None,
+                    None,
+                    None,
+                    unit=UnitLabel(edition="2020", code=u.code, name=u.name),
+                )
+            )
+        if "" in sums and (unit is None or unit[0] == "2025"):
+            rows.append(
+                make_row(
+                    *sums[""],
+                    None,
+                    None,
+                    None,
+                    unit=UnitLabel(edition="2020", code="", name=f"{UNASSIGNED} ({names_2025[new_code]})"),
+                )
+            )
+    return rows
+
+
+async def street_rows(
+    session: AsyncSession, unit: tuple[str, str] | None, category: str | None, model_only: bool
+) -> list[CoverageRow]:
+    repo = CoverageRepository(session)
+    sums = await repo.sums("street", unit=unit, category=category)
+    streets = await repo.streets({int(k) for k in sums if k}, unit, model_only)
+    return [
+        make_row(
+            *sums.get(s.id or 0, (0, 0)),
+            None if category else s.baseline_shop_count,
+            s.target_pct,
+            s.target_date,
+            street=StreetLabel(
+                id=s.id or 0, name=s.name, kind=s.kind, segment=s.segment, is_model_street=s.is_model_street
+            ),
+        )
+        for s in streets
+    ]
+
+
+async def report(
+    session: AsyncSession,
+    *,
+    level: str,
+    edition: str,
+    unit: tuple[str, str] | None,
+    category: str | None,
+    model_only: bool = False,
+) -> CoverageReport:
+    if level == "unit":
+        rows = await unit_rows(session, edition, unit, category)
+    else:
+        rows = await street_rows(session, unit, category, model_only)
+    return CoverageReport(
+        level=level, edition=edition, category=category, generated_at=utcnow(), rows=rows, total=total_of(rows)
+    )
