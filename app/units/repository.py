@@ -24,10 +24,17 @@ class UnitRepository:
         return list((await self.session.execute(select(UnitSuccession))).scalars())
 
     async def successor_map(self) -> dict[str, str]:
-        """2020 code -> 2025 code (every 2020 unit of Vũng Tàu went whole into one 2025 unit)."""
+        """2020 code -> 2025 code (every 2020 unit of Vũng Tàu went whole into one 2025 unit).
+
+        Reference data read on every registration: kept for the life of the session (one request or batch).
+        """
+        cached = self.session.info.get("successor_map")
+        if cached is not None:
+            return cached
         rows = await self.session.execute(
             select(UnitSuccession.from_code, UnitSuccession.to_code).where(
                 UnitSuccession.from_edition == "2020", UnitSuccession.to_edition == "2025"
             )
         )
-        return dict(rows.all())
+        self.session.info["successor_map"] = result = dict(rows.all())
+        return result

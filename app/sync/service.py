@@ -1,0 +1,161 @@
+"""The phone's offline queue, replayed: each operation stands alone and a replay changes nothing.
+
+Every operation runs in its own SAVEPOINT, so one bad operation never rolls back the others, and its outcome
+is stored under (user, op_id): sending the same batch again answers the same results without touching data.
+The operations call the very services the HTTP endpoints call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.core.deps import Principal
+from app.core.errors import AppError
+from app.idempotency.models import SyncOperation as StoredOp
+from app.merchants import lifecycle
+from app.merchants import service as merchants
+from app.merchants.access import load_merchant
+from app.merchants.schemas import CloseIn, MerchantCreate, MerchantPatch
+from app.qrcodes import service as qrcodes
+from app.sync.schemas import OpError, OpResult, SyncIn, SyncOperation, SyncOut
+from integrations import AdapterRegistry
+
+STATUS_BY_CODE = {
+    "duplicate_account": "duplicate",
+    "duplicate_phone": "duplicate",
+    "duplicate_id": "duplicate",
+    "version_conflict": "conflict",
+}
+
+
+class IssueQROp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    merchant_id: str = Field(min_length=1, max_length=36)
+    scheme: str = "vietqr"
+
+
+class CloseOp(CloseIn):
+    merchant_id: str = Field(min_length=1, max_length=36)
+
+
+def op_hash(op: SyncOperation) -> str:
+    return hashlib.sha256(json.dumps([op.type, op.payload], sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _upsert(session: AsyncSession, principal: Principal, op: SyncOperation, device: str) -> OpResult:
+    payload = dict(op.payload)
+    base_version = payload.pop("base_version", None)
+    body = MerchantCreate.model_validate(payload)
+    merchant_id = str(body.id)
+    existing = await merchants.MerchantRepository(session).get(merchant_id)
+    if existing is None:
+        _, out = await merchants.create(session, principal, body, device_id=device)
+        return OpResult(op_id=op.op_id, status="created", merchant_id=out.id)
+    current = await load_merchant(session, principal, merchant_id)  # 404 outside the caller's scope
+    if base_version is None:
+        if current.create_hash == merchants.body_hash(body):
+            return OpResult(op_id=op.op_id, status="unchanged", merchant_id=merchant_id)
+        base_version = -1  # a second "create" with other data is a conflict the phone must resolve
+    changes = MerchantPatch.model_validate({k: v for k, v in payload.items() if k != "id"})
+    await merchants.update(session, principal, merchant_id, changes, int(base_version), device_id=device)
+    return OpResult(op_id=op.op_id, status="updated", merchant_id=merchant_id)
+
+
+async def _apply(
+    session: AsyncSession, principal: Principal, adapters: AdapterRegistry, op: SyncOperation, device: str
+) -> OpResult:
+    if op.type == "upsert_merchant":
+        return await _upsert(session, principal, op, device)
+    if op.type == "issue_qr":
+        body = IssueQROp.model_validate(op.payload)
+        out = await qrcodes.issue(session, principal, adapters, body.merchant_id, body.scheme)
+        return OpResult(op_id=op.op_id, status="created", merchant_id=body.merchant_id, qr=out)
+    body_close = CloseOp.model_validate(op.payload)
+    before = await load_merchant(session, principal, body_close.merchant_id)
+    if before.status == "closed":
+        return OpResult(op_id=op.op_id, status="unchanged", merchant_id=before.id)
+    await lifecycle.close(session, principal, body_close.merchant_id, body_close, device_id=device)
+    return OpResult(op_id=op.op_id, status="updated", merchant_id=body_close.merchant_id)
+
+
+def _merchant_id(op: SyncOperation) -> str | None:
+    value = op.payload.get("id") or op.payload.get("merchant_id")
+    return str(value) if value else None
+
+
+async def _failed(session: AsyncSession, principal: Principal, op: SyncOperation, exc: Exception) -> OpResult:
+    merchant_id = _merchant_id(op)
+    if isinstance(exc, ValidationError):
+        errors = [
+            OpError(field=".".join(str(p) for p in e["loc"]), message=e["msg"], code="validation_error")
+            for e in exc.errors()
+        ]
+        return OpResult(op_id=op.op_id, status="invalid", merchant_id=merchant_id, errors=errors)
+    assert isinstance(exc, AppError)
+    errors = [OpError(field=e.field, message=e.message_en or e.message, code=exc.code) for e in exc.errors] or [
+        OpError(field=None, message=exc.detail_en or exc.code, code=exc.code)
+    ]
+    status = STATUS_BY_CODE.get(exc.code, "invalid")
+    result = OpResult(op_id=op.op_id, status=status, merchant_id=merchant_id, errors=errors)  # type: ignore[arg-type]
+    if status == "conflict" and merchant_id:
+        try:  # the server's copy, so the phone can resolve the conflict
+            result.server_copy = await merchants.get(session, principal, merchant_id)
+        except AppError:
+            result.server_copy = None
+    return result
+
+
+async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegistry, body: SyncIn) -> SyncOut:
+    op_ids = [op.op_id for op in body.operations]
+    stored = {
+        s.op_id: s
+        for s in (
+            await session.execute(select(StoredOp).where(StoredOp.user_id == principal.id, StoredOp.op_id.in_(op_ids)))
+        ).scalars()
+    }
+    results: list[OpResult] = []
+    for op in body.operations:
+        digest = op_hash(op)
+        previous = stored.get(op.op_id)
+        if previous is not None:
+            if previous.request_hash == digest:
+                results.append(OpResult.model_validate_json(previous.result))
+            else:
+                results.append(
+                    OpResult(
+                        op_id=op.op_id,
+                        status="invalid",
+                        merchant_id=_merchant_id(op),
+                        errors=[
+                            OpError(
+                                field="op_id",
+                                message="op_id already used for another operation",
+                                code="idempotency_key_reused",
+                            )
+                        ],
+                    )
+                )
+            continue
+        try:
+            async with session.begin_nested():
+                result = await _apply(session, principal, adapters, op, body.device_id)
+        except (AppError, ValidationError) as exc:
+            result = await _failed(session, principal, op, exc)
+        record = StoredOp(
+            user_id=principal.id,
+            device_id=body.device_id,
+            op_id=op.op_id,
+            request_hash=digest,
+            result=result.model_dump_json(),
+        )
+        session.add(record)
+        stored[op.op_id] = record
+        results.append(result)
+    await session.flush()
+    return SyncOut(results=results, server_time=utcnow())
