@@ -13,7 +13,8 @@ log = logging.getLogger("phoqr.health")
 @router.get("/health", summary="Database reachable? Which schema revision? (for load balancers)")
 async def health(request: Request) -> JSONResponse:
     try:
-        async with request.app.state.engine.connect() as conn:
+        async with request.app.state.engine.connect() as raw:
+            conn = await raw.execution_options(read_only=True)
             revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     except Exception as exc:  # any failure to answer means "take me out of rotation"
         log.warning("health check failed: %s", exc)
