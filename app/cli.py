@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import app.models  # noqa: F401  (every table mapped before any query)
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
@@ -63,6 +64,13 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> None:
     cmd_demo_users(settings, args)
 
 
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
+    from app.demo import generate
+
+    counts = asyncio.run(_in_session(settings, lambda s: generate(s, args.merchants, seed=args.seed)))
+    print("demo data added: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -91,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed", help="load units, streets, markets, banks (idempotent)").set_defaults(fn=cmd_seed)
     sub.add_parser("demo-users", help="create/refresh the demo users").set_defaults(fn=cmd_demo_users)
     sub.add_parser("setup", help="migrate + seed + demo users").set_defaults(fn=cmd_setup)
+    demo = sub.add_parser("demo-data", help="fill realistic demo shops, QRs and model streets")
+    demo.add_argument("--merchants", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(fn=cmd_demo_data)
     serve = sub.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(fn=cmd_serve)

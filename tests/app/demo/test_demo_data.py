@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+import qr
+from app.coverage.counters import rebuild
+from app.demo import generate
+from app.merchants.models import CoverageCounter, Merchant, PaymentAccount
+from app.qrcodes.models import QRCode
+
+
+async def counter_rows(session):
+    rows = (await session.execute(select(CoverageCounter))).scalars().all()
+    return sorted((c.unit_code, c.unit_code_2020, c.street_id, c.category, c.shops, c.with_qr) for c in rows if c.shops)
+
+
+async def test_demo_data_is_consistent(session, client, auth):
+    counts = await generate(session, 300, seed=3)
+    assert counts["merchants"] > 290 and 0 < counts["qr"] < counts["merchants"]
+    merchants = (await session.execute(select(Merchant).where(Merchant.device_id == "demo-data"))).scalars().all()
+    assert len(merchants) == counts["merchants"]
+    assert sum(m.has_qr for m in merchants) == counts["qr"]
+    qrs = (await session.execute(select(QRCode).where(QRCode.adapter == "demo-data"))).scalars().all()
+    accounts = {a.merchant_id: a for a in (await session.execute(select(PaymentAccount))).scalars()}
+    for code in qrs:
+        parsed = qr.parse(code.payload)
+        account = accounts[code.merchant_id]
+        if parsed.scheme == "vietqr":
+            assert (parsed.bank_bin, parsed.account) == (account.bank_bin, account.account_number)
+        else:
+            assert parsed.merchant_id == account.vnpay_merchant_id
+    assert len({m.phone for m in merchants}) == len(merchants)
+    incremental = await counter_rows(session)
+    await rebuild(session)
+    assert await counter_rows(session) == incremental
+    # coverage differs by street: not every street at the same level
+    pcts = {
+        r["pct"]
+        for r in (await client.get("/api/v1/coverage", params={"level": "street"}, headers=await auth("admin"))).json()[
+            "rows"
+        ]
+        if r["shops"] > 10
+    }
+    assert len(pcts) > 2
+    again = await generate(session, 50, seed=3)  # running twice adds shops, never breaks a unique index
+    total = (await session.execute(select(func.count()).select_from(Merchant))).scalar_one()
+    assert total >= counts["merchants"] + again["merchants"]
