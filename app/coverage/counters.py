@@ -34,14 +34,14 @@ def key_of(merchant: Merchant) -> CoverageKey | None:
     )
 
 
-async def _add(session: AsyncSession, key: CoverageKey, sign: int) -> None:
+async def _add(session: AsyncSession, key: CoverageKey, delta: int) -> None:
     values = {
         "unit_code": key.unit_code,
         "unit_code_2020": key.unit_code_2020,
         "street_id": key.street_id,
         "category": key.category,
-        "shops": sign,
-        "with_qr": sign if key.has_qr else 0,
+        "shops": delta,
+        "with_qr": delta if key.has_qr else 0,
     }
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(CoverageCounter).values(**values)
@@ -58,10 +58,39 @@ async def _add(session: AsyncSession, key: CoverageKey, sign: int) -> None:
 async def track(session: AsyncSession, before: CoverageKey | None, after: CoverageKey | None) -> None:
     if before == after:
         return
+    batch = session.info.get(BATCH)
+    if batch is not None:  # a sync batch applies its deltas once, at its end
+        batch.changes += [(k, d) for k, d in ((before, -1), (after, +1)) if k is not None]
+        return
     if before is not None:
         await _add(session, before, -1)
     if after is not None:
         await _add(session, after, +1)
+
+
+BATCH = "coverage_batch"
+
+
+class Batch:
+    """Deltas of a batch of operations; an operation that fails is cut back off with `rollback(mark)`."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[CoverageKey, int]] = []
+
+    def mark(self) -> int:
+        return len(self.changes)
+
+    def rollback(self, mark: int) -> None:
+        del self.changes[mark:]
+
+    async def apply(self, session: AsyncSession) -> None:
+        totals: dict[CoverageKey, int] = {}
+        for key, delta in self.changes:
+            totals[key] = totals.get(key, 0) + delta
+        for key, delta in totals.items():
+            if delta:
+                await _add(session, key, delta)
+        self.changes.clear()
 
 
 async def rebuild(session: AsyncSession) -> None:

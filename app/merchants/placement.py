@@ -92,10 +92,9 @@ def _visible_name(principal: Principal, other: Merchant) -> dict[str, str]:
 async def refuse_hard_duplicates(
     session: AsyncSession, principal: Principal, merchant_id: str, phone: str | None, account_key: str | None
 ) -> None:
-    repo = MerchantRepository(session)
-    if phone:
-        other = await repo.by_active_phone(phone)
-        if other is not None and other.id != merchant_id:
+    holders = await MerchantRepository(session).holders(phone, account_key)
+    for other, _ in holders:
+        if phone and other.phone_active == phone and other.id != merchant_id:
             raise Conflict(
                 "Số điện thoại đã được đăng ký cho cửa hàng khác",
                 "Phone already registered to another shop",
@@ -103,9 +102,8 @@ async def refuse_hard_duplicates(
                 errors=[FieldError("phone", "Đã đăng ký", "Already registered")],
                 extra=_visible_name(principal, other),
             )
-    if account_key:
-        other = await repo.by_active_key(account_key)
-        if other is not None and other.id != merchant_id:
+    for other, key in holders:
+        if account_key and key == account_key and other.id != merchant_id:
             raise Conflict(
                 "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
                 "Bank account already registered to another shop",

@@ -37,17 +37,21 @@ class MerchantRepository:
         rows = await self.session.execute(select(QRCode).where(QRCode.active_for.in_(ids)))
         return {q.merchant_id: q for q in rows.scalars()}
 
-    async def by_active_phone(self, phone: str) -> Merchant | None:
-        stmt = select(Merchant).where(Merchant.phone_active == phone)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def by_active_key(self, key: str) -> Merchant | None:
+    async def holders(self, phone: str | None, key: str | None) -> list[tuple[Merchant, str | None]]:
+        """Active shops holding this phone or this account key, in one query (it runs on every registration)."""
+        conditions = []
+        if phone:
+            conditions.append(Merchant.phone_active == phone)
+        if key:
+            conditions.append(PaymentAccount.active_key == key)
+        if not conditions:
+            return []
         stmt = (
-            select(Merchant)
-            .join(PaymentAccount, PaymentAccount.merchant_id == Merchant.id)
-            .where(PaymentAccount.active_key == key)
+            select(Merchant, PaymentAccount.active_key)
+            .outerjoin(PaymentAccount, PaymentAccount.merchant_id == Merchant.id)
+            .where(or_(*conditions))
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
 
     async def active_on_street(self, street_id: int, exclude: str) -> list[Merchant]:
         stmt = select(Merchant).where(
@@ -66,9 +70,13 @@ class MerchantRepository:
         )
         return [(e, c) for e, c in rows.all()]
 
-    async def active_bank(self, bank_bin: str) -> Bank | None:
-        stmt = select(Bank).where(Bank.bin == bank_bin, Bank.status == "active")
-        return (await self.session.execute(stmt)).scalars().first()
+    async def active_bins(self) -> frozenset[str]:
+        """Reference data checked on every registration: read once per session (one request or batch)."""
+        cached = self.session.info.get("active_bins")
+        if cached is None:
+            rows = await self.session.execute(select(Bank.bin).where(Bank.status == "active"))
+            cached = self.session.info["active_bins"] = frozenset(rows.scalars())
+        return cached
 
     async def search(
         self,

@@ -141,7 +141,7 @@ async def _account_from(
     account = current or PaymentAccount(merchant_id=merchant_id, kind="account")
     if body.payment_account is not None:
         p = body.payment_account
-        if await MerchantRepository(session).active_bank(p.bank_bin) is None:
+        if p.bank_bin not in await MerchantRepository(session).active_bins():
             raise ValidationFailed(
                 "payment_account.bank_bin",
                 f"Không có ngân hàng mã {p.bank_bin}",
@@ -169,12 +169,20 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def create(
-    session: AsyncSession, principal: Principal, body: MerchantCreate, device_id: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    body: MerchantCreate,
+    device_id: str | None = None,
+    *,
+    known_new: bool = False,
 ) -> tuple[int, MerchantOut]:
-    """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again."""
+    """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again.
+
+    `known_new`: the caller has just looked the id up and found nothing (sync), so don't ask again.
+    """
     merchant_id = str(body.id)
     digest = body_hash(body)
-    existing = await MerchantRepository(session).get(merchant_id)
+    existing = None if known_new else await MerchantRepository(session).get(merchant_id)
     if existing is not None:
         if existing.create_hash == digest and existing.created_by == principal.id:
             return 200, await render(session, existing)
@@ -215,10 +223,9 @@ async def create(
     await refuse_hard_duplicates(session, principal, merchant_id, m.phone, account.active_key if account else None)
     m.possible_duplicate_of = await near_duplicate(session, m)
     session.add(m)
-    await _flush(session)
     if account is not None:
-        session.add(account)
-        await _flush(session)
+        session.add(account)  # one flush writes both, merchant first (foreign key order)
+    await _flush(session)
     await track(session, None, key_of(m))
     await audit.record(
         session, principal, "merchant.create", "merchant", m.id, after=audit.snapshot(m, AUDITED), device_id=device_id

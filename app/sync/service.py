@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.models import AuditLog
+from app.audit.service import PENDING
 from app.core.db import utcnow
 from app.core.deps import Principal
 from app.core.errors import AppError
+from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp
 from app.merchants import lifecycle
 from app.merchants import service as merchants
@@ -55,7 +59,7 @@ async def _upsert(session: AsyncSession, principal: Principal, op: SyncOperation
     merchant_id = str(body.id)
     existing = await merchants.MerchantRepository(session).get(merchant_id)
     if existing is None:
-        _, out = await merchants.create(session, principal, body, device_id=device)
+        _, out = await merchants.create(session, principal, body, device_id=device, known_new=True)
         return OpResult(op_id=op.op_id, status="created", merchant_id=out.id)
     current = await load_merchant(session, principal, merchant_id)  # 404 outside the caller's scope
     if base_version is None:
@@ -120,6 +124,33 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         ).scalars()
     }
     results: list[OpResult] = []
+    records: list[StoredOp] = []
+    # counters and audit rows of the whole batch are written together at its end: a third of the statements
+    counters = session.info[BATCH] = Batch()
+    audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
+    try:
+        await _run_ops(session, principal, adapters, body, stored, results, records, counters, audit_rows)
+    finally:
+        session.info.pop(BATCH, None)
+        session.info.pop(PENDING, None)
+    await counters.apply(session)
+    for model, rows in ((AuditLog, audit_rows), (StoredOp, records)):
+        if rows:  # one executemany per table instead of one INSERT per operation
+            await session.execute(insert(model), [r.model_dump(exclude={"id"}) for r in rows])
+    return SyncOut(results=results, server_time=utcnow())
+
+
+async def _run_ops(
+    session: AsyncSession,
+    principal: Principal,
+    adapters: AdapterRegistry,
+    body: SyncIn,
+    stored: dict[str, Any],
+    results: list[OpResult],
+    records: list[StoredOp],
+    counters: Batch,
+    audit_rows: list[AuditLog],
+) -> None:
     for op in body.operations:
         digest = op_hash(op)
         previous = stored.get(op.op_id)
@@ -142,10 +173,13 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
                     )
                 )
             continue
+        mark, audit_mark = counters.mark(), len(audit_rows)
         try:
             async with session.begin_nested():
                 result = await _apply(session, principal, adapters, op, body.device_id)
         except (AppError, ValidationError) as exc:
+            counters.rollback(mark)  # what a failed operation would have counted or audited never happened
+            del audit_rows[audit_mark:]
             result = await _failed(session, principal, op, exc)
         record = StoredOp(
             user_id=principal.id,
@@ -154,8 +188,6 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
             request_hash=digest,
             result=result.model_dump_json(),
         )
-        session.add(record)
+        records.append(record)
         stored[op.op_id] = record
         results.append(result)
-    await session.flush()
-    return SyncOut(results=results, server_time=utcnow())

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 import qr
+from app.audit.models import AuditLog
+from app.coverage.counters import rebuild
+from app.merchants.models import CoverageCounter
 
 
 def op(kind, payload, op_id=None):
@@ -20,7 +25,12 @@ def shop(**over):
     return body | over
 
 
-async def test_mixed_batch_each_op_stands_alone_and_replay_changes_nothing(client, auth):
+async def counter_rows(session):
+    rows = (await session.execute(select(CoverageCounter))).scalars().all()
+    return sorted((c.unit_code, c.unit_code_2020, c.street_id, c.category, c.shops, c.with_qr) for c in rows if c.shops)
+
+
+async def test_mixed_batch_each_op_stands_alone_and_replay_changes_nothing(client, auth, session):
     h = await auth("agent.vungtau")
     a, b = shop(phone="0901111111"), shop(phone="0902222222")
     ops = [
@@ -54,6 +64,12 @@ async def test_mixed_batch_each_op_stands_alone_and_replay_changes_nothing(clien
     listed = (await client.get("/api/v1/merchants", headers=h)).json()["items"]
     assert sorted(m["id"] for m in listed) == sorted([a["id"], b["id"]])
     assert next(m for m in listed if m["id"] == a["id"])["qr"]["payload"] == payload  # no second QR on replay
+    # the failed operations left nothing behind: the running counters equal a recount
+    before = await counter_rows(session)
+    await rebuild(session)
+    assert await counter_rows(session) == before
+    audited = (await session.execute(select(AuditLog.entity_id).where(AuditLog.action == "merchant.create"))).scalars()
+    assert set(audited) >= {a["id"], b["id"]}
     reused = await client.post(
         "/api/v1/sync",
         headers=h,
