@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -104,3 +104,24 @@ async def run_idempotent(
                 headers={"Retry-After": "1"},
             ) from exc
     return JSONResponse(encoded, status_code=status, headers=headers)
+
+
+async def respond_once(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    body: Any,
+    handler: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+) -> JSONResponse:
+    """`run_idempotent` for a router: method, path and retention come from the request and the app's settings."""
+    return await run_idempotent(
+        session,
+        principal,
+        key,
+        method=request.method,
+        path=request.url.path,
+        body=body,
+        retention_hours=request.app.state.settings.idempotency_hours,
+        handler=handler,
+    )

@@ -9,11 +9,11 @@ from app.audit import service as audit
 from app.core.db import utcnow
 from app.core.deps import Principal
 from app.core.errors import Forbidden, ValidationFailed
-from app.coverage.counters import key_of, track
+from app.coverage.counters import key_of
 from app.merchants.access import load_merchant
 from app.merchants.models import PaymentAccount
 from app.merchants.schemas import CloseIn, MerchantOut, ReviewIn
-from app.merchants.service import AUDITED, render
+from app.merchants.service import AUDITED, finish_change, render
 from app.qrcodes.models import QRCode
 
 
@@ -59,15 +59,4 @@ async def close(
         )
     )
     await session.flush()
-    await track(session, key_before, key_of(m))
-    await audit.record(
-        session,
-        principal,
-        "merchant.close",
-        "merchant",
-        m.id,
-        before=before,
-        after=audit.snapshot(m, AUDITED),
-        device_id=device_id,
-    )
-    return await render(session, m)
+    return await finish_change(session, principal, m, "merchant.close", before, key_before, device_id)

@@ -9,7 +9,7 @@ from app.core.concurrency import expected_version, set_etag
 from app.core.db import SessionDep
 from app.core.deps import CurrentUser, Reviewer, SettingsDep, Writer
 from app.core.pagination import CursorQuery, LimitQuery, Page
-from app.idempotency.service import IdempotencyKey, run_idempotent
+from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants import lifecycle, photos, service
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantOut, MerchantPatch, PhotoOut, ReviewIn
 from app.units.service import parse_unit_ref
@@ -28,23 +28,13 @@ async def create_merchant(
     request: Request,
     session: SessionDep,
     principal: Writer,
-    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def handler() -> tuple[int, object, dict[str, str]]:
         status, out = await service.create(session, principal, body)
         return status, out, {"ETag": f'"{out.version}"', "Location": f"/api/v1/merchants/{out.id}"}
 
-    return await run_idempotent(
-        session,
-        principal,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body.model_dump(mode="json"),
-        retention_hours=settings.idempotency_hours,
-        handler=handler,
-    )
+    return await respond_once(request, session, principal, idempotency_key, body.model_dump(mode="json"), handler)
 
 
 @router.get("", response_model=Page[MerchantOut], summary="Shops the caller may see; q ignores diacritics")
@@ -132,16 +122,7 @@ async def upload_photo(
         status, out = await photos.add_photo(session, principal, settings, merchant_id, data)
         return status, out, {}
 
-    return await run_idempotent(
-        session,
-        principal,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=data,
-        retention_hours=settings.idempotency_hours,
-        handler=handler,
-    )
+    return await respond_once(request, session, principal, idempotency_key, data, handler)
 
 
 @router.get("/{merchant_id}/photos/{photo_id}", response_class=FileResponse)

@@ -18,7 +18,7 @@ from app.core.deps import Principal
 from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.text import fold
-from app.coverage.counters import key_of, track
+from app.coverage.counters import CoverageKey, key_of, track
 from app.merchants.access import load_merchant
 from app.merchants.models import Merchant, PaymentAccount
 from app.merchants.placement import near_duplicate, place, refuse_hard_duplicates
@@ -277,11 +277,24 @@ async def update(
     if account is not None:
         session.add(account)
     await _flush(session)
+    return await finish_change(session, principal, m, "merchant.update", before, key_before, device_id)
+
+
+async def finish_change(
+    session: AsyncSession,
+    principal: Principal,
+    m: Merchant,
+    action: str,
+    before: dict[str, Any],
+    key_before: CoverageKey | None,
+    device_id: str | None = None,
+) -> MerchantOut:
+    """What every change to a shop ends with: coverage counters moved, an audit row, the shop as it now is."""
     await track(session, key_before, key_of(m))
     await audit.record(
         session,
         principal,
-        "merchant.update",
+        action,
         "merchant",
         m.id,
         before=before,

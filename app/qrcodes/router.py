@@ -9,7 +9,7 @@ import qr
 from app.core import ratelimit
 from app.core.db import SessionDep
 from app.core.deps import CurrentUser, SettingsDep, Writer
-from app.idempotency.service import IdempotencyKey, run_idempotent
+from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants.repository import MerchantRepository
 from app.qrcodes import public, service
 from app.qrcodes.schemas import DecodeOut, IssueIn, PayloadIn, QROut, RevokeIn, VerifyOut
@@ -30,7 +30,6 @@ async def issue_qr(
     request: Request,
     session: SessionDep,
     principal: Writer,
-    settings: SettingsDep,
     body: Annotated[IssueIn, Body()] = IssueIn(),
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -38,16 +37,7 @@ async def issue_qr(
         out = await service.issue(session, principal, request.app.state.adapters, merchant_id, body.scheme)
         return 201, out, {"Location": f"/api/v1/qr/{out.id}"}
 
-    return await run_idempotent(
-        session,
-        principal,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body.model_dump(),
-        retention_hours=settings.idempotency_hours,
-        handler=handler,
-    )
+    return await respond_once(request, session, principal, idempotency_key, body.model_dump(), handler)
 
 
 @router.post(
@@ -62,22 +52,12 @@ async def register_existing(
     request: Request,
     session: SessionDep,
     principal: Writer,
-    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def handler() -> tuple[int, object, dict[str, str]]:
         return 201, await service.register_existing(session, principal, merchant_id, body.payload), {}
 
-    return await run_idempotent(
-        session,
-        principal,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body.model_dump(),
-        retention_hours=settings.idempotency_hours,
-        handler=handler,
-    )
+    return await respond_once(request, session, principal, idempotency_key, body.model_dump(), handler)
 
 
 @router.post("/qr/decode", response_model=DecodeOut, summary="Every field of a payload, or the failing field")
