@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
+from app.auth.router import router as users_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.merchants.router import router as merchants_router
@@ -12,7 +13,6 @@ from app.qrcodes.router import router as qrcodes_router
 from app.streets.router import router as streets_router
 from app.sync.router import router as sync_router
 from app.units.router import router as units_router
-from app.users.router import router as users_router
 
 api_router = APIRouter(prefix="/api/v1")
 for r in (

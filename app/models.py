@@ -1,13 +1,13 @@
 """Imports every table so SQLModel.metadata is complete (Alembic and tests import this)."""
 
 from app.audit.models import AuditLog
+from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
 from app.banks.models import Bank
 from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.merchants.models import CoverageCounter, Merchant, PaymentAccount, Photo
 from app.qrcodes.models import QRCode
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit, UnitSuccession
-from app.users.models import LoginFailure, RefreshToken, User, UserUnit
 
 __all__ = [
     "AdminUnit",

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import User, UserUnit
 from app.banks.models import Bank
 from app.core.security import hash_password, verify_password
 from app.core.text import fold, nfc
@@ -18,7 +19,6 @@ from app.streets.models import Street
 from app.streets.repository import StreetRepository
 from app.streets.service import natural_key
 from app.units.models import AdminUnit, UnitSuccession
-from app.users.models import User, UserUnit
 
 DATA = Path(__file__).parent / "data"
 

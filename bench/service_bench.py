@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 import app.models  # noqa: F401
+from app.auth.models import User
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.core.migrate import upgrade
@@ -31,7 +32,6 @@ from app.coverage.counters import rebuild
 from app.main import create_app
 from app.seed import load_demo_users, seed_reference
 from app.streets.models import StreetUnit
-from app.users.models import User
 from bench.common import Row
 
 PG = os.environ.get("PHOQR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

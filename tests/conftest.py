@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from app.auth.models import User
 from app.core.config import Settings
 from app.core.db import get_session, make_engine
 from app.core.migrate import upgrade
 from app.core.security import encode_token
 from app.main import create_app
 from app.seed import load_demo_users, seed_reference
-from app.users.models import User
 
 PG_URL = os.environ.get("PHOQR_TEST_POSTGRES_URL", "").strip()
 DEMO_PASSWORD = "phoqr-demo"

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.audit.models import AuditLog
+from app.auth import AuditReader
 from app.core.db import SessionDep
-from app.core.deps import AuditReader
 from app.core.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/audit", tags=["audit"])

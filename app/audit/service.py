@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
-from app.core.deps import Principal
+from app.auth import Principal
 
 PENDING = "audit_pending"
 

@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.auth import CurrentUser
 from app.banks.repository import BankRepository
 from app.banks.schemas import BankOut
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser
 from app.core.pagination import Page
 
 router = APIRouter(prefix="/banks", tags=["reference"])

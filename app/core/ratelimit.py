@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import LoginFailure
 from app.core.errors import RateLimited
-from app.users.models import LoginFailure
 
 
 async def hit(session: AsyncSession, key: str, *, limit: int, window_seconds: int) -> None:

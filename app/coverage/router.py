@@ -7,16 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from app.auth import CoverageReader
 from app.core.db import SessionDep
-from app.core.deps import Principal, require_roles
 from app.coverage import service
 from app.coverage.schemas import CoverageReport
 from app.merchants.schemas import Category
 from app.units.service import parse_unit_ref
 
 router = APIRouter(tags=["coverage"])
-# wards compare themselves with each other: every public-service role sees every unit's figures; banks don't
-CoverageReader = Annotated[Principal, Depends(require_roles("field_agent", "ward_officer", "city_admin", "auditor"))]
 
 
 async def _report(

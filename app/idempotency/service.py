@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.deps import Principal
+from app.auth import Principal
 from app.core.errors import Conflict
 from app.idempotency.models import IdempotencyRecord
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.deps import Principal
+from app.auth import Principal
 from app.core.errors import Forbidden, NotFound
 from app.merchants.models import Merchant, PaymentAccount
 

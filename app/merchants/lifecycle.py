@@ -6,8 +6,8 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.auth import Principal
 from app.core.db import utcnow
-from app.core.deps import Principal
 from app.core.errors import Forbidden, ValidationFailed
 from app.coverage.counters import key_of
 from app.merchants.access import load_merchant

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.auth import Principal
 from app.core.config import Settings
-from app.core.deps import Principal
 from app.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from app.merchants.access import load_merchant
 from app.merchants.models import Photo

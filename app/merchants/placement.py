@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.deps import Principal
+from app.auth import Principal
+from app.auth.schemas import UnitRef
 from app.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.core.text import fold_compact
 from app.merchants.models import Merchant
 from app.merchants.repository import MerchantRepository
 from app.units.repository import UnitRepository
-from app.users.schemas import UnitRef
 
 NEAR_METRES = 30.0
 

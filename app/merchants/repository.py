@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Principal
 from app.banks.models import Bank
-from app.core.deps import Principal
 from app.merchants.access import visible_filter
 from app.merchants.models import Merchant, PaymentAccount, Photo
 from app.qrcodes.models import QRCode

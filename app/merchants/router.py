@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
+from app.auth import CurrentUser, Reviewer, Writer
 from app.core.concurrency import expected_version, set_etag
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser, Reviewer, SettingsDep, Writer
+from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants import lifecycle, photos, service

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
 from app.audit import service as audit
+from app.auth import Principal
+from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
 from app.core.db import utcnow
-from app.core.deps import Principal
 from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.text import fold
@@ -34,7 +35,6 @@ from app.merchants.schemas import (
     VnpayOut,
 )
 from app.qrcodes.models import QRCode
-from app.users.schemas import UnitRef
 
 AUDITED = (
     "name",

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 import qr
+from app.auth import CurrentUser, Writer
 from app.core import ratelimit
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser, SettingsDep, Writer
+from app.core.deps import SettingsDep
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants.repository import MerchantRepository
 from app.qrcodes import public, service

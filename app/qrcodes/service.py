@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
 from app.audit import service as audit
+from app.auth import Principal
 from app.core.db import utcnow
-from app.core.deps import Principal
 from app.core.errors import AppError, BadGateway, Conflict, FieldError, ServiceUnavailable, ValidationFailed
 from app.coverage.counters import key_of, track
 from app.merchants.access import load_merchant

@@ -4,9 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
+from app.auth import CurrentUser, StreetManager
 from app.core.concurrency import expected_version, set_etag
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser, StreetManager
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.streets import service
 from app.streets.schemas import StreetCreate, StreetOut, StreetPatch

@@ -5,8 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.auth.schemas import UnitRef
 from app.core.text import nfc
-from app.users.schemas import UnitRef
 
 
 class StreetOut(BaseModel):

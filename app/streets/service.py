@@ -6,9 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.auth import Principal
+from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
 from app.core.db import utcnow
-from app.core.deps import Principal
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.text import fold
@@ -17,7 +18,6 @@ from app.streets.repository import StreetRepository
 from app.streets.schemas import StreetCreate, StreetOut, StreetPatch
 from app.units.repository import UnitRepository
 from app.units.service import require_unit
-from app.users.schemas import UnitRef
 
 FIELDS = (
     "kind",

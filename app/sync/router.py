@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from app.auth import Writer
 from app.core.db import SessionDep
-from app.core.deps import Writer
 from app.sync import service
 from app.sync.schemas import SyncIn, SyncOut
 

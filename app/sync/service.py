@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
 from app.audit.service import PENDING
+from app.auth import Principal
 from app.core.db import utcnow
-from app.core.deps import Principal
 from app.core.errors import AppError
 from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp

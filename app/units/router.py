@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.auth import CurrentUser
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser
 from app.core.pagination import Page
 from app.units import service
 from app.units.schemas import UnitOut

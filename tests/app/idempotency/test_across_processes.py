@@ -10,13 +10,13 @@ import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import User
 from app.core.db import make_engine
 from app.core.security import encode_token
 from app.coverage.counters import rebuild
 from app.idempotency.models import IdempotencyRecord
 from app.main import create_app
 from app.merchants.models import Merchant, PaymentAccount
-from app.users.models import User
 
 
 async def test_one_key_one_shop_across_workers(db_url, settings):

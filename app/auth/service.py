@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import RefreshToken, User
+from app.auth.principal import Principal
+from app.auth.repository import UserRepository
+from app.auth.roles import Role
+from app.auth.schemas import TokenPair
 from app.core.config import Settings
-from app.core.deps import Principal
 from app.core.errors import NotAuthenticated, RateLimited
 from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password
-from app.users.models import RefreshToken, User
-from app.users.repository import UserRepository
-from app.users.schemas import TokenPair
 
 # one address may be a whole ward office or a mobile carrier's NAT: allow it more tries than one username
 IP_FAILURE_FACTOR = 4
@@ -30,7 +31,7 @@ async def load_principal(session: AsyncSession, user_id: int, *, device_id: str 
         id=user.id or 0,
         username=user.username,
         full_name=user.full_name,
-        role=user.role,
+        role=Role(user.role),
         units=tuple(units),
         units_2025=frozenset(units_2025),
         bank_bin=user.bank_bin,

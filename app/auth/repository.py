@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, column, delete, func, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.units.models import UnitSuccession
-from app.users.models import LoginFailure, RefreshToken, User, UserUnit
+from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
+
+# auth sits below the domains, so it reads the succession table (owned by app.units) through a Core construct
+_succession = table(
+    "unit_succession",
+    column("from_edition", String),
+    column("from_code", String),
+    column("to_edition", String),
+    column("to_code", String),
+)
 
 
 class UserRepository:
@@ -29,10 +37,10 @@ class UserRepository:
         if not codes_2020:
             return set()
         rows = await self.session.execute(
-            select(UnitSuccession.to_code).where(
-                UnitSuccession.from_edition == "2020",
-                UnitSuccession.to_edition == "2025",
-                UnitSuccession.from_code.in_(codes_2020),
+            select(_succession.c.to_code).where(
+                _succession.c.from_edition == "2020",
+                _succession.c.to_edition == "2025",
+                _succession.c.from_code.in_(codes_2020),
             )
         )
         return set(rows.scalars())

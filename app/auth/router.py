@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from app.auth import service
+from app.auth.deps import CurrentUser
+from app.auth.schemas import Me, RefreshRequest, TokenPair, UnitRef
 from app.core.db import SessionDep
-from app.core.deps import CurrentUser, SettingsDep
-from app.users import service
-from app.users.schemas import Me, RefreshRequest, TokenPair, UnitRef
+from app.core.deps import SettingsDep
 
 router = APIRouter(tags=["auth"])
 
