@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    # bank webhooks (app/bank): the dispatcher runs inside `phoqr serve` unless turned off (then: `phoqr worker`)
+    webhook_dispatcher: bool = True
+    # seconds to wait after the 1st, 2nd, ... failed attempt; after the last one the delivery is given up
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_poll_seconds: float = Field(1.0, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_batch_size: int = Field(50, ge=1, le=1000)
+    webhook_concurrency: int = Field(16, ge=1, le=256)
+    # webhook secrets are encrypted at rest with a key derived from this (falls back to jwt_secret); set it
+    # separately in production so rotating the JWT secret does not make the stored webhook secrets unreadable
+    webhook_encryption_key: str = ""
+
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
         if self.environment == "production":
@@ -50,6 +62,21 @@ class Settings(BaseSettings):
             if self.demo_users:
                 raise ValueError("PHOQR_DEMO_USERS must be false in production")
         return self
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_is_seconds(cls, value: str) -> str:
+        try:
+            delays = [float(x) for x in value.split(",") if x.strip()]
+        except ValueError as exc:
+            raise ValueError("PHOQR_WEBHOOK_RETRY_SCHEDULE: comma-separated seconds, e.g. 1,2,4") from exc
+        if any(d < 0 for d in delays):
+            raise ValueError("PHOQR_WEBHOOK_RETRY_SCHEDULE: delays cannot be negative")
+        return value
+
+    @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self.webhook_retry_schedule.split(",") if x.strip())
 
     @property
     def is_sqlite(self) -> bool:
