@@ -3,6 +3,7 @@
 from app.audit.models import AuditLog
 from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
 from app.banks.models import Bank
+from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
 from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.merchants.models import CoverageCounter, Merchant, PaymentAccount, Photo
 from app.qrcodes.models import QRCode
@@ -10,9 +11,14 @@ from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit, UnitSuccession
 
 __all__ = [
+    "AccountNameCheck",
     "AdminUnit",
     "AuditLog",
     "Bank",
+    "BankReceipt",
+    "BankStatus",
+    "Consent",
+    "ConsentText",
     "CoverageCounter",
     "IdempotencyRecord",
     "LoginFailure",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User, UserUnit
 from app.banks.models import Bank
+from app.consents.texts import seed_consent_texts
 from app.core.security import hash_password, verify_password
 from app.core.text import fold, nfc
 from app.streets.models import Street
@@ -168,4 +169,5 @@ async def seed_reference(session: AsyncSession) -> dict[str, int]:
         "units": await load_units(session),
         "streets_and_markets": await load_streets(session),
         "banks": await load_banks(session),
+        "consent_texts": await seed_consent_texts(session),
     }

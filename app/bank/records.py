@@ -1,0 +1,225 @@
+"""The bank record: what a bank receives about one of its merchants, and its `record_hash`.
+
+A bank sees a shop only when the shop's payment account (kind `account` or `card`) is at the bank's BIN and
+the owner has an active `bank_onboarding` consent for that BIN. Closed shops stay visible (status `closed`).
+
+Interfaces (other modules build webhook payloads, the feed, files and reconciliation with these):
+
+    async def load_bank_records(
+        session, bank_bin: str, merchant_ids: Iterable[str] | None = None, *,
+        unit: tuple[str, str] | None = None,        # ("2025", "26506") or ("2020", "26509")
+        street_id: int | None = None,
+        after: str | None = None,                   # keyset: merchant ids greater than this
+        limit: int | None = None,
+    ) -> list[dict]                                 # records ordered by merchant_id, each with record_hash
+
+    async def iter_bank_records(session, bank_bin, *, unit=None, street_id=None, page=2000) -> AsyncIterator[dict]
+        # every record, fetched page by page (flat memory), ordered by merchant_id
+
+    async def bank_record(session, merchant_id: str, bank_bin: str | None = None) -> tuple[str | None, dict | None]
+        # (BIN of the shop's current bank account or None, the record that bank sees or None when not visible);
+        # with bank_bin: the record as that bank sees it (None when the shop is not visible to it)
+
+    def record_hash(record: Mapping) -> str     # lowercase hex SHA-256 of RFC 8785 JSON, without record_hash
+
+Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`, units `{"edition","code"}`:
+    {"merchant_id","version","name","category","owner_name","phone",
+     "address":{"house_number","street","street_id","unit_2025","unit_2020"},
+     "location":{"lat","lon","accuracy_m"}|null,
+     "payment_account":{"bank_bin","account_number","account_name","kind"},
+     "qr":{"payload","sticker_code","issued_at"}|null, "status","consent_id","record_hash"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from sqlalchemy import Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
+from app.merchants.models import Merchant, PaymentAccount
+from app.qrcodes.models import QRCode
+from app.streets.models import Street
+
+BANK_KINDS = ("account", "card")
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:  # stored as UTC; some drivers hand it back naive
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in record.items() if k != "record_hash"}
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def build_record(row: Any) -> dict[str, Any]:
+    """One row of `visible_records_query` (plain columns, so long exports never fill the identity map)."""
+    record: dict[str, Any] = {
+        "merchant_id": row.id,
+        "version": row.version,
+        "name": row.name,
+        "category": row.category,
+        "owner_name": row.owner_name,
+        "phone": row.phone,
+        "address": {
+            "house_number": row.house_number,
+            "street": row.street_name,
+            "street_id": row.street_id,
+            "unit_2025": {"edition": "2025", "code": row.unit_code},
+            "unit_2020": {"edition": "2020", "code": row.unit_code_2020} if row.unit_code_2020 else None,
+        },
+        "location": {"lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m}
+        if row.lat is not None and row.lon is not None
+        else None,
+        "payment_account": {
+            "bank_bin": row.bank_bin,
+            "account_number": row.account_number,
+            "account_name": row.account_name,
+            "kind": row.kind,
+        },
+        "qr": {"payload": row.qr_payload, "sticker_code": row.qr_sticker_code, "issued_at": iso(row.qr_issued_at)}
+        if row.qr_payload is not None
+        else None,
+        "status": row.status,
+        "consent_id": row.consent_id,
+    }
+    record["record_hash"] = record_hash(record)
+    return record
+
+
+def visible_records_query(bank_bin: str) -> Select[Any]:
+    """Shops the bank may see, with everything its record needs, in one query."""
+    return (
+        select(
+            Merchant.id,
+            Merchant.version,
+            Merchant.name,
+            Merchant.category,
+            Merchant.owner_name,
+            Merchant.phone,
+            Merchant.house_number,
+            Merchant.street_id,
+            Merchant.unit_code,
+            Merchant.unit_code_2020,
+            Merchant.lat,
+            Merchant.lon,
+            Merchant.accuracy_m,
+            Merchant.status,
+            PaymentAccount.bank_bin,
+            PaymentAccount.account_number,
+            PaymentAccount.account_name,
+            PaymentAccount.kind,
+            Consent.id.label("consent_id"),
+            Street.name.label("street_name"),
+            QRCode.payload.label("qr_payload"),
+            QRCode.sticker_code.label("qr_sticker_code"),
+            QRCode.issued_at.label("qr_issued_at"),
+        )
+        .join(PaymentAccount, PaymentAccount.merchant_id == Merchant.id)
+        .join(
+            Consent,
+            and_(
+                Consent.merchant_id == Merchant.id,
+                Consent.bank_bin == PaymentAccount.bank_bin,
+                Consent.purpose == PURPOSE_BANK_ONBOARDING,
+                Consent.active_key.is_not(None),
+            ),
+        )
+        .outerjoin(Street, Street.id == Merchant.street_id)
+        .outerjoin(QRCode, QRCode.active_for == Merchant.id)
+        .where(
+            PaymentAccount.bank_bin == bank_bin,
+            PaymentAccount.kind.in_(BANK_KINDS),
+            PaymentAccount.account_number.is_not(None),
+        )
+    )
+
+
+def visible_ids_query(bank_bin: str) -> Select[Any]:
+    """Ids of the shops a bank may see (for scope filters elsewhere, e.g. GET /merchants)."""
+    return (
+        select(PaymentAccount.merchant_id)
+        .join(
+            Consent,
+            and_(
+                Consent.merchant_id == PaymentAccount.merchant_id,
+                Consent.bank_bin == PaymentAccount.bank_bin,
+                Consent.purpose == PURPOSE_BANK_ONBOARDING,
+                Consent.active_key.is_not(None),
+            ),
+        )
+        .where(
+            PaymentAccount.bank_bin == bank_bin,
+            PaymentAccount.kind.in_(BANK_KINDS),
+            PaymentAccount.account_number.is_not(None),
+        )
+    )
+
+
+async def load_bank_records(
+    session: AsyncSession,
+    bank_bin: str,
+    merchant_ids: Iterable[str] | None = None,
+    *,
+    unit: tuple[str, str] | None = None,
+    street_id: int | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    stmt = visible_records_query(bank_bin)
+    if merchant_ids is not None:
+        ids = sorted(set(merchant_ids))
+        if not ids:
+            return []
+        stmt = stmt.where(Merchant.id.in_(ids))
+    if unit is not None:
+        column = Merchant.unit_code if unit[0] == "2025" else Merchant.unit_code_2020
+        stmt = stmt.where(column == unit[1])
+    if street_id is not None:
+        stmt = stmt.where(Merchant.street_id == street_id)
+    if after is not None:
+        stmt = stmt.where(Merchant.id > after)
+    stmt = stmt.order_by(Merchant.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [build_record(row) for row in (await session.execute(stmt)).all()]
+
+
+async def iter_bank_records(
+    session: AsyncSession,
+    bank_bin: str,
+    *,
+    unit: tuple[str, str] | None = None,
+    street_id: int | None = None,
+    page: int = 2000,
+) -> AsyncIterator[dict[str, Any]]:
+    after: str | None = None
+    while True:
+        batch = await load_bank_records(session, bank_bin, unit=unit, street_id=street_id, after=after, limit=page)
+        for record in batch:
+            yield record
+        if len(batch) < page:
+            return
+        after = batch[-1]["merchant_id"]
+
+
+async def bank_record(
+    session: AsyncSession, merchant_id: str, bank_bin: str | None = None
+) -> tuple[str | None, dict[str, Any] | None]:
+    account = await session.get(PaymentAccount, merchant_id)
+    current_bin = account.bank_bin if account is not None and account.kind in BANK_KINDS else None
+    wanted = bank_bin or current_bin
+    if wanted is None:
+        return current_bin, None
+    records = await load_bank_records(session, wanted, [merchant_id])
+    return current_bin, (records[0] if records else None)
