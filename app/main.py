@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -16,7 +15,12 @@ from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.i18n import pick_lang
+from app.core.openapi import install_openapi
 from app.health import router as health_router
+from app.history.daily import start_daily_snapshots, stop_daily_snapshots
+from app.observability import ObservabilityMiddleware, configure_logging
+from app.observability.metrics import worker_exited
+from app.observability.router import router as metrics_router
 from integrations import build_registry
 
 log = logging.getLogger("phoqr")
@@ -24,6 +28,8 @@ log = logging.getLogger("phoqr")
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.environment != "test":  # tests capture logs their own way
+        configure_logging(settings.log_level, json_format=settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,13 +40,16 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
         app.state.adapters = build_registry(settings.bank_adapters)
+        app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
         try:
             yield
         finally:
+            await stop_daily_snapshots(app.state.snapshots)
             await app.state.adapters.aclose()
             await app.state.http.aclose()
             if own_engine:
                 await app.state.engine.dispose()
+            worker_exited()
 
     app = FastAPI(
         title="PhoQR",
@@ -55,15 +64,17 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = request_id[:64]
+        # the request id (validated, echoed in X-Request-ID) comes from ObservabilityMiddleware
         response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
         response.headers.setdefault("Content-Language", pick_lang(request.headers.get("accept-language")))
         return response
 
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_router)
+    install_openapi(app)
+    # added last so it is outermost: it times and logs everything, including other middleware's refusals
+    app.add_middleware(ObservabilityMiddleware)
     return app
 
 

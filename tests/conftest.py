@@ -28,6 +28,7 @@ from app.core.migrate import upgrade
 from app.core.security import encode_token
 from app.main import create_app
 from app.seed import load_demo_users, seed_reference
+from tests import contract_recorder
 
 PG_URL = os.environ.get("PHOQR_TEST_POSTGRES_URL", "").strip()
 DEMO_PASSWORD = "phoqr-demo"
@@ -37,6 +38,15 @@ BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("CI") and not PG_URL:
         pytest.exit("CI must run the PostgreSQL half: set PHOQR_TEST_POSTGRES_URL", returncode=3)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every status and problem code the suite saw must be documented for its operation (issue 11)."""
+    contract_recorder.write_report(Path("var/contract-report.json"))
+    problems = contract_recorder.undocumented()
+    if problems and (os.environ.get("CI") or os.environ.get("PHOQR_CONTRACT_CHECK")):
+        print("\nAnswers the OpenAPI document does not list:\n  " + "\n  ".join(problems))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _asyncpg_url(url: str) -> str:
@@ -137,7 +147,7 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
 
 @pytest.fixture
 async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=contract_recorder.Recorder(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
