@@ -8,6 +8,7 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as users_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
+from app.history.router import router as history_router
 from app.merchants.router import router as merchants_router
 from app.qrcodes.router import router as qrcodes_router
 from app.streets.router import router as streets_router
@@ -24,6 +25,7 @@ for r in (
     qrcodes_router,
     sync_router,
     coverage_router,
+    history_router,
     audit_router,
 ):
     api_router.include_router(r)

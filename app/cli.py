@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,25 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import generate
 
-    counts = asyncio.run(_in_session(settings, lambda s: generate(s, args.merchants, seed=args.seed)))
+    from app.demo.history import backfill_history
+
+    async def fill(session: AsyncSession) -> dict:
+        counts = await generate(session, args.merchants, seed=args.seed)
+        return counts | await backfill_history(session, days=args.history_days, seed=args.seed)
+
+    counts = asyncio.run(_in_session(settings, fill))
     print("demo data added: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+def cmd_snapshot(settings: Settings, args: argparse.Namespace) -> None:
+    from app.core.errors import AppError
+    from app.history.snapshot import take_snapshot
+
+    try:
+        r = asyncio.run(_in_session(settings, lambda s: take_snapshot(s, args.date, source="cli")))
+    except AppError as exc:
+        sys.exit(f"snapshot refused: {exc.detail_en}")
+    print(f"snapshot {r.snapshot_id} for {r.day}: {r.status} ({r.rows} rows, {r.with_qr}/{r.shops} shops with QR)")
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -102,7 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo-data", help="fill realistic demo shops, QRs and model streets")
     demo.add_argument("--merchants", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--history-days", type=int, default=90, help="days of coverage history to backfill")
     demo.set_defaults(fn=cmd_demo_data)
+    snap = sub.add_parser("snapshot", help="snapshot today's coverage (idempotent per day)")
+    snap.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD: today (default) or yesterday")
+    snap.set_defaults(fn=cmd_snapshot)
     serve = sub.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(fn=cmd_serve)

@@ -4,6 +4,7 @@ from app.audit.models import AuditLog
 from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
+from app.history.models import CoverageSnapshot, SnapshotRun
 from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.merchants.models import CoverageCounter, Merchant, PaymentAccount, Photo
 from app.qrcodes.models import QRCode
@@ -20,6 +21,7 @@ __all__ = [
     "Consent",
     "ConsentText",
     "CoverageCounter",
+    "CoverageSnapshot",
     "IdempotencyRecord",
     "LoginFailure",
     "Merchant",
@@ -27,6 +29,7 @@ __all__ = [
     "Photo",
     "QRCode",
     "RefreshToken",
+    "SnapshotRun",
     "Street",
     "StreetUnit",
     "SyncOperation",

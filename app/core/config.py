@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # coverage history (app/history): the service snapshots the counters at start-up and daily at this
+    # Vietnam time; None = on, except in tests
+    snapshot_daily: bool | None = None
+    snapshot_at: time = time(23, 55)
 
     # bank webhooks (app/bank): the dispatcher runs inside `phoqr serve` unless turned off (then: `phoqr worker`)
     webhook_dispatcher: bool = True

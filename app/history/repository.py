@@ -1,0 +1,175 @@
+"""Every query of coverage history: the counters a snapshot copies, and the snapshot rows history reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.coverage.models import CoverageCounter
+from app.history.models import CoverageSnapshot, SnapshotRun
+from app.streets.models import Street, StreetUnit
+from app.units.models import AdminUnit
+
+# any constant: serialises concurrent snapshot runs (several workers, the CLI) on PostgreSQL
+SNAPSHOT_LOCK = 74_771_105
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One counter: shops of a (2025 unit, 2020 unit, street, category)."""
+
+    unit_code: str
+    unit_code_2020: str
+    street_id: int
+    category: str
+    shops: int
+    with_qr: int
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    baseline_shop_count: int | None
+    target_pct: int | None
+    target_date: date | None
+    is_model_street: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """What a snapshot copies besides the counts: units, successors, and the streets' targets that day."""
+
+    units_2025: dict[str, Target]
+    units_2020: dict[str, str]  # 2020 code -> 2025 successor
+    streets: dict[int, Target]
+    model_street_units: dict[int, list[str]]  # model street -> its 2025 units
+
+
+class HistoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- what a snapshot copies -------------------------------------------------------------------------
+    async def cells(self) -> list[Cell]:
+        rows = await self.session.execute(
+            select(
+                CoverageCounter.unit_code,
+                CoverageCounter.unit_code_2020,
+                CoverageCounter.street_id,
+                CoverageCounter.category,
+                CoverageCounter.shops,
+                CoverageCounter.with_qr,
+            ).where(CoverageCounter.shops != 0)
+        )
+        return [Cell(*r) for r in rows.all()]
+
+    async def reference(self) -> Reference:
+        from app.units.repository import UnitRepository
+
+        units = (await self.session.execute(select(AdminUnit).where(AdminUnit.edition == "2025"))).scalars()
+        units_2025 = {u.code: Target(u.baseline_shop_count, u.target_pct, u.target_date) for u in units}
+        succ = await UnitRepository(self.session).successor_map()
+        olds = (await self.session.execute(select(AdminUnit.code).where(AdminUnit.edition == "2020"))).scalars()
+        streets = {
+            s.id: Target(s.baseline_shop_count, s.target_pct, s.target_date, s.is_model_street)
+            for s in (await self.session.execute(select(Street))).scalars()
+            if s.id is not None
+        }
+        placed = await self.session.execute(
+            select(StreetUnit.street_id, StreetUnit.code)
+            .join(Street, Street.id == StreetUnit.street_id)
+            .where(Street.is_model_street.is_(True), StreetUnit.edition == "2025")
+            .order_by(StreetUnit.street_id, StreetUnit.code)
+        )
+        model_units: dict[int, list[str]] = {}
+        for street_id, code in placed.all():
+            model_units.setdefault(street_id, []).append(code)
+        return Reference(units_2025, {c: succ[c] for c in olds if c in succ}, streets, model_units)
+
+    # --- runs ---------------------------------------------------------------------------------------------
+    async def lock(self) -> None:
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SNAPSHOT_LOCK})
+        # SQLite: every write transaction already holds the database's write lock (BEGIN IMMEDIATE)
+
+    async def run_on(self, day: date) -> SnapshotRun | None:
+        return (await self.session.execute(select(SnapshotRun).where(SnapshotRun.day == day))).scalar_one_or_none()
+
+    async def run(self, run_id: int) -> SnapshotRun | None:
+        return await self.session.get(SnapshotRun, run_id)
+
+    async def delete_runs(self, run_ids: Sequence[int]) -> None:
+        if run_ids:
+            await self.session.execute(delete(CoverageSnapshot).where(CoverageSnapshot.run_id.in_(run_ids)))
+            await self.session.execute(delete(SnapshotRun).where(SnapshotRun.id.in_(run_ids)))
+
+    async def add_run(self, run: SnapshotRun, rows: list[dict]) -> SnapshotRun:
+        self.session.add(run)
+        await self.session.flush()
+        for start in range(0, len(rows), 2000):
+            chunk = [{**r, "run_id": run.id, "day": run.day} for r in rows[start : start + 2000]]
+            await self.session.execute(insert(CoverageSnapshot), chunk)
+        return run
+
+    async def runs_between(self, first: date, last: date) -> list[SnapshotRun]:
+        stmt = select(SnapshotRun).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def days_between(self, first: date, last: date) -> list[date]:
+        stmt = select(SnapshotRun.day).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def last_run_between(self, first: date, last: date) -> SnapshotRun | None:
+        stmt = select(SnapshotRun).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day.desc()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def demo_runs(self) -> list[SnapshotRun]:
+        stmt = select(SnapshotRun).where(SnapshotRun.source == "demo")
+        return list((await self.session.execute(stmt)).scalars())
+
+    # --- what history reads -------------------------------------------------------------------------------
+    async def series(
+        self,
+        *,
+        level: str,
+        days: Sequence[date] | tuple[date, date],
+        edition: str | None = None,
+        unit_code: str | None = None,
+        code: str | None = None,
+        model_only: bool = False,
+    ) -> list[Any]:
+        """Snapshot rows of one level on the given days (a list, or a (first, last) range), as plain tuples."""
+        c = CoverageSnapshot
+        stmt = select(
+            c.day,
+            c.edition,
+            c.unit_code,
+            c.code,
+            c.shops,
+            c.with_qr,
+            c.baseline_shop_count,
+            c.target_pct,
+            c.target_date,
+            c.is_model_street,
+        ).where(c.level == level)
+        if isinstance(days, tuple):
+            stmt = stmt.where(CoverageSnapshot.day.between(*days))
+        else:
+            stmt = stmt.where(CoverageSnapshot.day.in_(sorted(set(days))))
+        if edition is not None:
+            stmt = stmt.where(CoverageSnapshot.edition == edition)
+        if unit_code is not None:
+            stmt = stmt.where(CoverageSnapshot.unit_code == unit_code)
+        if code is not None:
+            stmt = stmt.where(CoverageSnapshot.code == code)
+        if model_only:
+            stmt = stmt.where(CoverageSnapshot.is_model_street.is_(True))
+        return list((await self.session.execute(stmt.order_by(CoverageSnapshot.day))).all())
+
+    async def count_rows(self, run_id: int) -> int:
+        stmt = select(func.count()).select_from(CoverageSnapshot).where(CoverageSnapshot.run_id == run_id)
+        return (await self.session.execute(stmt)).scalar_one()

@@ -1,0 +1,283 @@
+"""Coverage history and forecast, read only from daily snapshots.
+
+- A period (day, ISO week, month, half-year, year) takes its last snapshot: coverage is a level, not a sum.
+- Units and the city roll up by summing shops, shops with QR and denominators (each unit's or street's own
+  max(baseline, shops) that day), never by averaging percentages.
+- level=street with `street_id`: that street (within `unit` when given, like GET /coverage?level=street);
+  without `street_id`: the model streets of the unit (or the city) as they were on each day.
+- Scope is GET /coverage's: every public-service role reads every unit (the router checks the role).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import NotFound, ValidationFailed
+from app.history import periods
+from app.history.fit import fit
+from app.history.models import SnapshotRun
+from app.history.repository import HistoryRepository
+from app.history.schemas import Forecast, History, Point
+from app.history.snapshot import local_today
+from app.streets.models import Street
+from app.units.service import require_unit
+
+FORECAST_DAYS = 28
+MAX_SPAN_DAYS = 20 * 366
+NEVER_DAYS = 100 * 365  # a rate this slow never gets there: no date rather than one in the next century
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """Coverage on one day: sums over the rows that make up the unit, street or roll-up."""
+
+    day: date
+    shops: int
+    with_qr: int
+    denominator: int
+    target_pct: int | None = None
+    target_date: date | None = None
+
+    @property
+    def pct(self) -> float | None:
+        return min(100.0, round(self.with_qr * 100 / self.denominator, 1)) if self.denominator else None
+
+    @property
+    def exact_pct(self) -> float | None:
+        return min(100.0, self.with_qr * 100 / self.denominator) if self.denominator else None
+
+
+def pct_of(with_qr: int, denominator: int) -> float | None:
+    return min(100.0, round(with_qr * 100 / denominator, 1)) if denominator else None
+
+
+def levels(rows: Iterable[Any], level: str) -> dict[date, Level]:
+    """Per day: a unit row is whole; a street's rows (one per 2025 unit it crosses) merge before its
+    denominator is taken, then streets sum."""
+    parts: dict[tuple[date, str, str], list] = {}
+    for r in rows:
+        key = (r.day, r.code, r.unit_code if level == "unit" else "")
+        p = parts.setdefault(key, [0, 0, None, r.target_pct, r.target_date])
+        p[0] += r.shops
+        p[1] += r.with_qr
+        if r.baseline_shop_count is not None:
+            p[2] = max(p[2] or 0, r.baseline_shop_count)
+    days: dict[date, list] = defaultdict(lambda: [0, 0, 0, [], []])
+    for (day, _, _), (shops, with_qr, baseline, target_pct, target_date) in parts.items():
+        d = days[day]
+        d[0] += shops
+        d[1] += with_qr
+        d[2] += max(baseline or 0, shops)
+        d[3].append(target_pct)
+        d[4].append(target_date)
+    out = {}
+    for day, (shops, with_qr, den, tps, tds) in sorted(days.items()):
+        single = len(tps) == 1  # a target belongs to one unit or street, never to a roll-up
+        out[day] = Level(day, shops, with_qr, den, tps[0] if single else None, tds[0] if single else None)
+    return out
+
+
+async def _validate(session: AsyncSession, level: str, unit: tuple[str, str] | None, street_id: int | None) -> None:
+    if unit is not None:
+        await require_unit(session, *unit)
+    if level == "unit" and street_id is not None:
+        raise ValidationFailed("street_id", "street_id chỉ dùng với level=street", "street_id needs level=street")
+    if level == "street" and unit is not None and unit[0] == "2020":
+        raise ValidationFailed(
+            "unit",
+            "Lịch sử theo tuyến phố được lưu theo đơn vị 2025",
+            "Street history is kept per 2025 unit",
+        )
+    if street_id is not None and await session.get(Street, street_id) is None:
+        raise NotFound(f"Không có tuyến phố {street_id}", f"No street {street_id}", code="street_not_found")
+
+
+def _filters(level: str, edition: str, unit: tuple[str, str] | None, street_id: int | None) -> dict[str, Any]:
+    if level == "street":
+        return {
+            "level": "street",
+            "unit_code": unit[1] if unit else None,
+            "code": str(street_id) if street_id is not None else None,
+            "model_only": street_id is None,
+        }
+    if unit is None:
+        return {"level": "unit", "edition": edition}
+    if unit[0] == "2020":  # an old ward is its own row, whichever edition is asked for
+        return {"level": "unit", "edition": "2020", "code": unit[1]}
+    if edition == "2020":  # a 2025 unit seen as its old wards: they sum to it
+        return {"level": "unit", "edition": "2020", "unit_code": unit[1]}
+    return {"level": "unit", "edition": "2025", "code": unit[1]}
+
+
+async def history(
+    session: AsyncSession,
+    *,
+    level: str = "unit",
+    edition: str = "2025",
+    unit: tuple[str, str] | None = None,
+    street_id: int | None = None,
+    period: str = "week",
+    from_: date | None = None,
+    to: date | None = None,
+) -> History:
+    """Points per period from `from_` to `to` (defaults: today in Vietnam, and a span that suits the period)."""
+    await _validate(session, level, unit, street_id)
+    to = to or local_today()
+    from_ = from_ or to - timedelta(days=periods.DEFAULT_SPAN_DAYS[period] - 1)
+    if from_ > to:
+        raise ValidationFailed("from", "`from` phải trước hoặc bằng `to`", "`from` must not be after `to`")
+    if (to - from_).days > MAX_SPAN_DAYS:
+        raise ValidationFailed("from", "Khoảng thời gian tối đa 20 năm", "At most 20 years at a time")
+    repo = HistoryRepository(session)
+    runs = {r.day: r.id for r in await repo.runs_between(from_, to)}
+    chosen = periods.last_per_period(period, list(runs))
+    days: Any = (from_, to) if period == "day" else [d for _, d in chosen]
+    by_day = levels(await repo.series(days=days, **_filters(level, edition, unit, street_id)), level)
+    points = []
+    for label, day in chosen:
+        lv = by_day.get(day) or Level(day, 0, 0, 0)
+        points.append(
+            Point(
+                period=label,
+                shops=lv.shops,
+                with_qr=lv.with_qr,
+                pct=lv.pct,
+                denominator=lv.denominator,
+                day=day,
+                snapshot_id=runs[day] or 0,
+            )
+        )
+    return History(
+        level=level,
+        edition=edition,
+        unit=f"{unit[0]}:{unit[1]}" if unit else None,
+        street_id=street_id,
+        period=period,
+        from_=from_,
+        to=to,
+        points=points,
+    )
+
+
+async def forecast(
+    session: AsyncSession,
+    *,
+    level: str = "unit",
+    unit: tuple[str, str] | None = None,
+    street_id: int | None = None,
+    edition: str = "2025",
+    today: date | None = None,
+) -> Forecast:
+    """Where the trailing 28 days of daily snapshots (up to `today`) lead.
+
+    Fit: least squares of the day's pct (shops with QR over that day's denominator) against the day. The
+    projection starts from the last snapshot's pct at the fitted rate; the range uses the slope's 95 %
+    interval (Student t): the faster end gives the earliest date, the slower the latest (null when the
+    slower end is flat). No date when the rate is zero or negative. on_track compares the projected date
+    with the target date of the unit or street as it stood on the last snapshot (null without one). A
+    roll-up (the city, a unit's model streets) has no target date of its own, and its target is 100 %.
+    """
+    await _validate(session, level, unit, street_id)
+    today = today or local_today()
+    first = today - timedelta(days=FORECAST_DAYS - 1)
+    repo = HistoryRepository(session)
+    by_day = levels(await repo.series(days=(first, today), **_filters(level, edition, unit, street_id)), level)
+    points = [lv for lv in by_day.values() if lv.exact_pct is not None]
+    last = points[-1] if points else None
+    target_pct = (last.target_pct if last else None) or 100
+    target_date = last.target_date if last else None
+    empty = Forecast(
+        rate_per_week=None,
+        projected_date=None,
+        projected_date_range=None,
+        on_track=None,
+        pct=last.pct if last else None,
+        with_qr_per_week=None,
+        target_pct=target_pct,
+        target_date=target_date,
+        window=[points[0].day, last.day] if last else None,
+        points=len(points),
+    )
+    xs = [float((p.day - first).days) for p in points]
+    line = fit(xs, [p.exact_pct or 0.0 for p in points])
+    if last is None or line is None:
+        return empty
+    qr_line = fit(xs, [float(p.with_qr) for p in points])
+    out = empty.model_copy(
+        update={
+            "rate_per_week": round(line.slope * 7, 2),
+            "with_qr_per_week": round(qr_line.slope * 7, 2) if qr_line else None,
+        }
+    )
+    remaining = target_pct - (last.exact_pct or 0.0)
+
+    def arrival(rate: float) -> date | None:
+        if remaining <= 0:
+            return last.day
+        if rate <= 0 or remaining / rate > NEVER_DAYS:
+            return None
+        return last.day + timedelta(days=math.ceil(remaining / rate))
+
+    projected = arrival(line.slope)
+    if projected is None:
+        on_track = None if target_date is None else False
+        return out.model_copy(update={"on_track": on_track})
+    earliest = arrival(line.slope + line.slope_halfwidth)
+    latest = arrival(line.slope - line.slope_halfwidth)
+    return out.model_copy(
+        update={
+            "projected_date": projected,
+            "projected_date_range": [earliest, latest],
+            "on_track": None if target_date is None else projected <= target_date,
+        }
+    )
+
+
+async def run_for_period(
+    session: AsyncSession, period: str, as_of: date
+) -> tuple[SnapshotRun | None, SnapshotRun | None]:
+    """The snapshot a report for the period containing `as_of` is built from (its last one up to `as_of`),
+    and the previous period's last snapshot (for the change since then)."""
+    repo = HistoryRepository(session)
+    start, _ = periods.bounds(period, as_of)
+    prev_start, prev_end = periods.previous(period, as_of)
+    return await repo.last_run_between(start, as_of), await repo.last_run_between(prev_start, prev_end)
+
+
+async def model_streets_on(session: AsyncSession, day: date, unit_code: str | None = None) -> list[dict[str, Any]]:
+    """The model streets as they stood on the last snapshot on or before `day`: id, target, baseline,
+    and that day's figures (within `unit_code` when given)."""
+    repo = HistoryRepository(session)
+    run = await repo.last_run_between(date.min, day)
+    if run is None:
+        return []
+    rows = await repo.series(level="street", days=[run.day], unit_code=unit_code, model_only=True)
+    by_street: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_street[r.code].append(r)
+    out = []
+    for code, parts in sorted(by_street.items(), key=lambda kv: int(kv[0])):
+        lv = levels(parts, "street")[run.day]
+        out.append(
+            {
+                "street_id": int(code),
+                "units": sorted(p.unit_code for p in parts),
+                "baseline_shop_count": parts[0].baseline_shop_count,
+                "target_pct": parts[0].target_pct,
+                "target_date": parts[0].target_date,
+                "shops": lv.shops,
+                "with_qr": lv.with_qr,
+                "denominator": lv.denominator,
+                "pct": lv.pct,
+                "day": run.day,
+                "snapshot_id": run.id,
+            }
+        )
+    return out
