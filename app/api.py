@@ -1,9 +1,10 @@
-"""Every domain router, mounted under /api/v1."""
+"""Every domain router, mounted under /api/v1, and every event subscription (app.subscribers)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+import app.subscribers  # noqa: F401  (ShopChanged subscribers active wherever the API is)
 from app.audit.router import router as audit_router
 from app.auth.router import router as users_router
 from app.banks.router import router as banks_router

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.models  # noqa: F401  (every table mapped before any query)
+import app.subscribers  # noqa: F401  (ShopChanged subscribers: demo data and seeds keep coverage right)
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade

@@ -6,8 +6,8 @@ from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.idempotency.models import IdempotencyRecord, SyncOperation
-from app.merchants.models import CoverageCounter, Merchant, PaymentAccount, Photo
-from app.qrcodes.models import QRCode
+from app.coverage.models import CoverageCounter
+from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit, UnitSuccession
 

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.events import ShopChanged, publish
 from app.core.text import fold
-from app.coverage.counters import key_of, track
 from app.merchants.models import Merchant, PaymentAccount
 from app.streets.models import Street
 
@@ -71,7 +71,7 @@ async def make_merchant(
             )
         )
         await session.flush()
-    await track(session, None, key_of(merchant))
+    await publish(session, ShopChanged(merchant_id, "merchant.create", merchant))  # coverage counters follow
     # commit = release the test's savepoint: a later failed request rolls back only its own work, not this shop
     await session.commit()
     # a detached snapshot: the app's requests commit and roll back this same session, which would expire it

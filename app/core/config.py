@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    # operations (app/observability): /metrics bearer token (unset: loopback only, and never in production)
+    metrics_token: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+
     # coverage history (app/history): the service snapshots the counters at start-up and daily at this
     # Vietnam time; None = on, except in tests
     snapshot_daily: bool | None = None

@@ -3,6 +3,16 @@
 Merchants and QR codes publish `ShopChanged`; coverage counters and the bank outbox subscribe. This keeps the
 import direction one way (the publisher never imports its subscribers) while every reaction still commits or
 rolls back with the change that caused it.
+
+Where subscriptions are registered: each subscribing domain has a `register()` that calls `subscribe(name,
+handler)`, and `app/subscribers.py` calls them all when imported. `app/api.py` (hence `create_app()` and
+every test app) and `app/cli.py` import it, so the subscriptions are active in the app, the CLI (seed,
+demo-data) and the tests alike. `publish` refuses to run when nothing is registered, so a process that forgot
+the import fails loudly rather than silently skipping coverage counters.
+
+Where events are published: one place per change. Merchants: `app.merchants.changes.finish_change` (create,
+update, review, close); QR paths: `app.merchants.changes.qr_changed` (qr.issue, qr.existing, qr.revoke).
+Handlers run in the caller's transaction, may only `flush()`, and must not publish further `ShopChanged`.
 """
 
 from __future__ import annotations
@@ -37,5 +47,7 @@ def subscribe(name: str, handler: Handler) -> None:
 
 
 async def publish(session: AsyncSession, event: ShopChanged) -> None:
+    if not _handlers:
+        raise RuntimeError("no ShopChanged subscriber registered: import app.subscribers first")
     for handler in list(_handlers.values()):
         await handler(session, event)

@@ -1,19 +1,30 @@
-"""Running coverage counts, kept in the same transaction as every merchant change.
+"""Running coverage counts, kept in the same transaction as every shop change.
 
-Every write path that changes a merchant's status, unit, street, category or QR calls `track(before, after)`
-with the merchant's coverage key before and after the change. Coverage then sums a few hundred counter rows
-instead of scanning every shop.
+Coverage sits above merchants and is never called by them: it subscribes to `ShopChanged`
+(`app.core.events`) and moves the counters from the shop's coverage key before the change (read from the
+event's audited snapshot) to its key after. `register()` is called by `app.api.register_subscribers()`, which
+the app, the CLI and the tests all run, so no write path can skip it. Coverage then sums a few hundred counter
+rows instead of scanning every shop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.merchants.models import CoverageCounter, Merchant
+from app.core.events import ShopChanged, subscribe
+from app.coverage.models import CoverageCounter
+from app.merchants.enums import MerchantStatus
+from app.merchants.models import Merchant
+
+SUBSCRIBER = "coverage.counters"
+BATCH = "coverage_batch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +36,15 @@ class CoverageKey:
     has_qr: bool
 
 
-def key_of(merchant: Merchant) -> CoverageKey | None:
-    """None for a shop that counts nowhere (closed shops leave every denominator)."""
-    if merchant.status != "active":
+def key_of(shop: Merchant | Mapping[str, Any] | None) -> CoverageKey | None:
+    """The counter a shop counts in (a row, or its audited snapshot); None for a shop that counts nowhere."""
+    if shop is None:
         return None
+    get = shop.get if isinstance(shop, Mapping) else lambda name: getattr(shop, name)
+    if get("status") != MerchantStatus.ACTIVE:
+        return None  # closed shops leave every denominator
     return CoverageKey(
-        merchant.unit_code, merchant.unit_code_2020 or "", merchant.street_id or 0, merchant.category, merchant.has_qr
+        get("unit_code"), get("unit_code_2020") or "", get("street_id") or 0, get("category"), bool(get("has_qr"))
     )
 
 
@@ -68,7 +82,12 @@ async def track(session: AsyncSession, before: CoverageKey | None, after: Covera
         await _add(session, after, +1)
 
 
-BATCH = "coverage_batch"
+async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
+    await track(session, key_of(event.before), key_of(event.merchant))
+
+
+def register() -> None:
+    subscribe(SUBSCRIBER, on_shop_changed)
 
 
 class Batch:
@@ -95,8 +114,6 @@ class Batch:
 
 async def rebuild(session: AsyncSession) -> None:
     """Recount from the merchants table (repair tool, and the reference the tests compare against)."""
-    from sqlalchemy import case, delete, func, select
-
     await session.execute(delete(CoverageCounter))
     rows = await session.execute(
         select(
@@ -107,7 +124,7 @@ async def rebuild(session: AsyncSession) -> None:
             func.count(),
             func.sum(case((Merchant.has_qr, 1), else_=0)),
         )
-        .where(Merchant.status == "active")
+        .where(Merchant.status == MerchantStatus.ACTIVE)
         .group_by(Merchant.unit_code, Merchant.unit_code_2020, Merchant.street_id, Merchant.category)
     )
     session.add_all(
@@ -119,4 +136,4 @@ async def rebuild(session: AsyncSession) -> None:
     await session.flush()
 
 
-__all__ = ["CoverageKey", "key_of", "rebuild", "track"]
+__all__ = ["Batch", "CoverageKey", "key_of", "on_shop_changed", "rebuild", "register", "track"]

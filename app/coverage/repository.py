@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.merchants.models import CoverageCounter
+from app.coverage.models import CoverageCounter
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
 

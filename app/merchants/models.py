@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from app.core.db import utcnow
+from app.merchants.enums import MerchantStatus, QRSource, QRStatus, ReviewState
 
 
 class Merchant(SQLModel, table=True):
@@ -27,10 +28,10 @@ class Merchant(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None
-    status: str = Field(default="active", max_length=10, index=True)
+    status: str = Field(default=MerchantStatus.ACTIVE, max_length=10, index=True)
     close_reason: str | None = Field(default=None, max_length=300)
     closed_at: datetime | None = None
-    review_state: str = Field(default="pending", max_length=10, index=True)
+    review_state: str = Field(default=ReviewState.PENDING, max_length=10, index=True)
     review_reason: str | None = Field(default=None, max_length=500)
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = None
@@ -78,18 +79,33 @@ class Photo(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class CoverageCounter(SQLModel, table=True):
-    """Running counts of active shops and shops with an active QR per (unit, 2020 unit, street, category).
+class QRCode(SQLModel, table=True):
+    """Every QR a shop was ever given; revoked ones are kept for history and for /qr/verify.
 
-    Kept in the same transaction as every merchant change, so coverage reads a few hundred rows
-    instead of scanning a million shops.
+    The record lives with the shop (merchants shows the active one and revokes it when the shop closes);
+    issuing, rendering and decoding live in app.qrcodes, which imports this (re-exported as
+    app.qrcodes.models.QRCode).
     """
 
-    __tablename__ = "coverage_counter"
+    __tablename__ = "qr_code"
 
-    unit_code: str = Field(max_length=8, primary_key=True)
-    unit_code_2020: str = Field(default="", max_length=8, primary_key=True)
-    street_id: int = Field(default=0, primary_key=True)
-    category: str = Field(max_length=20, primary_key=True)
-    shops: int = 0
-    with_qr: int = 0
+    id: str = Field(primary_key=True, max_length=36)
+    merchant_id: str = Field(foreign_key="merchant.id", index=True, max_length=36)
+    scheme: str = Field(max_length=10)
+    source: str = Field(default=QRSource.ISSUED, max_length=10)
+    payload: str = Field(max_length=512)
+    payload_hash: str = Field(max_length=64, index=True)
+    sticker_code: str = Field(max_length=20, unique=True)
+    status: str = Field(default=QRStatus.ACTIVE, max_length=10)
+    # equals merchant_id while active; unique, so a shop never has two active QRs
+    active_for: str | None = Field(default=None, max_length=36, unique=True)
+    bank_bin: str | None = Field(default=None, max_length=6)
+    account_number: str | None = Field(default=None, max_length=19)
+    account_name: str | None = Field(default=None, max_length=120)
+    vnpay_merchant_id: str | None = Field(default=None, max_length=40)
+    adapter: str | None = Field(default=None, max_length=40)
+    issued_at: datetime = Field(default_factory=utcnow)
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    revoke_reason: str | None = Field(default=None, max_length=300)

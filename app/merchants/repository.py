@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal
 from app.banks.models import Bank
 from app.merchants.access import visible_filter
-from app.merchants.models import Merchant, PaymentAccount, Photo
-from app.qrcodes.models import QRCode
+from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import StreetUnit
 
 
@@ -36,6 +35,10 @@ class MerchantRepository:
             return {}
         rows = await self.session.execute(select(QRCode).where(QRCode.active_for.in_(ids)))
         return {q.merchant_id: q for q in rows.scalars()}
+
+    async def active_qr(self, merchant_id: str) -> QRCode | None:
+        stmt = select(QRCode).where(QRCode.active_for == merchant_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def holders(self, phone: str | None, key: str | None) -> list[tuple[Merchant, str | None]]:
         """Active shops holding this phone or this account key, in one query (it runs on every registration)."""

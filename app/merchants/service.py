@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
-from app.audit import service as audit
 from app.auth import Principal
 from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
@@ -19,9 +18,9 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.text import fold
-from app.coverage.counters import CoverageKey, key_of, track
 from app.merchants.access import load_merchant
-from app.merchants.models import Merchant, PaymentAccount
+from app.merchants.changes import finish_change, snapshot
+from app.merchants.models import Merchant, PaymentAccount, QRCode
 from app.merchants.placement import near_duplicate, place, refuse_hard_duplicates
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import (
@@ -33,28 +32,6 @@ from app.merchants.schemas import (
     QRSummary,
     Review,
     VnpayOut,
-)
-from app.qrcodes.models import QRCode
-
-AUDITED = (
-    "name",
-    "category",
-    "owner_name",
-    "phone",
-    "house_number",
-    "street_id",
-    "unit_code",
-    "unit_code_2020",
-    "lat",
-    "lon",
-    "status",
-    "close_reason",
-    "review_state",
-    "review_reason",
-    "non_coverage_reason",
-    "possible_duplicate_of",
-    "has_qr",
-    "version",
 )
 
 
@@ -226,10 +203,7 @@ async def create(
     if account is not None:
         session.add(account)  # one flush writes both, merchant first (foreign key order)
     await _flush(session)
-    await track(session, None, key_of(m))
-    await audit.record(
-        session, principal, "merchant.create", "merchant", m.id, after=audit.snapshot(m, AUDITED), device_id=device_id
-    )
+    await finish_change(session, principal, m, "merchant.create", None, device_id=device_id)
     return 201, to_out(m, account, None)
 
 
@@ -243,7 +217,7 @@ async def update(
 ) -> MerchantOut:
     m = await load_merchant(session, principal, merchant_id, write=True, for_update=True)
     check_version(m.version, expected, resource="Cửa hàng")
-    before, key_before = audit.snapshot(m, AUDITED), key_of(m)
+    before = snapshot(m)
     changes = body.model_dump(exclude_unset=True)
     if {"street_id", "unit", "unit_2020"} & changes.keys():
         where = await place(
@@ -277,30 +251,7 @@ async def update(
     if account is not None:
         session.add(account)
     await _flush(session)
-    return await finish_change(session, principal, m, "merchant.update", before, key_before, device_id)
-
-
-async def finish_change(
-    session: AsyncSession,
-    principal: Principal,
-    m: Merchant,
-    action: str,
-    before: dict[str, Any],
-    key_before: CoverageKey | None,
-    device_id: str | None = None,
-) -> MerchantOut:
-    """What every change to a shop ends with: coverage counters moved, an audit row, the shop as it now is."""
-    await track(session, key_before, key_of(m))
-    await audit.record(
-        session,
-        principal,
-        action,
-        "merchant",
-        m.id,
-        before=before,
-        after=audit.snapshot(m, AUDITED),
-        device_id=device_id,
-    )
+    await finish_change(session, principal, m, "merchant.update", before, device_id=device_id)
     return await render(session, m)
 
 

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import qr
 from app.audit import service as audit
 from app.auth import Principal
-from app.core.db import utcnow
 from app.core.errors import AppError, BadGateway, Conflict, FieldError, ServiceUnavailable, ValidationFailed
-from app.coverage.counters import key_of, track
 from app.merchants.access import load_merchant
+from app.merchants.changes import qr_changed
 from app.merchants.models import Merchant, PaymentAccount
 from app.merchants.placement import refuse_hard_duplicates
+from app.merchants.qr_records import QR_AUDITED as AUDITED
+from app.merchants.qr_records import revoke_qr as _revoke
 from app.merchants.repository import MerchantRepository
 from app.merchants.service import account_key
 from app.qrcodes.models import QRCode
@@ -45,7 +46,6 @@ API_FIELDS = {
     "59": "name",
     "62.07": "vnpay.terminal_id",
 }
-AUDITED = ("id", "merchant_id", "scheme", "source", "payload", "sticker_code", "status", "revoke_reason")
 
 
 class RenderFailed(AppError):
@@ -145,29 +145,17 @@ async def _activate(
         qr.verify_rendered(code.payload, png)
     except qr.RenderVerificationError as exc:
         raise RenderFailed("Ảnh QR không quét lại đúng nội dung", "The rendered QR did not scan back") from exc
-    key_before = key_of(m)
     previous = await QRRepository(session).active_for(m.id)
     if previous is not None:
         await _revoke(session, principal, previous, "reissued")
     code.payload_hash = payload_hash(code.payload)
     code.sticker_code = await _sticker_code(session)
     session.add(code)
-    m.has_qr = True
-    m.updated_at = utcnow()
     await session.flush()
-    await track(session, key_before, key_of(m))
     await audit.record(session, principal, "qr.issue", "qr", code.id, after=audit.snapshot(code, AUDITED))
+    # the shop's has_qr and ShopChanged (coverage, bank outbox) through merchants' one ending
+    await qr_changed(session, m, "qr.issue" if code.source == "issued" else "qr.existing", has_qr=True)
     return to_out(code, notes)
-
-
-async def _revoke(session: AsyncSession, principal: Principal, code: QRCode, reason: str) -> None:
-    before = audit.snapshot(code, AUDITED)
-    code.status, code.active_for = "revoked", None
-    code.revoked_at, code.revoked_by, code.revoke_reason = utcnow(), principal.id, reason
-    await session.flush()
-    await audit.record(
-        session, principal, "qr.revoke", "qr", code.id, before=before, after=audit.snapshot(code, AUDITED)
-    )
 
 
 async def issue(
@@ -313,10 +301,6 @@ async def revoke(session: AsyncSession, principal: Principal, qr_id: str, reason
     if code.status == "revoked":
         return to_out(code)
     m = await load_merchant(session, principal, code.merchant_id, write=True, for_update=True)
-    key_before = key_of(m)
     await _revoke(session, principal, code, reason.strip())
-    m.has_qr = False
-    m.updated_at = utcnow()
-    await session.flush()
-    await track(session, key_before, key_of(m))
+    await qr_changed(session, m, "qr.revoke", has_qr=False)
     return to_out(code)

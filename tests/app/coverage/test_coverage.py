@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select, update
 
 from app.coverage.counters import rebuild
-from app.merchants.models import CoverageCounter
+from app.coverage.models import CoverageCounter
 from app.streets.models import Street
 from app.units.models import AdminUnit
 from tests.factories import make_merchant, street_id

@@ -4,8 +4,9 @@ from sqlalchemy import func, select
 
 import qr
 from app.coverage.counters import rebuild
+from app.coverage.models import CoverageCounter
 from app.demo import generate
-from app.merchants.models import CoverageCounter, Merchant, PaymentAccount
+from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
 
 

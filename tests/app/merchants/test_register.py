@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditLog
 from app.coverage.counters import rebuild
-from app.merchants.models import CoverageCounter
+from app.coverage.models import CoverageCounter
 
 
 async def counters(session):

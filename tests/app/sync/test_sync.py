@@ -7,7 +7,7 @@ from sqlalchemy import select
 import qr
 from app.audit.models import AuditLog
 from app.coverage.counters import rebuild
-from app.merchants.models import CoverageCounter
+from app.coverage.models import CoverageCounter
 
 
 def op(kind, payload, op_id=None):

@@ -1,0 +1,74 @@
+"""How every change to a shop ends, in one place: an audit row and a `ShopChanged` event.
+
+Subscribers (coverage counters, the bank outbox, ...) react in the same transaction; merchants never import
+them. Every path that changes a shop row ends here: create and update (service), review and close (lifecycle),
+and the QR paths of app.qrcodes, which call `qr_changed` after issuing, registering or revoking a QR.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.auth import Principal
+from app.core.db import utcnow
+from app.core.events import ShopChanged, publish
+from app.merchants.models import Merchant
+
+AUDITED = (
+    "name",
+    "category",
+    "owner_name",
+    "phone",
+    "house_number",
+    "street_id",
+    "unit_code",
+    "unit_code_2020",
+    "lat",
+    "lon",
+    "status",
+    "close_reason",
+    "review_state",
+    "review_reason",
+    "non_coverage_reason",
+    "possible_duplicate_of",
+    "has_qr",
+    "version",
+)
+
+
+def snapshot(m: Merchant) -> dict[str, Any]:
+    """The audited state of a shop; take it before changing the row and pass it as `before`."""
+    return audit.snapshot(m, AUDITED)
+
+
+async def finish_change(
+    session: AsyncSession,
+    principal: Principal | None,
+    m: Merchant,
+    action: str,
+    before: dict[str, Any] | None,
+    *,
+    device_id: str | None = None,
+    entity_type: str = "merchant",
+) -> None:
+    """Audit the change (`action` on `entity_type`) and announce it; the row must already be flushed."""
+    await audit.record(
+        session, principal, action, entity_type, m.id, before=before, after=snapshot(m), device_id=device_id
+    )
+    await publish(session, ShopChanged(merchant_id=m.id, action=action, merchant=m, before=before))
+
+
+async def qr_changed(session: AsyncSession, m: Merchant, action: str, *, has_qr: bool) -> None:
+    """For app.qrcodes: the shop's active QR was issued/registered (has_qr=True) or revoked (False).
+
+    The QR's own audit row (entity "qr") is written by the QR path; this moves the shop's `has_qr` and
+    publishes `ShopChanged(action)` (qr.issue, qr.existing, qr.revoke) so coverage and the bank outbox follow.
+    """
+    before = snapshot(m)
+    m.has_qr = has_qr
+    m.updated_at = utcnow()
+    await session.flush()
+    await publish(session, ShopChanged(merchant_id=m.id, action=action, merchant=m, before=before))
