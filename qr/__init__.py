@@ -14,17 +14,34 @@ True
 
 from qr import banks
 from qr.build import build_vietqr, build_vnpay
-from qr.errors import QRFormatError, RenderVerificationError
-from qr.parse import PaymentQR, parse
+from qr.errors import (
+    ErrorCode,
+    QRChecksumError,
+    QRFormatError,
+    QRMalformedError,
+    QRMissingFieldError,
+    QRTruncatedError,
+    QRUnsupportedError,
+    RenderVerificationError,
+)
+from qr.parse import Initiation, PaymentQR, Scheme, parse
 from qr.render import decode_image, render_png, render_svg, verify_rendered
 from qr.sticker import StickerInfo, mask_account, render_sticker_pdf, render_sticker_png
 from qr.text import TextResult, to_payload_text
-from qr.tlv import crc16, encode
+from qr.tlv import crc16, encode, field
 
 __all__ = [
+    "ErrorCode",
+    "Initiation",
     "PaymentQR",
+    "QRChecksumError",
     "QRFormatError",
+    "QRMalformedError",
+    "QRMissingFieldError",
+    "QRTruncatedError",
+    "QRUnsupportedError",
     "RenderVerificationError",
+    "Scheme",
     "StickerInfo",
     "TextResult",
     "banks",
@@ -33,6 +50,7 @@ __all__ = [
     "crc16",
     "decode_image",
     "encode",
+    "field",
     "mask_account",
     "parse",
     "render_png",

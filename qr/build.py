@@ -13,7 +13,7 @@ import re
 from typing import Literal
 
 from qr import banks
-from qr.errors import QRFormatError
+from qr.errors import QRFormatError, QRMissingFieldError
 from qr.text import is_payload_text, to_payload_text
 from qr.tlv import crc16, field
 
@@ -21,11 +21,17 @@ log = logging.getLogger("qr")
 
 VIETQR_GUID = "A000000727"
 VNPAY_GUID = "A000000775"
+_VIETQR_MAI, _VNPAY_GUID = field("00", VIETQR_GUID), field("00", VNPAY_GUID)
 SERVICE_CODES = {"account": "QRIBFTTA", "card": "QRIBFTTC"}
 LIMITS = {"59": 25, "60": 15, "62": 25}
 _BIN = re.compile(r"[0-9]{6}")
 _ACCOUNT = re.compile(r"[A-Za-z0-9]{1,19}")
 _MCC = re.compile(r"[0-9]{4}")
+# the fixed fields, written once through the one TLV writer
+_FORMAT = field("00", "01")
+_STATIC, _DYNAMIC = field("01", "11"), field("01", "12")
+_VND, _VN = field("53", "704"), field("58", "VN")
+_CRC_HEADER = "6304"  # tag 63, length 4: the CRC itself is computed over everything up to here
 
 
 def _amount(amount: int | None) -> str | None:
@@ -68,12 +74,12 @@ def _additional(
             continue
         text = _text(value, f"62.{sub}", changes)
         if text:
-            parts.append(f"{sub}{len(text):02d}{text}")
+            parts.append(field(sub, text))
     return field("62", "".join(parts)) if parts else ""
 
 
 def _finish(parts: list[str]) -> str:
-    body = "".join(parts) + "6304"
+    body = "".join(parts) + _CRC_HEADER
     return body + crc16(body)
 
 
@@ -101,13 +107,13 @@ def build_vietqr(
     code = SERVICE_CODES.get(service)
     if code is None:
         raise QRFormatError("38.02", "service must be 'account' or 'card'")
-    consumer = f"0006{bank_bin}01{len(account):02d}{account}"
-    mai = f"0010{VIETQR_GUID}01{len(consumer):02d}{consumer}02{len(code):02d}{code}"
+    consumer = field("00", bank_bin) + field("01", account)
+    mai = _VIETQR_MAI + field("01", consumer) + field("02", code)
     amt = _amount(amount)
-    parts = ["000201", "010212" if amt else "010211", f"38{len(mai):02d}{mai}", "5303704"]
+    parts = [_FORMAT, _DYNAMIC if amt else _STATIC, field("38", mai), _VND]
     if amt:
         parts.append(field("54", amt))
-    parts.append("5802VN")
+    parts.append(_VN)
     name = _text(merchant_name, "59", changes)
     if name:
         parts.append(field("59", name))
@@ -138,19 +144,15 @@ def build_vnpay(
         raise QRFormatError("52", "merchant category code must be 4 digits")
     name = _text(merchant_name, "59", changes)
     if not name:
-        raise QRFormatError("59", "merchant name is required for VNPAY-QR", "qr_missing_field")
+        raise QRMissingFieldError("59", "merchant name is required for VNPAY-QR")
     amt = _amount(amount)
-    parts = [
-        "000201",
-        "010212" if amt else "010211",
-        field("26", field("00", VNPAY_GUID) + field("01", merchant_id)),
-    ]
+    parts = [_FORMAT, _DYNAMIC if amt else _STATIC, field("26", _VNPAY_GUID + field("01", merchant_id))]
     if mcc:
         parts.append(field("52", mcc))
-    parts.append("5303704")
+    parts.append(_VND)
     if amt:
         parts.append(field("54", amt))
-    parts.append("5802VN")
+    parts.append(_VN)
     parts.append(field("59", name))
     city = _text(merchant_city, "60", changes)
     if city:

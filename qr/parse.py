@@ -1,27 +1,36 @@
 """Decode a VietQR / VNPAY-QR payload into its meaning, strictly where money is at stake.
 
 A CRC mismatch, a truncated or malformed field, or a missing account is always an error. Deviations real apps
-make while the meaning stays certain (fields out of order, lowercase CRC, initiation 12 without an amount,
-"50000.00") are accepted and listed in `warnings`. The scheme is chosen by the GUID inside a merchant account
-template (tags 26-51), never by the tag number.
+make while the meaning stays certain are accepted and listed in `warnings`, each naming the field it is about:
+fields out of order, a lowercase CRC, initiation 12 without an amount, "50000.00", a payload format indicator
+other than 01, a plain value in an unreserved template (80-99), and Vietnamese text whose lengths were counted
+in UTF-8 bytes rather than characters. The scheme is chosen by the GUID inside a merchant account template
+(tags 26-51), never by the tag number.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, AnyStr, Literal, NamedTuple, cast
 
 from qr.build import VIETQR_GUID, VNPAY_GUID
-from qr.errors import QRFormatError
-from qr.tlv import TEMPLATE_TAGS, FieldTree, crc16, encode, split
+from qr.errors import (
+    QRChecksumError,
+    QRFormatError,
+    QRMalformedError,
+    QRMissingFieldError,
+)
+from qr.tlv import RESERVED_TEMPLATE_TAGS, UNRESERVED_TEMPLATE_TAGS, FieldTree, crc16, encode, split
 
+Scheme = Literal["vietqr", "vnpay", "other"]
+Initiation = Literal["static", "dynamic"]
 MERCHANT_ACCOUNT_TAGS = frozenset(f"{i:02d}" for i in range(26, 52))
 
 
 class PaymentQR(NamedTuple):
     """Immutable; a NamedTuple because parse() builds one per call and tuple construction is cheapest."""
 
-    scheme: str
-    initiation: str
+    scheme: Scheme
+    initiation: Initiation
     bank_bin: str | None = None
     account: str | None = None
     service_code: str | None = None
@@ -48,21 +57,75 @@ class PaymentQR(NamedTuple):
         return encode(self.fields)
 
 
-def _flat(data: str, path: str) -> dict[str, str]:
+def _leaf(value: AnyStr, path: str, warnings: list[str]) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QRMalformedError(path, "not UTF-8 text") from exc
+    if len(text) != len(value):
+        warnings.append(f"{path}: length counted in UTF-8 bytes ({len(value)}), not characters ({len(text)})")
+    return text
+
+
+def _flat(data: AnyStr, path: str, warnings: list[str]) -> dict[str, str]:
     pairs = split(data, path)
-    out = dict(pairs)
+    if isinstance(data, str):
+        out = cast("dict[str, str]", dict(pairs))
+    else:
+        out = {tag: _leaf(value, f"{path}.{tag}", warnings) for tag, value in pairs}
     if len(out) != len(pairs):
-        raise QRFormatError(path, "a field appears twice", "qr_malformed")
+        raise QRMalformedError(path, "a field appears twice")
     return out
 
 
-def _tree(data: str) -> FieldTree:
+def _tree(data: AnyStr, warnings: list[str]) -> FieldTree:
     tree: FieldTree = {}
     for tag, value in split(data):
         if tag in tree:
-            raise QRFormatError(tag, "field appears twice", "qr_malformed")
-        tree[tag] = _flat(value, tag) if tag in TEMPLATE_TAGS else value
+            raise QRMalformedError(tag, "field appears twice")
+        if tag in RESERVED_TEMPLATE_TAGS:
+            tree[tag] = cast("FieldTree", _flat(value, tag, warnings))
+        elif tag in UNRESERVED_TEMPLATE_TAGS:
+            inner: list[str] = []
+            try:
+                tree[tag] = cast("FieldTree", _flat(value, tag, inner))
+            except QRFormatError:  # payment meaning never depends on 80-99: keep the value as it is
+                tree[tag] = _leaf(value, tag, warnings)
+                warnings.append(f"{tag}: plain value in an unreserved template tag (not TLV), kept as text")
+            else:
+                warnings.extend(inner)
+        else:
+            tree[tag] = _leaf(value, tag, warnings)
     return tree
+
+
+def _read(payload: str) -> tuple[FieldTree, list[str]]:
+    """The field tree, lengths counted in characters (EMVCo) or, where only that fits, in UTF-8 bytes."""
+    warnings: list[str] = []
+    try:
+        tree = _tree(payload, warnings)
+    except QRFormatError as exc:
+        if payload.isascii():
+            raise
+        char_error: QRFormatError | None = exc
+    else:
+        if payload.isascii():
+            return tree, warnings
+        char_error = None
+    byte_warnings: list[str] = []
+    try:
+        byte_tree = _tree(payload.encode(), byte_warnings)
+    except QRFormatError:
+        if char_error is not None:
+            raise char_error from None
+        return tree, warnings
+    if char_error is None:
+        if byte_tree != tree:  # both readings are whole payloads that say different things
+            raise QRMalformedError("payload", "lengths fit both characters and UTF-8 bytes: meaning is uncertain")
+        return tree, warnings
+    return byte_tree, byte_warnings
 
 
 def _amount(raw: str | None, warnings: list[str]) -> int | None:
@@ -80,20 +143,48 @@ def _amount(raw: str | None, warnings: list[str]) -> int | None:
 
 
 def parse(payload: str) -> PaymentQR:
+    """What a scanned payload means: who is paid, how much, and every field as written.
+
+    Raises a `QRFormatError` subclass naming the field when the meaning is not certain (`QRChecksumError`,
+    `QRTruncatedError`, `QRMalformedError`, `QRMissingFieldError`); tolerated deviations are in `warnings`.
+
+    >>> p = parse("00020101021138570010A00000072701270006970436011300110012345670208QRIBFTTA"
+    ...           "53037045802VN62140810thanh toan63049060")
+    >>> (p.scheme, p.initiation, p.bank_bin, p.account, p.purpose, p.warnings)
+    ('vietqr', 'static', '970436', '0011001234567', 'thanh toan', ())
+
+    A VNPAY-QR is recognised by its GUID, whatever merchant account tag carries it:
+
+    >>> parse("00020101021126280010A0000007750110010215477853037045802VN5912TUGIACOMPANY6304F257").merchant_id
+    '0102154778'
+
+    Deviations whose meaning is certain parse, each with a warning naming the field:
+
+    >>> parse("00020201021138570010A00000072701270006970436011300110012345670208QRIBFTTA"
+    ...       "53037045802VN6304FFCA").warnings
+    ("00: payload format indicator is '02', not 01",)
+
+    A damaged payload never does:
+
+    >>> parse("00020201021138570010A00000072701270006970436011300110012345670208QRIBFTTA"
+    ...       "53037045802VN6304FFCB")
+    Traceback (most recent call last):
+    ...
+    qr.errors.QRChecksumError: 63: crc mismatch: expected FFCA got FFCB
+    """
     if not isinstance(payload, str):
-        raise QRFormatError("payload", "must be text", "qr_malformed")
+        raise QRMalformedError("payload", "must be text")
     payload = payload.strip()
     if not payload:
-        raise QRFormatError("payload", "empty", "qr_missing_field")
-    tree = _tree(payload)
+        raise QRMissingFieldError("payload", "empty")
+    tree, warnings = _read(payload)
     order = list(tree)  # dicts keep insertion order: the order the fields were written in
-    warnings: list[str] = []
-    if order[-1] != "63" or len(str(tree.get("63", ""))) != 4:
-        raise QRFormatError("63", "CRC (tag 63, 4 characters) must be the last field", "qr_missing_field")
-    crc_given = str(tree["63"])
+    crc_given = tree.get("63")
+    if order[-1] != "63" or not isinstance(crc_given, str) or len(crc_given) != 4:
+        raise QRMissingFieldError("63", "CRC (tag 63, 4 characters) must be the last field")
     expected = crc16(payload[:-4])
     if crc_given.upper() != expected:
-        raise QRFormatError("63", f"crc mismatch: expected {expected} got {crc_given}", "qr_invalid_crc")
+        raise QRChecksumError("63", f"crc mismatch: expected {expected} got {crc_given}")
     if crc_given != expected:
         warnings.append("63: lowercase CRC")
     if order[0] != "00":
@@ -101,25 +192,32 @@ def parse(payload: str) -> PaymentQR:
     body = order[:-1]
     if body != sorted(body):
         warnings.append("fields out of ascending tag order")
-    if tree.get("00") != "01":
-        raise QRFormatError("00", "payload format indicator must be 01", "qr_missing_field")
-    init_raw = tree.get("01")
+    # only templates (26-51, 62, 64, 80-99) can hold dicts, so the plain tags read through `text` are text
+    text = cast("dict[str, str]", tree)
+    pfi = text.get("00")
+    if not pfi:
+        raise QRMissingFieldError("00", "payload format indicator (tag 00) is required")
+    if pfi != "01":
+        warnings.append(f"00: payload format indicator is {pfi!r}, not 01")
+    init_raw = text.get("01")
     if init_raw not in ("11", "12"):
-        raise QRFormatError("01", "point of initiation must be 11 (static) or 12 (dynamic)", "qr_missing_field")
-    scheme, bank_bin, account, service, merchant_id = "other", None, None, None, None
+        raise QRMissingFieldError("01", "point of initiation must be 11 (static) or 12 (dynamic)")
+    scheme: Scheme = "other"
+    bank_bin = account = service = merchant_id = None
     for tag in [t for t in tree if t in MERCHANT_ACCOUNT_TAGS]:
         mai = tree[tag]
         assert isinstance(mai, dict)
         guid = str(mai.get("00", "")).upper()
         if guid == VIETQR_GUID:
-            consumer = _tree_of(mai.get("01"), f"{tag}.01")
+            consumer = _consumer(mai.get("01"), f"{tag}.01", warnings)
             bank_bin, account = consumer.get("00"), consumer.get("01")
             if not bank_bin or not account:
                 missing = "00" if not bank_bin else "01"
-                raise QRFormatError(f"{tag}.01.{missing}", "bank BIN and account are required", "qr_missing_field")
+                raise QRMissingFieldError(f"{tag}.01.{missing}", "bank BIN and account are required")
             if not (bank_bin.isdigit() and len(bank_bin) == 6):
                 raise QRFormatError(f"{tag}.01.00", "bank BIN must be 6 digits")
-            service = str(mai["02"]) if isinstance(mai.get("02"), str) else None
+            service_raw = mai.get("02")
+            service = service_raw if isinstance(service_raw, str) else None
             if service not in ("QRIBFTTA", "QRIBFTTC"):
                 warnings.append(f"{tag}.02: unexpected service code {service!r}")
             if tag != "38":
@@ -127,14 +225,15 @@ def parse(payload: str) -> PaymentQR:
             scheme = "vietqr"
             break
         if guid == VNPAY_GUID:
-            merchant_id = mai.get("01") if isinstance(mai.get("01"), str) else None
+            mid = mai.get("01")
+            merchant_id = mid if isinstance(mid, str) else None
             if not merchant_id:
-                raise QRFormatError(f"{tag}.01", "VNPAY merchant id is required", "qr_missing_field")
+                raise QRMissingFieldError(f"{tag}.01", "VNPAY merchant id is required")
             scheme = "vnpay"
             break
-    get = tree.get
-    amount = _amount(get("54"), warnings)  # type: ignore[arg-type]
-    initiation = "static" if init_raw == "11" else "dynamic"
+    get = text.get
+    amount = _amount(get("54"), warnings)
+    initiation: Initiation = "static" if init_raw == "11" else "dynamic"
     if initiation == "dynamic" and amount is None:
         warnings.append("01: dynamic (12) without an amount")
     if initiation == "static" and amount is not None:
@@ -142,8 +241,7 @@ def parse(payload: str) -> PaymentQR:
     currency = get("53")
     if currency not in (None, "704"):
         warnings.append(f"53: currency {currency} is not VND (704)")
-    # only templates (26-51, 62, 64, 80-99) hold dicts, so the plain tags read below are always text
-    extra: dict = get("62") or {}  # type: ignore[assignment]
+    extra = cast("dict[str, str]", tree.get("62") or {})
     xget = extra.get
     return PaymentQR(
         scheme,
@@ -162,13 +260,17 @@ def parse(payload: str) -> PaymentQR:
         get("60") or None,
         get("52") or None,
         currency or None,
-        get("58") or None,  # type: ignore[arg-type]
+        get("58") or None,
         tree,
         tuple(warnings),
     )
 
 
-def _tree_of(value: object, path: str) -> dict[str, str]:
+def _consumer(value: object, path: str, warnings: list[str]) -> dict[str, str]:
+    """The VietQR consumer template (38.01): BIN and account, itself TLV inside the merchant account template."""
     if not isinstance(value, str):
-        raise QRFormatError(path, "bank BIN and account are required", "qr_missing_field")
-    return _flat(value, path)
+        raise QRMissingFieldError(path, "bank BIN and account are required")
+    return _flat(value, path, warnings)
+
+
+__all__ = ["Initiation", "PaymentQR", "Scheme", "parse"]

@@ -87,7 +87,9 @@ def decode_image(image: bytes) -> list[str]:
 
     with Image.open(io.BytesIO(image)) as img:
         grey = img.convert("L")
-    return [r.text for r in zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)]
+    # zxing-cpp converts a single format to its BarcodeFormats set; its stubs (3.x) only name the set type
+    qr_only = zxingcpp.BarcodeFormat.QRCode
+    return [r.text for r in zxingcpp.read_barcodes(grey, formats=qr_only)]  # type: ignore[arg-type]
 
 
 def verify_rendered(payload: str, image: bytes) -> None:

@@ -8,9 +8,14 @@ so Vietnamese diacritics render on a machine without system fonts.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
 
 from qr.render import render_png
 from qr.text import to_payload_text
@@ -59,7 +64,7 @@ def mask_account(account: str) -> str:
     return "•••• " + account[-4:] if len(account) > 4 else account
 
 
-def _wrap(text: str, fits: callable, max_lines: int) -> list[str]:  # type: ignore[valid-type]
+def _wrap(text: str, fits: Callable[[str], bool], max_lines: int) -> list[str]:
     words, lines, line = text.split(), [], ""
     for word in words:
         trial = f"{line} {word}".strip()
@@ -79,7 +84,7 @@ def _wrap(text: str, fits: callable, max_lines: int) -> list[str]:  # type: igno
 
 
 @cache
-def _font(path: Path, size: int):
+def _font(path: Path, size: int) -> FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.truetype(str(path), size)
@@ -108,7 +113,7 @@ def render_sticker_png(info: StickerInfo, *, dpi: int = 200) -> bytes:
     top_mm, size_mm = _qr_box(len(name_lines), bool(info.address))
     qr_px = mm(size_mm)
     qr_img = Image.open(io.BytesIO(render_png(info.payload, scale=10, border=3))).convert("L")
-    qr_img = qr_img.resize((qr_px, qr_px), Image.NEAREST)
+    qr_img = qr_img.resize((qr_px, qr_px), Image.Resampling.NEAREST)
     top = mm(top_mm)
     img.paste(qr_img, ((w - qr_px) // 2, top))
     y = top + qr_px + mm(4)
