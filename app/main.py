@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         )
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
-        app.state.adapters = build_registry(settings.bank_adapters)
+        app.state.adapters = build_registry(settings.bank_configs)
         app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
         try:
             yield

@@ -1,14 +1,12 @@
-"""The bank-adapter protocol the service calls, its errors, the httpx client factory and the registry.
+"""The bank-adapter protocol the service calls, its data, its errors, and the one httpx client factory.
 
-The service only ever asks the registry for "the adapter for this request": the scheme's default (VietQR
-built offline, VNPAY-QR from the shop's VNPAY ids) unless a bank with an HTTP API has been configured for the
-account's BIN. Adding such a bank is configuration (`PHOQR_BANK_ADAPTERS`), not a change to the service.
+An adapter turns a shop's account into a payment QR and, for banks with an HTTP API, looks up account holders
+and registers merchants. Which adapter serves which BIN is the registry's business (`integrations.registry`).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -56,10 +54,18 @@ class IssuedQR:
 
 @dataclass(frozen=True, slots=True)
 class AccountVerification:
+    """What a bank says about an account: the holder's name as the bank keeps it (upper case, no diacritics)."""
+
     bank_bin: str
     account_number: str
     account_name: str
     exists: bool
+
+    def holder_matches(self, expected: str) -> bool:
+        """Whether `expected` (e.g. 'Nguyễn Thị Hương' as registered) is this holder, diacritics and case aside."""
+        from integrations.names import names_match
+
+        return self.exists and names_match(self.account_name, expected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +109,18 @@ class BankProtocolError(IntegrationError):
 
 @runtime_checkable
 class BankAdapter(Protocol):
-    name: str
-    scheme: Scheme
+    """What the service calls. `name` and `scheme` are read-only: an adapter serves one scheme for good.
+
+    `verify_account` raises `AccountNotFound` for an account the bank does not know and
+    `CapabilityNotSupported` where the adapter cannot look accounts up (the offline builders); like every
+    method it raises `BankUnavailable` (retryable) when the bank cannot be reached.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scheme(self) -> Scheme: ...
 
     async def issue_qr(self, request: QRRequest) -> IssuedQR: ...
 
@@ -115,15 +131,32 @@ class BankAdapter(Protocol):
     async def aclose(self) -> None: ...
 
 
+class ApiKeyAuth(httpx.Auth):
+    """Adds the bank's API key to each request; the key never sits in the client's headers, reprs or logs."""
+
+    def __init__(self, key: str, header: str = "X-API-Key") -> None:
+        self._key, self._header = key, header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = self._key
+        yield request
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth(header={self._header!r}, key='**********')"
+
+
 def make_client(
     base_url: str,
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
     headers: Mapping[str, str] | None = None,
+    auth: httpx.Auth | None = None,
 ) -> httpx.AsyncClient:
     """Every bank client has a base URL and explicit timeouts; tests pass httpx.MockTransport."""
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport, headers=dict(headers or {}))
+    return httpx.AsyncClient(
+        base_url=base_url, timeout=timeout, transport=transport, headers=dict(headers or {}), auth=auth
+    )
 
 
 def check_response(response: httpx.Response) -> dict[str, Any]:
@@ -152,76 +185,3 @@ async def call(client: httpx.AsyncClient, method: str, path: str, **kw: Any) -> 
     except (httpx.TimeoutException, httpx.TransportError) as exc:
         raise BankUnavailable(f"bank unreachable: {exc.__class__.__name__}") from exc
     return check_response(response)
-
-
-class AdapterRegistry:
-    def __init__(self) -> None:
-        self._by_scheme: dict[str, BankAdapter] = {}
-        self._by_bin: dict[str, BankAdapter] = {}
-
-    def register(self, adapter: BankAdapter, *, bank_bin: str | None = None) -> None:
-        if bank_bin:
-            self._by_bin[bank_bin] = adapter
-        else:
-            self._by_scheme[adapter.scheme] = adapter
-
-    def for_scheme(self, scheme: str) -> BankAdapter:
-        try:
-            return self._by_scheme[scheme]
-        except KeyError:
-            raise CapabilityNotSupported(f"no adapter for scheme {scheme!r}", field="scheme") from None
-
-    def for_request(self, request: QRRequest) -> BankAdapter:
-        if request.scheme == "vietqr" and request.account and request.account.bank_bin in self._by_bin:
-            return self._by_bin[request.account.bank_bin]
-        return self.for_scheme(request.scheme)
-
-    async def aclose(self) -> None:
-        for adapter in {id(a): a for a in [*self._by_scheme.values(), *self._by_bin.values()]}.values():
-            await adapter.aclose()
-
-
-def parse_config(config: str | Mapping[str, str] | None) -> dict[str, tuple[str, str]]:
-    """`"970436=sandbox@http://127.0.0.1:8900,970415=pkg.mod:Class@https://..."` -> {bin: (kind, base_url)}."""
-    if not config:
-        return {}
-    items = (
-        config.items()
-        if isinstance(config, Mapping)
-        else (part.split("=", 1) for part in config.split(",") if part.strip())
-    )
-    out: dict[str, tuple[str, str]] = {}
-    for item in items:
-        if len(item) != 2:
-            raise ValueError(f"bank adapter entry {item!r} is not BIN=kind@url")
-        bank_bin, spec = item[0].strip(), item[1].strip()
-        kind, sep, url = spec.partition("@")
-        if not (bank_bin.isdigit() and len(bank_bin) == 6) or not sep or not url.startswith(("http://", "https://")):
-            raise ValueError(f"bank adapter entry {bank_bin}={spec} is not BIN=kind@http(s)://url")
-        out[bank_bin] = (kind, url)
-    return out
-
-
-def _adapter_class(kind: str) -> type:
-    if kind == "sandbox":
-        from integrations.sandbox.adapter import SandboxBankAdapter
-
-        return SandboxBankAdapter
-    module, sep, cls = kind.partition(":")
-    if not sep:
-        raise ValueError(f"unknown bank adapter kind {kind!r} (use 'sandbox' or 'package.module:Class')")
-    return getattr(importlib.import_module(module), cls)
-
-
-def build_registry(
-    config: str | Mapping[str, str] | None = None, *, transport: httpx.AsyncBaseTransport | None = None
-) -> AdapterRegistry:
-    from integrations.napas import NapasVietQRAdapter
-    from integrations.vnpay import VnpayAdapter
-
-    registry = AdapterRegistry()
-    registry.register(NapasVietQRAdapter())
-    registry.register(VnpayAdapter())
-    for bank_bin, (kind, url) in parse_config(config).items():
-        registry.register(_adapter_class(kind)(make_client(url, transport=transport)), bank_bin=bank_bin)
-    return registry

@@ -10,12 +10,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from integrations.config import BankSettings, bank_settings, check_bin
+
 PLACEHOLDER_SECRET = "change-me-development-only"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PHOQR_", env_file=".env", extra="ignore")
+    # "__" nests: PHOQR_BANKS__970436__BASE_URL is banks["970436"].base_url
+    model_config = SettingsConfigDict(env_prefix="PHOQR_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'phoqr.db'}"
@@ -38,6 +41,10 @@ class Settings(BaseSettings):
     photo_max_bytes: int = 5 * 1024 * 1024
     idempotency_hours: int = 24
 
+    # banks with an HTTP API by BIN (integrations.BankSettings: adapter, base_url, api_key, timeouts), e.g.
+    # PHOQR_BANKS__970436__ADAPTER=sandbox and PHOQR_BANKS__970436__BASE_URL=http://127.0.0.1:8900 (or PHOQR_BANKS
+    # as JSON); PHOQR_BANK_ADAPTERS="970436=sandbox@http://..." is the older one-line form without key, still read
+    banks: dict[str, BankSettings] = Field(default_factory=dict)
     bank_adapters: str = ""
     public_base_url: str = ""
     host: str = "127.0.0.1"
@@ -73,6 +80,22 @@ class Settings(BaseSettings):
             if self.demo_users:
                 raise ValueError("PHOQR_DEMO_USERS must be false in production")
         return self
+
+    @field_validator("banks")
+    @classmethod
+    def _banks_by_bin(cls, value: dict[str, BankSettings]) -> dict[str, BankSettings]:
+        return {check_bin(k): v for k, v in value.items()}
+
+    @field_validator("bank_adapters")
+    @classmethod
+    def _one_line_banks(cls, value: str) -> str:
+        bank_settings(legacy=value)  # refuse a malformed entry at start-up, not at the first QR
+        return value
+
+    @property
+    def bank_configs(self) -> dict[str, BankSettings]:
+        """Every bank with an HTTP API by BIN: PHOQR_BANKS over the one-line PHOQR_BANK_ADAPTERS."""
+        return bank_settings(self.banks, self.bank_adapters)
 
     @field_validator("webhook_retry_schedule")
     @classmethod

@@ -11,12 +11,13 @@ from integrations.base import (
     IssuedQR,
     MerchantRegistration,
     QRRequest,
+    Scheme,
 )
 
 
 class NapasVietQRAdapter:
-    name = "napas-vietqr"
-    scheme = "vietqr"
+    name: str = "napas-vietqr"
+    scheme: Scheme = "vietqr"
 
     async def issue_qr(self, request: QRRequest) -> IssuedQR:
         if request.account is None:

@@ -13,13 +13,14 @@ from integrations.base import (
     IssuedQR,
     MerchantRegistration,
     QRRequest,
+    Scheme,
     call,
 )
 
 
 class SandboxBankAdapter:
-    name = "sandbox"
-    scheme = "vietqr"
+    name: str = "sandbox"
+    scheme: Scheme = "vietqr"
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client

@@ -39,7 +39,7 @@ def create_sandbox(api_key: str | None = None, slow_seconds: float = 2.0) -> Sta
             return PlainTextResponse("<html>gateway</html>")
         return None
 
-    async def body(request: Request) -> dict:
+    async def body(request: Request) -> dict[str, object]:
         try:
             data = await request.json()
         except ValueError:

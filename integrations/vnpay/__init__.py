@@ -11,12 +11,13 @@ from integrations.base import (
     IssuedQR,
     MerchantRegistration,
     QRRequest,
+    Scheme,
 )
 
 
 class VnpayAdapter:
-    name = "vnpay-qr"
-    scheme = "vnpay"
+    name: str = "vnpay-qr"
+    scheme: Scheme = "vnpay"
 
     async def issue_qr(self, request: QRRequest) -> IssuedQR:
         if request.vnpay is None or not request.vnpay.merchant_id:

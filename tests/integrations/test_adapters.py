@@ -16,7 +16,6 @@ from integrations import (
     VnpayRef,
     build_registry,
     make_client,
-    parse_config,
 )
 from integrations.sandbox import SandboxBankAdapter, run_sandbox_in_thread
 
@@ -65,19 +64,6 @@ async def test_bad_requests_name_the_field():
         registry.for_scheme("momo")
     with pytest.raises(CapabilityNotSupported):
         await registry.for_scheme("vietqr").verify_account(VCB)
-
-
-def test_config_parsing():
-    assert parse_config("970436=sandbox@http://127.0.0.1:8900, 970415=pkg.mod:Cls@https://bank.example/api") == {
-        "970436": ("sandbox", "http://127.0.0.1:8900"),
-        "970415": ("pkg.mod:Cls", "https://bank.example/api"),
-    }
-    assert parse_config("") == {}
-    for bad in ("970436", "97043=sandbox@http://x", "970436=sandbox", "970436=sandbox@ftp://x"):
-        with pytest.raises(ValueError):
-            parse_config(bad)
-    with pytest.raises(ValueError):
-        build_registry("970436=nonsense@http://127.0.0.1:1")
 
 
 async def test_registry_routes_a_bin_to_its_http_bank():
