@@ -16,6 +16,7 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.i18n import pick_lang
 from app.core.openapi import install_openapi
+from app.dashboard import mount as mount_dashboard
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
 from app.observability import ObservabilityMiddleware, configure_logging
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(api_router)
+    mount_dashboard(app)
     install_openapi(app)
     # added last so it is outermost: it times and logs everything, including other middleware's refusals
     app.add_middleware(ObservabilityMiddleware)

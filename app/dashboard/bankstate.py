@@ -1,0 +1,56 @@
+"""A shop's standing with the bank its account is at (`bank_status`, once banks answer; no row = not sent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.consents.models import BankStatus
+from app.dashboard.repository import _SHOP_COLUMNS, ShopLine, _shops_stmt
+from app.merchants.models import Merchant, PaymentAccount
+
+
+@dataclass(frozen=True, slots=True)
+class BankState:
+    state: str
+    reason_code: str | None = None
+    reason: str | None = None
+    at: datetime | None = None
+
+
+NOT_SENT = BankState("not_sent")
+
+
+def _joined(stmt):  # type: ignore[no-untyped-def]
+    return stmt.join(PaymentAccount, PaymentAccount.merchant_id == Merchant.id).join(
+        BankStatus,
+        (BankStatus.merchant_id == Merchant.id) & (BankStatus.bank_bin == PaymentAccount.bank_bin),
+    )
+
+
+async def states(session: AsyncSession, merchant_ids: list[str]) -> dict[str, BankState]:
+    if not merchant_ids:
+        return {}
+    stmt = _joined(
+        select(Merchant.id, BankStatus.state, BankStatus.reason_code, BankStatus.reason, BankStatus.at)
+    ).where(Merchant.id.in_(merchant_ids))
+    return {i: BankState(s, c, r, a) for i, s, c, r, a in (await session.execute(stmt)).all()}
+
+
+async def rejected(
+    session: AsyncSession, principal: Principal, units: list[str], limit: int
+) -> list[tuple[ShopLine, BankState]]:
+    """Shops whose bank refused them, newest answer first: the ward's to-do list (`?bank_state=rejected`)."""
+    stmt = (
+        _joined(_shops_stmt(principal))
+        .add_columns(BankStatus.state, BankStatus.reason_code, BankStatus.reason, BankStatus.at)
+        .where(BankStatus.state == "rejected", Merchant.unit_code.in_(units))
+        .order_by(BankStatus.at.desc(), Merchant.id)
+        .limit(limit)
+    )
+    n = len(_SHOP_COLUMNS)
+    return [(ShopLine(*row[:n]), BankState(*row[n:])) for row in (await session.execute(stmt)).all()]

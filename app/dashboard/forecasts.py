@@ -1,0 +1,38 @@
+"""Projected completion dates and on-track flags, from the history service (what `GET /coverage/forecast`
+answers for the same unit or street)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.history import service
+from app.history.schemas import Forecast
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    rate_per_week: float | None
+    projected_date: date | None
+    earliest: date | None
+    latest: date | None
+    on_track: bool | None
+
+
+def _of(f: Forecast) -> Outlook:
+    rng = f.projected_date_range or [None, None]
+    return Outlook(f.rate_per_week, f.projected_date, rng[0], rng[1], f.on_track)
+
+
+async def for_units(session: AsyncSession, codes: list[str]) -> dict[str, Outlook]:
+    if not codes:
+        return {}
+    return {c: _of(await service.forecast(session, level="unit", unit=("2025", c), street_id=None)) for c in codes}
+
+
+async def for_streets(session: AsyncSession, ids: list[int], unit: tuple[str, str] | None) -> dict[int, Outlook]:
+    if not ids:
+        return {}
+    return {i: _of(await service.forecast(session, level="street", unit=unit, street_id=i)) for i in ids}

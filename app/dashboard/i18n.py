@@ -1,0 +1,164 @@
+"""What the dashboard says, Vietnamese first, English on `?lang=en`; numbers and dates the Vietnamese way."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("PhoQR · Bảng theo dõi phường", "PhoQR · Ward dashboard"),
+    "skip": ("Bỏ qua đến nội dung", "Skip to content"),
+    "nav": ("Điều hướng", "Navigation"),
+    "overview": ("Tổng quan", "Overview"),
+    "map": ("Bản đồ", "Map"),
+    "trends": ("Xu hướng", "Trends"),
+    "queue": ("Việc cần làm", "Work queue"),
+    "team": ("Tiến độ tổ", "Team progress"),
+    "sign_in": ("Đăng nhập", "Sign in"),
+    "sign_out": ("Đăng xuất", "Sign out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password"),
+    "rate_limited": ("Đăng nhập sai quá nhiều lần, vui lòng thử lại sau", "Too many failed logins, try later"),
+    "csrf": ("Phiên biểu mẫu đã hết hạn, vui lòng thử lại", "The form expired, please try again"),
+    "bank_no_dashboard": (
+        "Tài khoản ngân hàng không dùng bảng theo dõi phường; hãy dùng API ngân hàng.",
+        "Bank accounts have no ward dashboard; use the bank API.",
+    ),
+    "not_found": ("Không tìm thấy trang này hoặc bạn không có quyền xem", "Not found, or not yours to see"),
+    "forbidden": ("Bạn không có quyền xem trang này", "You may not see this page"),
+    "back": ("Về tổng quan", "Back to the overview"),
+    "edition": ("Phiên bản đơn vị", "Unit edition"),
+    "ed2025": ("5 đơn vị từ 1/7/2025", "5 units since 1 July 2025"),
+    "ed2020": ("17 phường, xã trước 1/7/2025", "17 wards before 1 July 2025"),
+    "unit": ("Đơn vị", "Unit"),
+    "street": ("Tuyến phố / chợ", "Street / market"),
+    "shops": ("Cửa hàng", "Shops"),
+    "with_qr": ("Có QR", "With QR"),
+    "pct": ("Tỷ lệ", "Coverage"),
+    "denominator": ("Mẫu số", "Denominator"),
+    "target": ("Mục tiêu", "Target"),
+    "target_date": ("Hạn", "Target date"),
+    "gap": ("Còn thiếu", "Gap"),
+    "projected": ("Dự kiến đạt 100 %", "Projected 100 %"),
+    "rate": ("Tốc độ / tuần", "Rate / week"),
+    "on_track": ("Đúng tiến độ", "On track"),
+    "yes": ("Đúng hạn", "On track"),
+    "no": ("Chậm", "Behind"),
+    "unknown": ("Chưa rõ", "Unknown"),
+    "total": ("Tổng", "Total"),
+    "model_streets": ("Tuyến phố kiểu mẫu và chợ", "Model streets and markets"),
+    "other_streets": ("Các tuyến khác", "Other streets"),
+    "kind_street": ("phố", "street"),
+    "kind_market": ("chợ", "market"),
+    "name": ("Tên", "Name"),
+    "address": ("Số nhà", "House no."),
+    "category": ("Ngành hàng", "Category"),
+    "qr": ("QR", "QR"),
+    "review": ("Duyệt", "Review"),
+    "bank": ("Ngân hàng", "Bank"),
+    "none": ("Chưa có", "None"),
+    "pending": ("Chờ duyệt", "Pending"),
+    "approved": ("Đã duyệt", "Approved"),
+    "rejected": ("Bị từ chối", "Rejected"),
+    "not_sent": ("Chưa gửi", "Not sent"),
+    "sent": ("Đã gửi", "Sent"),
+    "accepted": ("Đã nhận", "Accepted"),
+    "duplicate": ("Có thể trùng", "Possible duplicate"),
+    "map_of_shops": ("Bản đồ cửa hàng", "Map of shops"),
+    "no_location": ("Chưa có cửa hàng nào có vị trí", "No shop has a location yet"),
+    "legend": ("Chú giải", "Legend"),
+    "out_of_scope": ("Ngoài phạm vi của bạn", "Outside your scope"),
+    "shop_with_qr": ("Cửa hàng có QR", "Shop with QR"),
+    "shop_without_qr": ("Cửa hàng chưa có QR", "Shop without QR"),
+    "points_capped": ("Hiển thị {n} cửa hàng mới nhất có vị trí", "Showing the {n} newest shops with a location"),
+    "period": ("Chu kỳ", "Period"),
+    "week": ("Tuần", "Week"),
+    "month": ("Tháng", "Month"),
+    "half_year": ("Nửa năm", "Half-year"),
+    "year": ("Năm", "Year"),
+    "no_history": ("Chưa có số liệu lịch sử (chưa có ảnh chụp hằng ngày)", "No history yet (no daily snapshots)"),
+    "behind_streets": ("Tuyến phố chậm nhất so với hạn", "Streets furthest behind their target date"),
+    "waiting_reviews": ("Đăng ký chờ duyệt lâu nhất", "Registrations waiting longest for review"),
+    "bank_rejections": ("Cửa hàng bị ngân hàng từ chối", "Shops rejected by banks"),
+    "duplicates": ("Cửa hàng có thể bị trùng", "Possible duplicate shops"),
+    "registered_at": ("Ngày đăng ký", "Registered"),
+    "waiting_days": ("Số ngày chờ", "Days waiting"),
+    "reason": ("Lý do", "Reason"),
+    "duplicate_of": ("Trùng với", "Duplicate of"),
+    "nothing": ("Không có mục nào", "Nothing here"),
+    "agent": ("Cán bộ / tình nguyện viên", "Field agent"),
+    "team_col": ("Tổ (đơn vị)", "Team (unit)"),
+    "registered": ("Đã đăng ký", "Registered"),
+    "qr_issued": ("QR đã cấp", "QRs issued"),
+    "per_agent": ("Theo người", "Per agent"),
+    "per_team": ("Theo tổ", "Per team"),
+    "days_late": ("Trễ (ngày)", "Days late"),
+    "as_of": ("Số liệu lúc", "Figures as of"),
+    "since": ("Từ ngày", "Since"),
+    "snapshot": ("Ảnh chụp số liệu", "Snapshot"),
+    "sort_by": ("Sắp xếp theo", "Sort by"),
+    "lang_switch": ("English", "Tiếng Việt"),
+    "signed_in_as": ("Đang đăng nhập:", "Signed in as:"),
+    "page": ("Trang", "Page"),
+    "next": ("Trang sau", "Next page"),
+    "chart_for": ("Biểu đồ tỷ lệ phủ QR", "QR coverage chart"),
+    "city": ("Toàn thành phố", "Whole city"),
+    "report": ("Báo cáo định kỳ (XLSX)", "Periodic report (XLSX)"),
+    "unassigned": ("chưa xác định phường cũ", "old ward unknown"),
+}
+
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "grocery": ("Tạp hóa", "Grocery"),
+    "general_store": ("Bách hóa", "General store"),
+    "market_stall": ("Sạp chợ", "Market stall"),
+    "restaurant": ("Nhà hàng", "Restaurant"),
+    "eatery": ("Quán ăn", "Eatery"),
+    "cafe": ("Cà phê", "Café"),
+    "supermarket": ("Siêu thị", "Supermarket"),
+    "hotel": ("Khách sạn", "Hotel"),
+    "pharmacy": ("Nhà thuốc", "Pharmacy"),
+    "other": ("Khác", "Other"),
+}
+
+
+def pick(lang: str | None) -> str:
+    return "en" if lang == "en" else "vi"
+
+
+def translate(lang: str, key: str, **kw: object) -> str:
+    vi, en = TEXT.get(key) or CATEGORIES.get(key) or (key, key)
+    text = en if lang == "en" else vi
+    return text.format(**kw) if kw else text
+
+
+def fmt_int(value: int | float | None, lang: str = "vi") -> str:
+    if value is None:
+        return "—"
+    s = f"{round(value):,}"
+    return s.replace(",", ".") if lang == "vi" else s
+
+
+def fmt_pct(value: float | None, lang: str = "vi") -> str:
+    if value is None:
+        return "—"
+    s = f"{value:.1f}"
+    return (s.replace(".", ",") if lang == "vi" else s) + " %"
+
+
+def fmt_num(value: float | None, lang: str = "vi", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    s = f"{value:,.{digits}f}"
+    return s.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "vi" else s
+
+
+def fmt_date(value: date | datetime | None, lang: str = "vi") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(VN_TZ) if value.tzinfo else value
+        return value.strftime("%d/%m/%Y %H:%M") if lang == "vi" else value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()

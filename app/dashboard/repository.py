@@ -1,0 +1,193 @@
+"""The dashboard's own queries: lists of shops (never counts; the figures come from the coverage service).
+
+Every query is limited by `visible_filter`, the same scope rule the JSON API applies to shops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.auth.models import User
+from app.merchants.access import visible_filter
+from app.merchants.models import Merchant
+from app.qrcodes.models import QRCode
+from app.streets.models import Street, StreetUnit
+
+
+@dataclass(frozen=True, slots=True)
+class ShopLine:
+    id: str
+    name: str
+    house_number: str | None
+    category: str
+    has_qr: bool
+    sticker_code: str | None
+    review_state: str
+    possible_duplicate_of: str | None
+    lat: float | None
+    lon: float | None
+    created_at: datetime
+    street_id: int | None
+    street_name: str | None
+    unit_code: str
+
+
+_SHOP_COLUMNS = (
+    Merchant.id,
+    Merchant.name,
+    Merchant.house_number,
+    Merchant.category,
+    Merchant.has_qr,
+    QRCode.sticker_code,
+    Merchant.review_state,
+    Merchant.possible_duplicate_of,
+    Merchant.lat,
+    Merchant.lon,
+    Merchant.created_at,
+    Merchant.street_id,
+    Street.name,
+    Merchant.unit_code,
+)
+
+
+def _shops_stmt(principal: Principal):  # type: ignore[no-untyped-def]
+    return (
+        select(*_SHOP_COLUMNS)
+        .outerjoin(QRCode, QRCode.active_for == Merchant.id)
+        .outerjoin(Street, Street.id == Merchant.street_id)
+        .where(visible_filter(principal), Merchant.status == "active")
+    )
+
+
+def _unit_filter(unit: tuple[str, str] | None):  # type: ignore[no-untyped-def]
+    if unit is None:
+        return literal_column("1") == 1
+    column = Merchant.unit_code if unit[0] == "2025" else Merchant.unit_code_2020
+    return column == unit[1]
+
+
+class DashboardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _lines(self, stmt) -> list[ShopLine]:  # type: ignore[no-untyped-def]
+        return [ShopLine(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def street(self, street_id: int) -> tuple[Street, list[tuple[str, str]]] | None:
+        street = await self.session.get(Street, street_id)
+        if street is None:
+            return None
+        rows = await self.session.execute(
+            select(StreetUnit.edition, StreetUnit.code).where(StreetUnit.street_id == street_id)
+        )
+        return street, [(e, c) for e, c in rows.all()]
+
+    async def street_shops(
+        self, principal: Principal, street_id: int, unit: tuple[str, str] | None, *, limit: int, offset: int
+    ) -> list[ShopLine]:
+        stmt = (
+            _shops_stmt(principal)
+            .where(Merchant.street_id == street_id, _unit_filter(unit))
+            .order_by(Merchant.name_search, Merchant.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return await self._lines(stmt)
+
+    async def street_points(
+        self, principal: Principal, street_id: int, unit: tuple[str, str] | None, limit: int
+    ) -> list[tuple[float, float, bool]]:
+        stmt = (
+            select(Merchant.lon, Merchant.lat, Merchant.has_qr)
+            .where(
+                visible_filter(principal),
+                Merchant.status == "active",
+                Merchant.street_id == street_id,
+                _unit_filter(unit),
+                Merchant.lat.is_not(None),
+            )
+            .limit(limit)
+        )
+        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all()]
+
+    async def points(self, principal: Principal, units: list[str], limit: int) -> list[tuple[float, float, bool]]:
+        """The newest shops with a location in these 2025 units (a map of 100,000 dots says nothing more)."""
+        stmt = (
+            select(Merchant.lon, Merchant.lat, Merchant.has_qr)
+            .where(
+                visible_filter(principal),
+                Merchant.status == "active",
+                Merchant.unit_code.in_(units),
+                Merchant.lat.is_not(None),
+            )
+            .order_by(Merchant.created_at.desc())
+            .limit(limit)
+        )
+        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all()]
+
+    async def pending_reviews(self, principal: Principal, units: list[str], limit: int) -> list[ShopLine]:
+        stmt = (
+            _shops_stmt(principal)
+            .where(Merchant.review_state == "pending", Merchant.unit_code.in_(units))
+            .order_by(Merchant.created_at, Merchant.id)
+            .limit(limit)
+        )
+        return await self._lines(stmt)
+
+    async def duplicates(self, principal: Principal, units: list[str], limit: int) -> list[ShopLine]:
+        stmt = (
+            _shops_stmt(principal)
+            .where(Merchant.possible_duplicate_of.is_not(None), Merchant.unit_code.in_(units))
+            .order_by(Merchant.created_at.desc(), Merchant.id)
+            .limit(limit)
+        )
+        return await self._lines(stmt)
+
+    async def names(self, merchant_ids: list[str]) -> dict[str, str]:
+        if not merchant_ids:
+            return {}
+        rows = await self.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids)))
+        return dict(rows.all())
+
+    def _bucket(self, column, period: str):  # type: ignore[no-untyped-def]
+        if self.session.bind.dialect.name == "postgresql":
+            return func.to_char(func.date_trunc(period, column), "YYYY-MM-DD")
+        if period == "week":  # Monday of the week, as PostgreSQL's date_trunc('week') gives
+            return func.date(column, "-6 days", "weekday 1")
+        return func.strftime("%Y-%m-01", column)
+
+    async def registrations(
+        self, principal: Principal, units: list[str], period: str, since: datetime
+    ) -> list[tuple[int | None, str, str, int]]:
+        """(agent id, unit, period start, shops registered) since a date, in these units."""
+        bucket = self._bucket(Merchant.created_at, period).label("b")
+        stmt = (
+            select(Merchant.created_by, Merchant.unit_code, bucket, func.count())
+            .where(visible_filter(principal), Merchant.unit_code.in_(units), Merchant.created_at >= since)
+            .group_by(Merchant.created_by, Merchant.unit_code, bucket)
+        )
+        return [(a, u, str(b), int(n)) for a, u, b, n in (await self.session.execute(stmt)).all()]
+
+    async def qr_issued(
+        self, principal: Principal, units: list[str], period: str, since: datetime
+    ) -> list[tuple[int | None, str, str, int]]:
+        """(issuing user, shop's unit, period start, QRs issued or registered) since a date."""
+        bucket = self._bucket(QRCode.issued_at, period).label("b")
+        stmt = (
+            select(QRCode.issued_by, Merchant.unit_code, bucket, func.count())
+            .join(Merchant, Merchant.id == QRCode.merchant_id)
+            .where(visible_filter(principal), Merchant.unit_code.in_(units), QRCode.issued_at >= since)
+            .group_by(QRCode.issued_by, Merchant.unit_code, bucket)
+        )
+        return [(a, u, str(b), int(n)) for a, u, b, n in (await self.session.execute(stmt)).all()]
+
+    async def users(self, ids: set[int]) -> dict[int, tuple[str, str]]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.username, User.full_name).where(User.id.in_(ids)))
+        return {i: (u, f) for i, u, f in rows.all()}

@@ -1,0 +1,153 @@
+"""Dashboard pages: thin routes that call `views`/`work`/`trends` and render a template."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.auth import service as auth_service
+from app.core.db import SessionDep
+from app.core.deps import SettingsDep
+from app.core.errors import AppError, RateLimited
+from app.core.security import TokenError, decode_token
+from app.dashboard import bankstate, mapping, trends, views, work
+from app.dashboard import session as dash_session
+from app.dashboard.web import PagePrincipal, current_session, guarded, render, url_for
+from app.units.repository import UnitRepository
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+
+def _safe_next(value: str | None) -> str:
+    # only a path on the dashboard: never an open redirect to another host
+    if value and value.startswith("/dashboard") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/dashboard"
+
+
+def _origin_ok(request: Request) -> bool:
+    """Browsers send Origin on every POST; a form posted from another site (or an opaque "null") is refused."""
+    origin = request.headers.get("origin")
+    return origin is None or origin.split("://", 1)[-1] == request.headers.get("host")
+
+
+@router.get("/login")
+async def login_form(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    s = current_session(request, settings)
+    if s is None or s.signed_in:
+        s = dash_session.anonymous()
+    request.state.dash = s
+    response = render(request, "login.html", next=_safe_next(next), error=None)
+    response.set_cookie(**dash_session.cookie_args(settings, s))  # type: ignore[arg-type]
+    return response
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/dashboard",
+) -> Response:
+    s = current_session(request, settings)
+    if not dash_session.csrf_ok(s, csrf_token) or not _origin_ok(request):
+        return render(request, "error.html", status=403, message_key="csrf")
+    request.state.dash = s
+    client = request.client.host if request.client else "unknown"
+    try:
+        pair = await auth_service.login(session, settings, username.strip(), password, client)
+        user_id = int(decode_token(settings, pair.access_token, "access").subject)
+    except RateLimited:
+        return render(request, "login.html", status=429, next=_safe_next(next), error="rate_limited")
+    except (AppError, TokenError):
+        return render(request, "login.html", status=401, next=_safe_next(next), error="bad_login")
+    fresh = dash_session.signed_in(user_id)
+    response = RedirectResponse(url_for(request, _safe_next(next)), status_code=303)
+    response.set_cookie(**dash_session.cookie_args(settings, fresh))  # type: ignore[arg-type]
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    if not dash_session.csrf_ok(current_session(request, settings), csrf_token) or not _origin_ok(request):
+        return render(request, "error.html", status=403, message_key="csrf")
+    response = RedirectResponse(url_for(request, "/dashboard/login"), status_code=303)
+    response.delete_cookie(dash_session.COOKIE, path=dash_session.COOKIE_PATH)
+    return response
+
+
+@router.get("")
+async def overview(request: Request, session: SessionDep, principal: PagePrincipal, edition: str = "2025") -> Response:
+    edition = edition if edition in ("2025", "2020") else "2025"
+    table = await views.overview(session, principal, edition)
+    return render(request, "overview.html", nav="overview", table=table, edition=edition)
+
+
+@router.get("/units/{edition}/{code}")
+async def unit(
+    request: Request, session: SessionDep, principal: PagePrincipal, edition: str, code: str, sort: str = "name"
+) -> Response:
+    if edition not in ("2025", "2020"):
+        return render(request, "error.html", status=404, message_key="not_found")
+    table = await guarded(views.unit_page(session, principal, edition, code, sort))
+    return render(request, "unit.html", nav="overview", table=table, edition=edition, code=code)
+
+
+@router.get("/streets/{street_id}")
+async def street(
+    request: Request,
+    session: SessionDep,
+    principal: PagePrincipal,
+    street_id: int,
+    unit: str | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    ref = None
+    if unit:
+        edition, _, code = unit.partition(":")
+        ref = (edition, code) if edition in ("2025", "2020") and code.isdigit() else None
+        if ref is None:
+            return render(request, "error.html", status=404, message_key="not_found")
+    data = await guarded(views.street_page(session, principal, street_id, ref, page))
+    banks = await bankstate.states(session, [s.id for s in data.shops])
+    street_map = mapping.street_map(data.points)
+    return render(request, "street.html", nav="overview", data=data, banks=banks, smap=street_map, sid=street_id)
+
+
+@router.get("/map")
+async def map_page(request: Request, session: SessionDep, principal: PagePrincipal) -> Response:
+    data = await mapping.city_map(session, principal, request.query_params.get("lang") == "en")
+    return render(request, "map.html", nav="map", m=data)
+
+
+@router.get("/trends")
+async def trends_page(
+    request: Request,
+    session: SessionDep,
+    principal: PagePrincipal,
+    period: str = "week",
+    street_id: int | None = None,
+    unit: str | None = None,
+) -> Response:
+    data = await guarded(trends.page(session, principal, period, street_id, unit, request.query_params.get("lang")))
+    return render(request, "trends.html", nav="trends", d=data)
+
+
+@router.get("/queue")
+async def queue_page(request: Request, session: SessionDep, principal: PagePrincipal) -> Response:
+    data = await work.queue(session, principal)
+    return render(request, "queue.html", nav="queue", q=data)
+
+
+@router.get("/team")
+async def team_page(request: Request, session: SessionDep, principal: PagePrincipal, period: str = "week") -> Response:
+    names = {u.code: u.name for u in await UnitRepository(session).list("2025")}
+    data = await work.team(session, principal, period, names)
+    return render(request, "team.html", nav="team", d=data, unit_names=names)

@@ -1,0 +1,143 @@
+"""The web side of the dashboard: who is signed in (cookie), templates, security headers, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app.auth import Principal, Role
+from app.auth.service import load_principal
+from app.core.db import SessionDep
+from app.core.deps import SettingsDep
+from app.core.errors import AppError
+from app.dashboard import i18n
+from app.dashboard import session as dash_session
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update({"int": i18n.fmt_int, "pct": i18n.fmt_pct, "num": i18n.fmt_num, "date": i18n.fmt_date})
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+T = TypeVar("T")
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class PageError(Exception):
+    def __init__(self, status: int, key: str) -> None:
+        self.status, self.key = status, key
+
+
+def lang_of(request: Request) -> str:
+    return i18n.pick(request.query_params.get("lang"))
+
+
+def url_for(request: Request, path: str, **params: Any) -> str:
+    """A dashboard link that keeps the page language."""
+    if lang_of(request) == "en":
+        params.setdefault("lang", "en")
+    clean = {k: v for k, v in params.items() if v is not None and v != ""}
+    return path + ("?" + urlencode(clean) if clean else "")
+
+
+def current_session(request: Request, settings: SettingsDep) -> dash_session.DashSession | None:
+    return dash_session.decode(settings, request.cookies.get(dash_session.COOKIE))
+
+
+async def page_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """The signed-in user of a dashboard page (cookie only: the cookie never authenticates the API)."""
+    s = current_session(request, settings)
+    principal = await load_principal(session, s.user_id) if s and s.user_id is not None else None
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    if principal.role == Role.BANK_PARTNER:
+        raise PageError(403, "bank_no_dashboard")
+    request.state.dash = s
+    request.state.principal = principal
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+async def guarded(call: Awaitable[T]) -> T:
+    """A service's not-found or forbidden becomes the dashboard's HTML error page, not problem+json."""
+    try:
+        return await call
+    except AppError as exc:
+        raise PageError(exc.status, "forbidden" if exc.status == 403 else "not_found") from exc
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    s = getattr(request.state, "dash", None)
+
+    def t(key: str, **kw: object) -> str:
+        return i18n.translate(lang, key, **kw)
+
+    def here(**params: Any) -> str:
+        """This page with some query parameters changed."""
+        merged = {**dict(request.query_params), **params}
+        merged.pop("lang", None)
+        return url_for(request, request.url.path, **merged)
+
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": t,
+            "lang": lang,
+            "url": lambda path, **p: url_for(request, path, **p),
+            "here": here,
+            "other_lang_url": url_for(request, request.url.path, **{**dict(request.query_params), "lang": None})
+            if lang == "en"
+            else url_for(request, request.url.path, **{**dict(request.query_params), "lang": "en"}),
+            "csrf": s.csrf if s else "",
+            "principal": getattr(request.state, "principal", None),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def _login_redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(url_for(request, "/dashboard/login", next=exc.next_url), status_code=303)
+
+
+def _error_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    return render(request, "error.html", status=exc.status, message_key=exc.key)
+
+
+def mount(app: FastAPI, router: Any) -> None:
+    """Everything the dashboard adds to the app: its pages, static files, error pages and headers."""
+    app.include_router(router)
+    app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    app.add_exception_handler(LoginRequired, _login_redirect)
+    app.add_exception_handler(PageError, _error_page)
+
+    @app.middleware("http")
+    async def dashboard_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith("/dashboard"):
+            response.headers["Content-Security-Policy"] = CSP
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "same-origin"
+            response.headers["X-Frame-Options"] = "DENY"
+            if not request.url.path.startswith("/dashboard/static"):
+                response.headers["Cache-Control"] = "no-store"
+        return response

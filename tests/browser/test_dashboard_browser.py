@@ -1,0 +1,214 @@
+"""An officer reads the dashboard in Chromium (desktop and a 390×844 phone) and every number matches the JSON
+API for the same user; another unit's agent sees none of it; a form without its CSRF token is refused.
+Screenshots of every page land in var/screenshots/ (gitignored)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, REASON, SHOTS, Server
+
+pytestmark = pytest.mark.skipif(REASON is not None, reason=f"browser tests skipped: {REASON}")
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+UNIT = "2025:26506"
+
+
+def number(text: str) -> float | None:
+    """'1.234' -> 1234, '72,7 %' -> 72.7, '—' -> None (Vietnamese formats)."""
+    text = text.strip().replace("%", "").strip()
+    if text in ("—", ""):
+        return None
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def vn_date(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "—"
+
+
+def sign_in(page, server: Server, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.base}/dashboard")
+    assert "/dashboard/login" in page.url
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def cells(page, row: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    loc = page.locator(f'[data-row="{row}"] [data-col]')
+    return {loc.nth(i).get_attribute("data-col"): loc.nth(i).inner_text() for i in range(loc.count())}
+
+
+def check_page(page, name: str, viewport: str) -> None:  # type: ignore[no-untyped-def]
+    """No sideways scrolling on any screen, and a screenshot to look at."""
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{name} overflows on {viewport}: {width} > {inner}"
+    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def officer(request, server: Server, browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=VIEWPORTS[request.param], locale="vi-VN")
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.base) else None)
+    sign_in(page, server, "officer.vungtau")
+    yield page, request.param
+    assert outside == [], f"requests left for another host: {outside}"
+    context.close()
+
+
+def test_overview_equals_the_api(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard")
+    row = server.api("/coverage", "officer.vungtau", unit=UNIT)["rows"][0]
+    shown = cells(page, "unit-2025-26506")
+    assert number(shown["shops"]) == row["shops"] and number(shown["with_qr"]) == row["with_qr"]
+    assert number(shown["pct"]) == row["pct"]
+    forecast = server.api("/coverage/forecast", "officer.vungtau", unit=UNIT)
+    assert shown["projected"].split("(")[0].strip() == vn_date(forecast["projected_date"])
+    assert page.locator("table[data-table=overview] tbody tr").count() == 1  # only the officer's unit
+    check_page(page, "overview", vp)
+
+    page.click("a[href*='edition=2020']")
+    api = server.api("/coverage", "officer.vungtau", edition="2020", unit=UNIT)["rows"]
+    assert page.locator("table[data-table=overview] tbody tr").count() == len(api) >= 2
+    for r in api:
+        shown = cells(page, f"unit-2020-{r['unit']['code'] or 'unassigned'}")
+        assert (number(shown["shops"]), number(shown["with_qr"]), number(shown["pct"])) == (
+            r["shops"],
+            r["with_qr"],
+            r["pct"],
+        )
+    check_page(page, "overview-2020", vp)
+
+
+def test_unit_and_street_pages_equal_the_api(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard")
+    page.click('[data-row="unit-2025-26506"] a')
+    api = server.api("/coverage", "officer.vungtau", level="street", unit=UNIT)["rows"]
+    model = [r for r in api if r["street"]["is_model_street"]]
+    assert page.locator("table[data-table=model] tbody tr").count() == len(model) > 0
+    for r in api:
+        shown = cells(page, f"street-{r['street']['id']}")
+        assert (number(shown["shops"]), number(shown["with_qr"]), number(shown["pct"])) == (
+            r["shops"],
+            r["with_qr"],
+            r["pct"],
+        )
+        assert number(shown["gap"]) == r["gap_to_target"]
+    check_page(page, "unit", vp)
+
+    # sorting works without JavaScript: a plain link with ?sort=
+    page.goto(page.url.split("?")[0] + "?sort=-pct")
+    shown = [number(x) for x in page.locator("table[data-table=model] tbody [data-col=pct]").all_inner_texts()]
+    assert shown == sorted(shown, reverse=True)
+
+    street = max(model, key=lambda r: r["shops"])
+    page.click(f'[data-row="street-{street["street"]["id"]}"] th a')
+    shown = cells(page, f"street-{street['street']['id']}")
+    assert (number(shown["shops"]), number(shown["with_qr"]), number(shown["pct"])) == (
+        street["shops"],
+        street["with_qr"],
+        street["pct"],
+    )
+    assert number(shown["denominator"]) == street["denominator"]
+    sid = street["street"]["id"]
+    forecast = server.api("/coverage/forecast", "officer.vungtau", level="street", unit=UNIT, street_id=sid)
+    assert shown["projected"] == vn_date(forecast["projected_date"])
+    listed = page.locator("table[data-table=shops] tbody tr[data-shop]")
+    assert listed.count() == min(street["shops"], 100)
+    with_qr = page.locator("table[data-table=shops] [data-col=qr] .badge.ok").count()
+    assert with_qr <= street["with_qr"]
+    assert page.locator(".map svg circle.dot").count() > 0
+    check_page(page, "street", vp)
+
+
+def test_map_colours_the_units(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard/map")
+    fills = {p.get_attribute("data-unit"): p.get_attribute("fill") for p in page.locator("svg.map-svg path.area").all()}
+    assert len(fills) == 5
+    assert fills["26506"] != "#d9d9d9"  # the officer's unit, coloured by its coverage
+    assert {fills[c] for c in fills if c != "26506"} == {"#d9d9d9"}  # the others are outside the scope
+    assert page.locator("svg.map-svg circle.dot").count() > 0
+    check_page(page, "map", vp)
+
+
+def test_trends_draw_the_history(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard/trends")
+    assert page.locator("svg.chart-svg circle.pt").count() >= 10  # weeks of backfilled history
+    history = server.api("/coverage/history", "officer.vungtau", unit=UNIT, period="week")["points"]
+    table = page.locator("table[data-table=history]").first
+    for p in history:
+        row = table.locator(f'tr[data-period="{p["period"]}"] [data-col]')
+        values = {row.nth(i).get_attribute("data-col"): number(row.nth(i).inner_text()) for i in range(row.count())}
+        assert values == {k: p[k] for k in ("shops", "with_qr", "denominator", "pct")}
+    check_page(page, "trends", vp)
+    page.click("a[href*='period=month']")
+    assert page.locator("svg.chart-svg circle.pt").count() >= 3
+    check_page(page, "trends-month", vp)
+
+
+def test_work_queue_and_team(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard/queue")
+    assert page.locator("#behind").is_visible() and page.locator("#reviews").is_visible()
+    pending, cursor = [], None
+    while True:  # every shop of the unit still waiting, as the API lists them
+        params = {"unit": UNIT, "review": "pending", "status": "active", "limit": 500}
+        body = server.api("/merchants", "officer.vungtau", **params, **({"cursor": cursor} if cursor else {}))
+        pending += body["items"]
+        if not (cursor := body["next_cursor"]):
+            break
+    shown = page.locator("table[data-table=reviews] tbody tr").evaluate_all("rs => rs.map(r => r.dataset.shop)")
+    oldest = sorted(pending, key=lambda m: (datetime.fromisoformat(m["created_at"]), m["id"]))[: len(shown)]
+    assert len(shown) == min(20, len(pending)) and set(shown) == {m["id"] for m in oldest}
+    check_page(page, "queue", vp)
+    page.goto(f"{server.base}/dashboard/team")
+    agent = cells(page, "agents-agent.vungtau-26506")
+    assert number(agent["registered"]) == 2 and number(agent["qr"]) == 1
+    check_page(page, "team", vp)
+    page.goto(f"{server.base}/dashboard?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en" and "Overview" in page.inner_text("h1")
+    check_page(page, "overview-en", vp)
+
+
+def test_another_units_agent_sees_nothing_of_it(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, server, "agent.tamthang")
+    assert "Vũng Tàu" not in page.inner_text("table[data-table=overview]")
+    response = page.goto(f"{server.base}/dashboard/units/2025/26506")
+    assert response.status == 404
+    street = server.api("/coverage", "officer.vungtau", level="street", unit=UNIT, model="true")["rows"][0]
+    response = page.goto(f"{server.base}/dashboard/streets/{street['street']['id']}?unit={UNIT}")
+    assert response.status == 404
+    page.goto(f"{server.base}/dashboard/map")
+    assert page.locator('path.area[data-unit="26506"]').get_attribute("fill") == "#d9d9d9"
+    check_page(page, "other-unit-agent-map", "phone")
+    context.close()
+
+
+def test_forms_need_their_csrf_token_and_the_cookie_is_not_an_api_key(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, server, "officer.vungtau")
+    cookie = next(c for c in context.cookies() if c["name"] == "phoqr_dash")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/dashboard"
+    refused = context.request.post(f"{server.base}/dashboard/logout", form={"csrf_token": "forged"})
+    assert refused.status == 403
+    assert context.request.get(f"{server.base}/api/v1/coverage").status == 401
+    assert page.goto(f"{server.base}/dashboard").status == 200  # still signed in: the forged logout did nothing
+    csp = page.goto(f"{server.base}/dashboard").headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    page.click("form[action^='/dashboard/logout'] button")
+    assert "/dashboard/login" in page.url
+    assert re.search(r"/dashboard/login", page.goto(f"{server.base}/dashboard").url)
+    check_page(page, "login", "desktop")
+    context.close()
