@@ -1,11 +1,12 @@
 """Imports every table so SQLModel.metadata is complete (Alembic and tests import this)."""
 
 from app.audit.models import AuditLog
-from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
+from app.auth.models import RefreshToken, User, UserUnit
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.idempotency.models import IdempotencyRecord, SyncOperation
+from app.core.ratelimit import RateLimitHit
 from app.coverage.models import CoverageCounter
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import Street, StreetUnit
@@ -23,11 +24,11 @@ __all__ = [
     "CoverageCounter",
     "CoverageSnapshot",
     "IdempotencyRecord",
-    "LoginFailure",
     "Merchant",
     "PaymentAccount",
     "Photo",
     "QRCode",
+    "RateLimitHit",
     "RefreshToken",
     "SnapshotRun",
     "Street",

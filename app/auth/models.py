@@ -4,11 +4,15 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from app.auth.roles import Role
+from app.core.checks import one_of
 from app.core.db import utcnow
+from app.core.editions import Edition
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
+    __table_args__ = (one_of("role", Role),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
@@ -25,6 +29,7 @@ class UserUnit(SQLModel, table=True):
     """A user's scope: units named by edition and code."""
 
     __tablename__ = "user_unit"
+    __table_args__ = (one_of("edition", Edition),)
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
     edition: str = Field(max_length=4, primary_key=True)
@@ -43,13 +48,3 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
-
-
-class LoginFailure(SQLModel, table=True):
-    """Failed logins, shared by every worker so the rate limit holds across processes."""
-
-    __tablename__ = "login_failure"
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, index=True)
-    at: datetime = Field(default_factory=utcnow, index=True)

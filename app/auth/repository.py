@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, column, delete, func, select, table, update
+from sqlalchemy import String, column, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import LoginFailure, RefreshToken, User, UserUnit
+from app.auth.models import RefreshToken, User, UserUnit
 
 # auth sits below the domains, so it reads the succession table (owned by app.units) through a Core construct
 _succession = table(
@@ -44,22 +44,6 @@ class UserRepository:
             )
         )
         return set(rows.scalars())
-
-    # login failures
-    async def count_failures(self, key: str, since: datetime) -> tuple[int, datetime | None]:
-        row = (
-            await self.session.execute(
-                select(func.count(), func.min(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at >= since)
-            )
-        ).one()
-        return int(row[0]), row[1]
-
-    async def add_failures(self, keys: list[str], at: datetime) -> None:
-        self.session.add_all([LoginFailure(key=k, at=at) for k in keys])
-        await self.session.flush()
-
-    async def clear_failures(self, key: str) -> None:
-        await self.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
     # refresh tokens
     async def add_refresh(self, token: RefreshToken) -> None:

@@ -11,12 +11,14 @@ from app.auth.principal import Principal
 from app.auth.repository import UserRepository
 from app.auth.roles import Role
 from app.auth.schemas import TokenPair
+from app.core import ratelimit
 from app.core.config import Settings
-from app.core.errors import NotAuthenticated, RateLimited
+from app.core.errors import NotAuthenticated
 from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password
 
 # one address may be a whole ward office or a mobile carrier's NAT: allow it more tries than one username
 IP_FAILURE_FACTOR = 4
+LOCKED = ("Đăng nhập sai quá nhiều lần, vui lòng thử lại sau", "Too many failed logins, try again later")
 
 
 async def load_principal(session: AsyncSession, user_id: int, *, device_id: str | None = None) -> Principal | None:
@@ -37,22 +39,6 @@ async def load_principal(session: AsyncSession, user_id: int, *, device_id: str 
         bank_bin=user.bank_bin,
         device_id=device_id,
     )
-
-
-async def _check_rate(repo: UserRepository, settings: Settings, keys: list[tuple[str, int]], now: datetime) -> None:
-    window = timedelta(seconds=settings.login_window_seconds)
-    for key, limit in keys:
-        count, oldest = await repo.count_failures(key, now - window)
-        if count >= limit:
-            retry = settings.login_window_seconds
-            if oldest is not None:
-                oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-                retry = int((oldest + window - now).total_seconds()) + 1
-            raise RateLimited(
-                retry,
-                "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau",
-                "Too many failed logins, try again later",
-            )
 
 
 async def _issue_pair(repo: UserRepository, settings: Settings, user: User, family: str | None = None) -> TokenPair:
@@ -78,24 +64,25 @@ async def _issue_pair(repo: UserRepository, settings: Settings, user: User, fami
 
 async def login(session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str) -> TokenPair:
     repo = UserRepository(session)
-    now = datetime.now(UTC)
-    user_key, ip_key = f"user:{username.lower()}", f"ip:{client_addr}"
-    await _check_rate(
-        repo,
-        settings,
-        [(user_key, settings.login_max_failures), (ip_key, settings.login_max_failures * IP_FAILURE_FACTOR)],
-        now,
+    user_key, ip_key = f"login-user:{username.lower()}", f"login-ip:{client_addr}"
+    # count the attempt BEFORE checking the password (atomically, see app.core.ratelimit), and commit it at
+    # once: concurrent guesses each take a slot instead of all reading the same count, and the per-key lock is
+    # not held through the slow password check
+    window = settings.login_window_seconds
+    ip_hit = await ratelimit.hit(
+        session, ip_key, limit=settings.login_max_failures * IP_FAILURE_FACTOR, window_seconds=window, detail=LOCKED
     )
+    await ratelimit.hit(session, user_key, limit=settings.login_max_failures, window_seconds=window, detail=LOCKED)
+    await session.commit()
     user = await repo.by_username(username)
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        await repo.add_failures([user_key, ip_key], now)
-        # the failure must outlive the error response, which rolls the request's transaction back
-        await session.commit()
+        # the counted attempt stays: it was a failure
         raise NotAuthenticated(
             "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password", code="invalid_credentials"
         )
-    await repo.clear_failures(user_key)
+    await ratelimit.clear(session, user_key)
+    await ratelimit.forget(session, ip_hit)
     return await _issue_pair(repo, settings, user)
 
 

@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 import app.core.db  # noqa: F401  (naming convention first)
+from app.core.checks import one_of
+
+
+class BankStatus(StrEnum):
+    ACTIVE = "active"
+    RENAMED = "renamed"
 
 
 class Bank(SQLModel, table=True):
     """NAPAS acquirer BINs; a renamed bank keeps its old row (status=renamed) beside the current one."""
 
     __tablename__ = "bank"
-    __table_args__ = (UniqueConstraint("bin", "short_name", "status"),)
+    __table_args__ = (UniqueConstraint("bin", "short_name", "status"), one_of("status", BankStatus))
 
     id: int | None = Field(default=None, primary_key=True)
     bin: str = Field(max_length=6, index=True)

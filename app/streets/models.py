@@ -1,16 +1,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from app.core.checks import one_of
 from app.core.db import utcnow
+from app.core.editions import Edition
+
+
+class StreetKind(StrEnum):
+    STREET = "street"
+    MARKET = "market"
 
 
 class Street(SQLModel, table=True):
     """A street, a stretch of one ("đoạn từ … đến …"), or a market whose stalls are its shops."""
 
     __tablename__ = "street"
+    __table_args__ = (one_of("kind", StreetKind),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="street", max_length=8)
@@ -34,6 +43,7 @@ class StreetUnit(SQLModel, table=True):
     """Which units (of each edition) a street runs through."""
 
     __tablename__ = "street_unit"
+    __table_args__ = (one_of("edition", Edition),)
 
     street_id: int = Field(foreign_key="street.id", primary_key=True, ondelete="CASCADE")
     edition: str = Field(max_length=4, primary_key=True)

@@ -5,13 +5,15 @@ from datetime import date
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 import app.core.db  # noqa: F401  (naming convention first)
+from app.core.checks import one_of
+from app.core.editions import Edition
 
 
 class AdminUnit(SQLModel, table=True):
     """A ward/commune in one edition; the same code means different places in different editions."""
 
     __tablename__ = "admin_unit"
-    __table_args__ = (UniqueConstraint("edition", "code"),)
+    __table_args__ = (UniqueConstraint("edition", "code"), one_of("edition", Edition))
 
     id: int | None = Field(default=None, primary_key=True)
     edition: str = Field(max_length=4, index=True)
