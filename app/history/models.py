@@ -12,6 +12,8 @@ class SnapshotRun(SQLModel, table=True):
     """One day's snapshot. Retaking today's replaces the run (a new id), so an id always names one content."""
 
     __tablename__ = "coverage_snapshot_run"
+    # SQLite would otherwise hand a deleted run's id to the next one: an id must never name two contents
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     day: date = Field(unique=True)

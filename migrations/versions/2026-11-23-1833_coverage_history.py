@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("with_qr", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_snapshot_run")),
         sa.UniqueConstraint("day", name=op.f("uq_coverage_snapshot_run_day")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "coverage_snapshot",
