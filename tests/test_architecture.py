@@ -1,0 +1,167 @@
+"""The import direction, checked on the source (AST, no imports executed).
+
+app/core ← app/auth ← domain packages in a declared order; a package imports only packages of LOWER layers
+(so no cycles); qr/ and integrations/ import nothing of app. The composition roots (app/main.py, api.py,
+cli.py, models.py, subscribers.py, seed.py, health.py) may import anything and nothing imports them.
+A new package must be given its layer here; the README's "Architecture" section says the same in words.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LAYERS: list[set[str]] = [
+    {"core"},  # settings, db, errors, i18n, text, events, ratelimit, repository base
+    {"auth"},  # principal, roles, permission dependencies
+    {"audit", "idempotency", "observability"},  # cross-cutting services every domain may use
+    {"units"},
+    {"streets", "banks"},
+    {"consents"},
+    {"merchants"},  # shops, payment accounts, the QR record and its revoke path
+    {"qrcodes"},  # issuing, rendering, decoding, verifying
+    {"coverage"},  # subscribes to ShopChanged; reads merchants
+    {"history"},
+    {"bank"},  # bank hand-off: outbox (subscribes to ShopChanged), webhooks
+    {"sync", "dashboard", "reports"},
+    {"demo"},
+]
+ROOTS = {"main", "api", "cli", "models", "subscribers", "seed", "health", "__init__"}
+STANDALONE = ("qr", "integrations")  # libraries usable without the app
+
+
+def layer_of(package: str) -> int | None:
+    return next((i for i, names in enumerate(LAYERS) if package in names), None)
+
+
+def _imports(path: Path, base: Path) -> set[str]:
+    """Absolute module names imported anywhere in the file (function-level imports included)."""
+    parts = list(path.relative_to(base).with_suffix("").parts)
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the file's package
+                anchor = parts[: len(parts) - node.level]
+                module = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}
+    return found
+
+
+def package_graph(base: Path) -> dict[str, set[str]]:
+    """app's first-level package (or root module) -> the app packages it imports."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((base / "app").rglob("*.py")):
+        rel = path.relative_to(base / "app").with_suffix("").parts
+        owner = rel[0]
+        targets = graph.setdefault(owner, set())
+        for name in _imports(path, base):
+            bits = name.split(".")
+            if bits[0] == "app" and len(bits) > 1 and bits[1] != owner:
+                targets.add(bits[1])
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    cycles, state, stack = [], {}, []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def violations(base: Path) -> list[str]:
+    graph = package_graph(base)
+    found = []
+    for owner, targets in sorted(graph.items()):
+        if owner in ROOTS:
+            continue
+        mine = layer_of(owner)
+        if mine is None:
+            found.append(f"app.{owner} has no declared layer (add it to LAYERS in tests/test_architecture.py)")
+            continue
+        for target in sorted(targets):
+            if target in ROOTS:
+                found.append(f"app.{owner} imports the composition root app.{target}")
+                continue
+            theirs = layer_of(target)
+            if theirs is None or theirs >= mine:
+                found.append(f"app.{owner} (layer {mine}) imports app.{target} (layer {theirs}): only lower layers")
+    domains = {k: {t for t in v if t not in ROOTS} for k, v in graph.items() if k not in ROOTS}
+    found += [f"import cycle: {' -> '.join(c)}" for c in _cycles(domains)]
+    for lib in STANDALONE:
+        for path in sorted((base / lib).rglob("*.py")):
+            for name in _imports(path, base):
+                if name == "app" or name.startswith("app."):
+                    found.append(f"{path.relative_to(base)} imports {name}: {lib}/ must not use the app")
+    return found
+
+
+def test_import_direction_holds() -> None:
+    assert violations(ROOT) == []
+
+
+def test_core_and_auth_import_no_domain() -> None:
+    graph = package_graph(ROOT)
+    assert graph["core"] == set()
+    assert graph["auth"] <= {"core"}
+
+
+def _write(base: Path, rel: str, source: str) -> None:
+    path = base / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("rel", "source", "expected"),
+    [
+        ("app/core/ratelimit.py", "from app.auth.models import User\n", "app.core (layer 0) imports app.auth"),
+        ("app/auth/deps.py", "from app.merchants import access\n", "app.auth (layer 1) imports app.merchants"),
+        ("app/merchants/x.py", "def f():\n    from app.qrcodes.service import issue\n", "app.merchants (layer 6)"),
+        ("app/merchants/y.py", "from ..coverage.counters import track\n", "imports app.coverage"),
+        ("app/units/z.py", "import app.main\n", "imports the composition root app.main"),
+        ("app/newdomain/service.py", "import app.core.db\n", "app.newdomain has no declared layer"),
+        ("qr/build.py", "from app.core.text import fold\n", "qr/ must not use the app"),
+        ("integrations/base.py", "import app\n", "integrations/ must not use the app"),
+    ],
+)
+def test_a_synthetic_violation_is_caught(tmp_path: Path, rel: str, source: str, expected: str) -> None:
+    """The checker on a small tree: clean, then with one bad import added."""
+    _write(tmp_path, "app/core/db.py", "import sqlalchemy\n")
+    _write(tmp_path, "app/auth/deps.py", "from app.core.db import x\n")
+    _write(tmp_path, "app/merchants/service.py", "from app.auth import Principal\nfrom app.core import db\n")
+    _write(tmp_path, "app/qrcodes/service.py", "from app.merchants.service import create\n")
+    _write(tmp_path, "app/api.py", "from app.qrcodes import service\n")
+    _write(tmp_path, "qr/__init__.py", "")
+    _write(tmp_path, "integrations/__init__.py", "import qr\n")
+    assert violations(tmp_path) == []
+    _write(tmp_path, rel, source)
+    found = violations(tmp_path)
+    assert any(expected in v for v in found), found
+
+
+def test_a_cycle_is_named() -> None:
+    assert _cycles({"merchants": {"qrcodes"}, "qrcodes": {"merchants"}, "units": set()}) == [
+        ["merchants", "qrcodes", "merchants"]
+    ]
