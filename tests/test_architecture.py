@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[set[str]] = [
     {"core"},  # settings, db, errors, i18n, text, events, ratelimit, repository base
     {"auth"},  # principal, roles, permission dependencies
-    {"audit", "idempotency", "observability"},  # cross-cutting services every domain may use
+    {"observability"},  # request id, logs, metrics
+    {"audit", "idempotency"},  # cross-cutting services every domain may use
     {"units"},
     {"streets", "banks"},
     {"consents"},
@@ -138,7 +139,7 @@ def _write(base: Path, rel: str, source: str) -> None:
     [
         ("app/core/ratelimit.py", "from app.auth.models import User\n", "app.core (layer 0) imports app.auth"),
         ("app/auth/deps.py", "from app.merchants import access\n", "app.auth (layer 1) imports app.merchants"),
-        ("app/merchants/x.py", "def f():\n    from app.qrcodes.service import issue\n", "app.merchants (layer 6)"),
+        ("app/merchants/x.py", "def f():\n    from app.qrcodes.service import issue\n", "app.merchants (layer 7)"),
         ("app/merchants/y.py", "from ..coverage.counters import track\n", "imports app.coverage"),
         ("app/units/z.py", "import app.main\n", "imports the composition root app.main"),
         ("app/newdomain/service.py", "import app.core.db\n", "app.newdomain has no declared layer"),

@@ -1,4 +1,4 @@
-"""Append an audit row in the same transaction as the change it describes."""
+"""Append an audit row in the same transaction as the change it describes, and read the trail back."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
+from app.audit.repository import AuditRepository
+from app.audit.schemas import AuditOut
 from app.auth import Principal
+from app.observability.logs import request_id_var
 
 PENDING = "audit_pending"
 
@@ -29,6 +32,7 @@ async def record(
     after: dict[str, Any] | None = None,
     device_id: str | None = None,
 ) -> None:
+    """`principal` None: a change made by the system (the CLI's demo data), not by a user."""
     row = AuditLog(
         actor_id=principal.id if principal else None,
         actor_username=principal.username if principal else None,
@@ -39,9 +43,35 @@ async def record(
         entity_id=str(entity_id),
         before=before,
         after=after,
+        # the request that made the change (X-Request-ID, echoed to the caller and written in every log line)
+        request_id=request_id_var.get(),
     )
     pending = session.info.get(PENDING)
     if pending is not None:  # a sync batch writes its audit rows together, once each operation has stood
         pending.append(row)
     else:
         session.add(row)
+
+
+def to_out(row: AuditLog) -> AuditOut:
+    return AuditOut(
+        id=row.id or 0,
+        at=row.at,
+        actor_id=row.actor_id,
+        actor_username=row.actor_username,
+        actor_role=row.actor_role,
+        device_id=row.device_id,
+        request_id=row.request_id,
+        action=row.action,
+        entity=row.entity_type,
+        entity_id=row.entity_id,
+        before=row.before,
+        after=row.after,
+    )
+
+
+async def trail(
+    session: AsyncSession, *, entity: str | None, entity_id: str | None, cursor: str | None, limit: int
+) -> tuple[list[AuditOut], str | None]:
+    rows, nxt = await AuditRepository(session).page(entity=entity, entity_id=entity_id, cursor=cursor, limit=limit)
+    return [to_out(r) for r in rows], nxt

@@ -59,3 +59,26 @@ async def test_audit_log_is_append_only_in_the_database(session, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         async with session.begin_nested():
             await session.execute(text(statement))
+
+
+async def test_each_row_names_the_request_that_made_it(client, auth):
+    agent = await auth("agent.vungtau") | {"X-Request-ID": "req-audit-7f3a"}
+    body = {
+        "id": str(uuid.uuid4()),
+        "name": "Tiệm Ghi Vết",
+        "category": "other",
+        "unit": {"edition": "2025", "code": "26506"},
+    }
+    r = await client.post("/api/v1/merchants", json=body, headers=agent)
+    assert r.status_code == 201 and r.headers["X-Request-ID"] == "req-audit-7f3a"
+    trail = (await client.get("/api/v1/audit", params={"id": body["id"]}, headers=await auth("auditor"))).json()
+    assert [(e["action"], e["request_id"]) for e in trail["items"]] == [("merchant.create", "req-audit-7f3a")]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["WyJ4Il0", "WzEuNV0", "W10", "bm90LWpzb24", "WzFlNDBd", "WzE4NDQ2NzQ0MDczNzA5NTUxNjE2XQ"]
+)
+async def test_a_malformed_cursor_is_422_naming_it(client, auth, cursor):
+    # ["x"], [1.5], [], not json, [1e40], [2**64]: each once answered 500
+    r = await client.get("/api/v1/audit", params={"cursor": cursor}, headers=await auth("auditor"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor", r.text

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.audit.models import AuditLog
+from app.core.repository import Repository
+
+
+class AuditRepository(Repository[AuditLog]):
+    model = AuditLog
+
+    async def page(
+        self, *, entity: str | None, entity_id: str | None, cursor: str | None, limit: int
+    ) -> tuple[list[AuditLog], str | None]:
+        """Newest first."""
+        stmt = select(AuditLog)
+        if entity:
+            stmt = stmt.where(AuditLog.entity_type == entity)
+        if entity_id:
+            stmt = stmt.where(AuditLog.entity_id == entity_id)
+        return await self.paginate(stmt, order=[AuditLog.id], cursor=cursor, limit=limit, descending=True)
