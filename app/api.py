@@ -7,6 +7,7 @@ from fastapi import APIRouter
 import app.subscribers  # noqa: F401  (ShopChanged subscribers active wherever the API is)
 from app.audit.router import router as audit_router
 from app.auth.router import router as users_router
+from app.bank.webhooks_router import router as bank_webhooks_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.history.router import router as history_router
@@ -28,5 +29,6 @@ for r in (
     coverage_router,
     history_router,
     audit_router,
+    bank_webhooks_router,
 ):
     api_router.include_router(r)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import api_router
+from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import install_error_handlers
@@ -42,9 +43,15 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
         app.state.adapters = build_registry(settings.bank_configs)
         app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
+        # bank webhooks go out from every `phoqr serve` worker (claims are safe to share); off: `phoqr worker`
+        stop_webhooks = (
+            start_webhook_dispatcher(app.state.sessionmaker, settings) if settings.webhook_dispatcher else None
+        )
         try:
             yield
         finally:
+            if stop_webhooks is not None:
+                await stop_webhooks()
             await stop_daily_snapshots(app.state.snapshots)
             await app.state.adapters.aclose()
             await app.state.http.aclose()

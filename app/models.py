@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditLog
 from app.auth.models import RefreshToken, User, UserUnit
+from app.bank.events_models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
 from app.history.models import CoverageSnapshot, SnapshotRun
@@ -17,6 +18,8 @@ __all__ = [
     "AdminUnit",
     "AuditLog",
     "Bank",
+    "BankEvent",
+    "BankEventCounter",
     "BankReceipt",
     "BankStatus",
     "Consent",
@@ -37,4 +40,7 @@ __all__ = [
     "UnitSuccession",
     "User",
     "UserUnit",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

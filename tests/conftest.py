@@ -125,6 +125,7 @@ def settings(tmp_root: Path, db_url: str) -> Settings:
         jwt_secret="test-secret-" + "x" * 40,
         media_dir=tmp_root / "media",
         demo_password=DEMO_PASSWORD,
+        webhook_dispatcher=False,  # a test that needs deliveries starts its own (tests/webhook_receiver.py)
     )
 
 

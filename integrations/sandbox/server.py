@@ -1,4 +1,5 @@
-"""A fake bank with a real HTTP API, for development and tests: account lookup, merchant registration, QR.
+"""A fake bank with a real HTTP API, for development and tests: account lookup, merchant registration, QR,
+and a receiver for PhoQR's webhooks (integrations/sandbox/webhooks.py).
 
 Failure modes are switched per request with the `X-Sandbox-Fail` header: `503`, `slow` (sleeps past the
 client's read timeout), `garbage` (200 with a non-JSON body), `other-account` (a QR for another account).
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import qr
+from integrations.sandbox.webhooks import Inbox
 
 ACCOUNTS = {
     ("970436", "0011001234561"): "TRAN THI BA",
@@ -24,8 +26,15 @@ ACCOUNTS = {
 }
 
 
-def create_sandbox(api_key: str | None = None, slow_seconds: float = 2.0) -> Starlette:
+def create_sandbox(
+    api_key: str | None = None,
+    slow_seconds: float = 2.0,
+    webhook_secrets: list[str] | None = None,
+    receipts: dict[str, str] | None = None,
+) -> Starlette:
     merchants: dict[str, str] = {}
+    inbox = Inbox(webhook_secrets, ACCOUNTS)  # PhoQR's webhooks arrive here (integrations/sandbox/webhooks.py)
+    inbox.receipts = receipts
 
     async def failure(request: Request) -> Response | None:
         if api_key and request.headers.get("x-api-key") != api_key:
@@ -88,5 +97,6 @@ def create_sandbox(api_key: str | None = None, slow_seconds: float = 2.0) -> Sta
             Route("/v1/accounts/verify", verify, methods=["POST"]),
             Route("/v1/merchants", register, methods=["POST"]),
             Route("/v1/qr", issue, methods=["POST"]),
+            *inbox.routes(),
         ]
     )

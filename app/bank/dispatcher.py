@@ -1,0 +1,280 @@
+"""Delivers bank events to webhooks per Standard Webhooks, with retries, from `phoqr serve` or `phoqr worker`.
+
+Claiming: one short transaction picks due deliveries with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL;
+SQLite's `BEGIN IMMEDIATE` serialises writers instead), writes a lease (token + expiry) and the next attempt's
+row, and commits. The HTTP call happens outside any transaction; its result is written only if the lease is
+still ours. Several dispatchers therefore never take the same attempt (the attempt row is unique per delivery
+and number, too), and a dispatcher that dies mid-call only delays its deliveries until the lease expires.
+
+Chosen over procrastinate/pgqueuer: the work item is already a row written by the outbox in the change's own
+transaction, on both SQLite and PostgreSQL; a queue library would be a second copy of that row, PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bank import webhooks_crypto as crypto
+from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox import feed_item
+from app.bank.ssrf import Resolver, webhook_client
+from app.core.config import Settings
+from app.core.db import utcnow
+
+log = logging.getLogger("phoqr.webhooks")
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    delivery_id: str
+    token: str
+    attempt_no: int
+    url: str
+    secrets: tuple[str, ...]
+    event_id: str
+    body: bytes
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """`Retry-After` as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
+
+
+def body_of(event: BankEvent) -> bytes:
+    """The event as the feed shows it, plus Standard Webhooks' `timestamp`; the same bytes on every attempt."""
+    item = feed_item(event)
+    item["timestamp"] = item["occurred_at"]
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        client: httpx.AsyncClient | None = None,
+        *,
+        name: str | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.sessionmaker, self.settings = sessionmaker, settings
+        self.client = client or webhook_client(settings, resolver)
+        self._own_client = client is None
+        self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")[:80]
+        self.schedule = settings.retry_schedule
+        self.lease = timedelta(seconds=settings.webhook_timeout_seconds * 3 + 30)
+        self._sem = asyncio.Semaphore(settings.webhook_concurrency)
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    async def claim(self) -> list[Claim]:
+        now = utcnow()
+        async with self.sessionmaker() as session, session.begin():
+            due = (
+                select(WebhookDelivery.id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.next_attempt_at <= now,
+                    or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+                    WebhookEndpoint.status == "active",
+                )
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .limit(self.settings.webhook_batch_size)
+                .with_for_update(of=WebhookDelivery, skip_locked=True)
+            )
+            ids = list((await session.execute(due)).scalars())
+            if not ids:
+                return []
+            rows = await session.execute(
+                select(WebhookDelivery, WebhookEndpoint, BankEvent)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
+                .where(WebhookDelivery.id.in_(ids))
+            )
+            claims = []
+            for delivery, endpoint, event in rows:
+                token = str(uuid.uuid4())
+                delivery.attempts += 1
+                delivery.lease_token, delivery.lease_until, delivery.updated_at = token, now + self.lease, now
+                session.add(
+                    WebhookAttempt(
+                        delivery_id=delivery.id, attempt_no=delivery.attempts, dispatcher=self.name, started_at=now
+                    )
+                )
+                claims.append(
+                    Claim(
+                        delivery.id,
+                        token,
+                        delivery.attempts,
+                        endpoint.url,
+                        self._secrets(endpoint, now),
+                        event.id,
+                        body_of(event),
+                    )
+                )
+            return claims
+
+    def _secrets(self, endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
+        out = [crypto.decrypt(self.settings, endpoint.secret_enc)]
+        until = _aware(endpoint.previous_secret_until)
+        if endpoint.previous_secret_enc and until is not None and until > now:
+            out.append(crypto.decrypt(self.settings, endpoint.previous_secret_enc))
+        return tuple(out)
+
+    async def send(self, claim: Claim) -> tuple[int | None, str | None, str | None, int]:
+        """(status code, Retry-After, error, milliseconds). The response body is never read or logged."""
+        timestamp = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": claim.event_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": crypto.signature_header(list(claim.secrets), claim.event_id, timestamp, claim.body),
+        }
+        started = time.perf_counter()
+        try:
+            async with self.client.stream("POST", claim.url, content=claim.body, headers=headers) as response:
+                code, retry_after, error = response.status_code, response.headers.get("retry-after"), None
+        except httpx.HTTPError as exc:
+            code, retry_after, error = None, None, f"{type(exc).__name__}: {exc}"[:300]
+        return code, retry_after, error, int((time.perf_counter() - started) * 1000)
+
+    async def deliver(self, claim: Claim) -> None:
+        async with self._sem:
+            code, retry_after, error, ms = await self.send(claim)
+        await self.record(claim, code, retry_after, error, ms)
+
+    async def record(self, claim: Claim, code: int | None, retry_after: str | None, error: str | None, ms: int) -> None:
+        now = utcnow()
+        async with self.sessionmaker() as session, session.begin():
+            delivery = (
+                await session.execute(
+                    select(WebhookDelivery)
+                    .where(WebhookDelivery.id == claim.delivery_id, WebhookDelivery.lease_token == claim.token)
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            next_at: datetime | None = None
+            if delivery is not None:  # else: redelivered or cancelled meanwhile, only the attempt is logged
+                next_at = await self._settle(session, delivery, code, retry_after, error, now)
+            await session.execute(
+                update(WebhookAttempt)
+                .where(WebhookAttempt.delivery_id == claim.delivery_id, WebhookAttempt.attempt_no == claim.attempt_no)
+                .values(duration_ms=ms, status_code=code, error=error, next_attempt_at=next_at)
+            )
+        log.info(
+            "webhook delivery %s attempt %d: %s in %d ms%s",
+            claim.delivery_id,
+            claim.attempt_no,
+            code if code is not None else error,
+            ms,
+            f", next at {next_at.isoformat()}" if next_at else "",
+        )
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        d: WebhookDelivery,
+        code: int | None,
+        retry_after: str | None,
+        error: str | None,
+        now: datetime,
+    ) -> datetime | None:
+        d.last_status_code, d.last_error, d.updated_at = code, error, now
+        d.lease_token = d.lease_until = None
+        if code is not None and 200 <= code < 300:
+            d.status, d.delivered_at, d.next_attempt_at, d.failures = "succeeded", now, None, 0
+            return None
+        if code == 410:  # the receiver says this endpoint is gone for good
+            d.status, d.next_attempt_at = "failed", None
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == d.endpoint_id)
+                .values(status="disabled", disabled_reason="410 Gone from the receiver", updated_at=now)
+            )
+            await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.endpoint_id == d.endpoint_id,
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.id != d.id,
+                )
+                .values(status="cancelled", next_attempt_at=None, updated_at=now)
+            )
+            return None
+        d.failures += 1
+        if d.failures > len(self.schedule):
+            d.status, d.next_attempt_at = "failed", None
+            return None
+        delay = retry_after_seconds(retry_after, now) if code in (429, 503) else None
+        d.next_attempt_at = now + timedelta(seconds=self.schedule[d.failures - 1] if delay is None else delay)
+        return d.next_attempt_at
+
+    async def run_once(self) -> int:
+        claims = await self.claim()
+        await asyncio.gather(*(self.deliver(c) for c in claims))
+        return len(claims)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("webhook dispatcher %s started", self.name)
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:  # the database may be restarting: keep the loop alive, try again shortly
+                log.exception("webhook dispatcher %s: claim or record failed", self.name)
+                busy = 0
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
+        log.info("webhook dispatcher %s stopped", self.name)
+
+
+def start_in_background(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, **kw: Any
+) -> Callable[[], Awaitable[None]]:
+    """Run a dispatcher as a task of the running loop (the app's lifespan); returns the coroutine that stops it."""
+    dispatcher = Dispatcher(sessionmaker, settings, **kw)
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop), name=f"webhook-dispatcher {dispatcher.name}")
+
+    async def _stop() -> None:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await dispatcher.aclose()
+
+    return _stop

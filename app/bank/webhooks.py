@@ -1,0 +1,208 @@
+"""A bank's webhook endpoints: register, list, delete, rotate the secret, read the delivery log, redeliver.
+
+Every function takes the BIN the request acts for (`app.bank.events.bank_scope`); an endpoint or delivery of
+another bank is answered 404 exactly like one that does not exist. A secret leaves the service only in the
+answer to creation and rotation; at rest it is encrypted (app.bank.webhooks_crypto).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.bank import webhooks_crypto as crypto
+from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.ssrf import Resolver, check_webhook_url
+from app.bank.webhooks_schemas import (
+    AttemptOut,
+    DeliveryOut,
+    DeliveryPage,
+    WebhookIn,
+    WebhookOut,
+    WebhookWithSecret,
+)
+from app.core.config import Settings
+from app.core.db import utcnow
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.pagination import decode_cursor, encode_cursor
+
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_ENDPOINTS = 10
+
+
+def _out(e: WebhookEndpoint, secret: str | None = None) -> WebhookOut:
+    data = {
+        "id": e.id,
+        "url": e.url,
+        "event_types": list(e.event_types),
+        "status": e.status,
+        "disabled_reason": e.disabled_reason,
+        "created_at": e.created_at,
+        "previous_secret_until": e.previous_secret_until,
+    }
+    return WebhookWithSecret(**data, secret=secret) if secret else WebhookOut(**data)
+
+
+async def _endpoint(session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted"
+    )
+    endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
+    if endpoint is None:
+        raise NotFound("Không tìm thấy webhook", "Webhook not found", code="webhook_not_found")
+    return endpoint
+
+
+async def create(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    bank_bin: str,
+    body: WebhookIn,
+    resolver: Resolver | None = None,
+) -> WebhookWithSecret:
+    url = await check_webhook_url(body.url, settings, resolver)
+    count = (
+        await session.execute(
+            select(func.count())
+            .select_from(WebhookEndpoint)
+            .where(WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted")
+        )
+    ).scalar_one()
+    if count >= MAX_ENDPOINTS:
+        raise Conflict(
+            f"Mỗi ngân hàng tối đa {MAX_ENDPOINTS} webhook",
+            f"At most {MAX_ENDPOINTS} webhooks per bank",
+            code="too_many_webhooks",
+        )
+    secret, now = crypto.new_secret(), utcnow()
+    endpoint = WebhookEndpoint(
+        id=str(uuid.uuid4()),
+        bank_bin=bank_bin,
+        url=url,
+        event_types=list(body.event_types),
+        secret_enc=crypto.encrypt(settings, secret),
+        created_by=principal.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(endpoint)
+    await session.flush()
+    return _out(endpoint, secret)  # type: ignore[return-value]
+
+
+async def list_endpoints(session: AsyncSession, bank_bin: str) -> list[WebhookOut]:
+    rows = await session.execute(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted")
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    )
+    return [_out(e) for e in rows.scalars()]
+
+
+async def delete(session: AsyncSession, bank_bin: str, endpoint_id: str) -> None:
+    """The endpoint stops receiving; its log stays readable to the city (audit), pending deliveries stop."""
+    endpoint = await _endpoint(session, bank_bin, endpoint_id, lock=True)
+    endpoint.status, endpoint.updated_at = "deleted", utcnow()
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .values(status="cancelled", next_attempt_at=None, updated_at=utcnow())
+    )
+    await session.flush()
+
+
+async def rotate(session: AsyncSession, settings: Settings, bank_bin: str, endpoint_id: str) -> WebhookWithSecret:
+    """A new secret now; the old one keeps signing beside it for 24 h so the bank can switch without a gap."""
+    endpoint = await _endpoint(session, bank_bin, endpoint_id, lock=True)
+    secret, now = crypto.new_secret(), utcnow()
+    endpoint.previous_secret_enc = endpoint.secret_enc
+    endpoint.previous_secret_until = now + ROTATION_OVERLAP
+    endpoint.secret_enc = crypto.encrypt(settings, secret)
+    endpoint.updated_at = now
+    await session.flush()
+    return _out(endpoint, secret)  # type: ignore[return-value]
+
+
+async def _attempts(session: AsyncSession, ids: list[str]) -> dict[str, list[AttemptOut]]:
+    out: dict[str, list[AttemptOut]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = await session.execute(
+        select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.attempt_no)
+    )
+    for a in rows.scalars():
+        out[a.delivery_id].append(AttemptOut.model_validate(a, from_attributes=True))
+    return out
+
+
+def _delivery_out(d: WebhookDelivery, event: BankEvent, attempts: list[AttemptOut]) -> DeliveryOut:
+    return DeliveryOut(
+        id=d.id,
+        endpoint_id=d.endpoint_id,
+        event_id=d.event_id,
+        event_type=event.type,
+        seq=event.seq,
+        status=d.status,  # type: ignore[arg-type]
+        attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
+        delivered_at=d.delivered_at,
+        created_at=d.created_at,
+        attempt_log=attempts,
+    )
+
+
+async def deliveries(
+    session: AsyncSession, bank_bin: str, endpoint_id: str, *, status: str | None, cursor: str | None, limit: int
+) -> DeliveryPage:
+    """Newest event first (by seq), each with its attempt log."""
+    await _endpoint(session, bank_bin, endpoint_id)
+    after = decode_cursor(cursor, 1)
+    stmt = (
+        select(WebhookDelivery, BankEvent)
+        .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.bank_bin == bank_bin)
+    )
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    if after:
+        if not isinstance(after[0], int):
+            raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
+        stmt = stmt.where(BankEvent.seq < after[0])
+    rows = (await session.execute(stmt.order_by(BankEvent.seq.desc()).limit(limit + 1))).all()
+    more, rows = len(rows) > limit, rows[:limit]
+    logs = await _attempts(session, [d.id for d, _ in rows])
+    items = [_delivery_out(d, e, logs.get(d.id, [])) for d, e in rows]
+    return DeliveryPage(items=items, next_cursor=encode_cursor([rows[-1][1].seq]) if more and rows else None)
+
+
+async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> DeliveryOut:
+    """Due again now, with a fresh retry schedule; the attempt log keeps everything that happened before."""
+    row = (
+        await session.execute(
+            select(WebhookDelivery, BankEvent, WebhookEndpoint)
+            .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.bank_bin == bank_bin)
+            .with_for_update(of=WebhookDelivery)
+        )
+    ).one_or_none()
+    if row is None or row[2].status == "deleted":
+        raise NotFound("Không tìm thấy lần gửi", "Delivery not found", code="delivery_not_found")
+    delivery, event, endpoint = row
+    if endpoint.status != "active":
+        raise Conflict(
+            "Webhook đã bị tắt; hãy đăng ký lại", "The webhook is disabled; register it again", code="invalid_state"
+        )
+    now: datetime = utcnow()
+    delivery.status, delivery.failures, delivery.next_attempt_at = "pending", 0, now
+    delivery.lease_token, delivery.lease_until, delivery.updated_at = None, None, now
+    await session.flush()
+    return _delivery_out(delivery, event, (await _attempts(session, [delivery.id])).get(delivery.id, []))

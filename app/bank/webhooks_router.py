@@ -1,0 +1,97 @@
+"""`GET /bank/events` (the pull feed) and the webhook endpoints of API.md, "Bank hand-off".
+
+Reads: the bank partner for its own BIN; city_admin and auditor name a bank with `?bin=`. Writes (register,
+delete, rotate, redeliver): the bank partner only. Another bank's endpoint or delivery is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.auth import BankPartner, Principal, Role, require_roles
+from app.bank import webhooks
+from app.bank.events import bank_scope, list_events
+from app.bank.webhooks_schemas import DeliveryOut, DeliveryPage, EventPage, WebhookIn, WebhookOut, WebhookWithSecret
+from app.core.db import SessionDep
+from app.core.deps import SettingsDep
+from app.core.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/bank", tags=["bank"])
+BankReader = Annotated[Principal, Depends(require_roles(Role.BANK_PARTNER, Role.CITY_ADMIN, Role.AUDITOR))]
+BinQuery = Annotated[str | None, Query(description="city_admin/auditor: the bank's BIN", max_length=6)]
+_404 = {"description": "Not found", "x-problem-codes": ["webhook_not_found"]}
+
+
+@router.get("/events", response_model=EventPage, summary="The bank's gapless, ordered event feed")
+async def list_bank_events(
+    session: SessionDep,
+    principal: BankReader,
+    after: Annotated[int, Query(ge=0, description="Last `seq` already processed (0: from the start)")] = 0,
+    limit: LimitQuery = 50,
+    bin: BinQuery = None,
+) -> EventPage:
+    return EventPage.model_validate(await list_events(session, bank_scope(principal, bin), after, limit))
+
+
+@router.post(
+    "/webhooks",
+    response_model=WebhookWithSecret,
+    status_code=201,
+    responses={
+        409: {"description": "Conflict", "x-problem-codes": ["too_many_webhooks"]},
+        422: {"description": "Invalid", "x-problem-codes": ["webhook_url_not_allowed"]},
+    },
+)
+async def create_webhook(
+    body: WebhookIn, request: Request, session: SessionDep, settings: SettingsDep, principal: BankPartner
+) -> WebhookWithSecret:
+    resolver = getattr(request.app.state, "webhook_resolver", None)
+    return await webhooks.create(session, settings, principal, bank_scope(principal, None), body, resolver)
+
+
+@router.get("/webhooks", response_model=list[WebhookOut])
+async def list_webhooks(session: SessionDep, principal: BankReader, bin: BinQuery = None) -> list[WebhookOut]:
+    return await webhooks.list_endpoints(session, bank_scope(principal, bin))
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, responses={404: _404})
+async def delete_webhook(webhook_id: str, session: SessionDep, principal: BankPartner) -> Response:
+    await webhooks.delete(session, bank_scope(principal, None), webhook_id)
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/{webhook_id}/rotate-secret", response_model=WebhookWithSecret, responses={404: _404})
+async def rotate_webhook_secret(
+    webhook_id: str, session: SessionDep, settings: SettingsDep, principal: BankPartner
+) -> WebhookWithSecret:
+    return await webhooks.rotate(session, settings, bank_scope(principal, None), webhook_id)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=DeliveryPage, responses={404: _404})
+async def list_webhook_deliveries(
+    webhook_id: str,
+    session: SessionDep,
+    principal: BankReader,
+    status: Literal["pending", "succeeded", "failed", "cancelled"] | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    bin: BinQuery = None,
+) -> DeliveryPage:
+    return await webhooks.deliveries(
+        session, bank_scope(principal, bin), webhook_id, status=status, cursor=cursor, limit=limit
+    )
+
+
+@router.post(
+    "/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    status_code=202,
+    responses={
+        404: {"description": "Not found", "x-problem-codes": ["delivery_not_found"]},
+        409: {"description": "Endpoint disabled", "x-problem-codes": ["invalid_state"]},
+    },
+)
+async def redeliver_delivery(delivery_id: str, session: SessionDep, principal: BankPartner) -> DeliveryOut:
+    return await webhooks.redeliver(session, bank_scope(principal, None), delivery_id)
