@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
 from app.merchants.models import Merchant
+from app.qrcodes.presentation import payload_hash, qr_format_problem
 from app.qrcodes.repository import QRRepository
 from app.qrcodes.schemas import DecodeOut, VerifiedMerchant, VerifyOut
-from app.qrcodes.service import payload_hash, qr_format_problem
 from app.streets.models import Street
 from app.units.repository import UnitRepository
 

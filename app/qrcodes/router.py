@@ -11,10 +11,9 @@ from app.core import ratelimit
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.idempotency.service import IdempotencyKey, respond_once
-from app.merchants.repository import MerchantRepository
-from app.qrcodes import public, service
+from app.qrcodes import issuing, public, service
+from app.qrcodes.presentation import StickerFormat, render_sticker, sticker_info, to_out
 from app.qrcodes.schemas import DecodeOut, IssueIn, PayloadIn, QROut, RevokeIn, VerifyOut
-from app.streets.models import Street
 
 router = APIRouter(tags=["qr"])
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -25,6 +24,7 @@ IMMUTABLE = "private, max-age=31536000, immutable"
     response_model=QROut,
     status_code=201,
     summary="Issue the shop's QR through its bank adapter (re-issuing revokes the previous one)",
+    responses={200: {"model": QROut, "description": "A concurrent request issued the same QR first: that QR"}},
 )
 async def issue_qr(
     merchant_id: str,
@@ -35,8 +35,9 @@ async def issue_qr(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def handler() -> tuple[int, object, dict[str, str]]:
-        out = await service.issue(session, principal, request.app.state.adapters, merchant_id, body.scheme)
-        return 201, out, {"Location": f"/api/v1/qr/{out.id}"}
+        adapters = request.app.state.adapters
+        out, created = await issuing.issue_between_transactions(session, principal, adapters, merchant_id, body.scheme)
+        return 201 if created else 200, out, {"Location": f"/api/v1/qr/{out.id}"}
 
     return await respond_once(request, session, principal, idempotency_key, body.model_dump(), handler)
 
@@ -105,43 +106,29 @@ async def svg(qr_id: str, request: Request, session: SessionDep, principal: Curr
     return _cached(request, qr.render_svg(code.payload).encode(), "image/svg+xml", f'"{code.id}-svg"', code.status)
 
 
-async def _sticker(session: SessionDep, code: service.QRCode) -> qr.StickerInfo:
-    repo = MerchantRepository(session)
-    merchant = await repo.get(code.merchant_id)
-    street = await session.get(Street, merchant.street_id) if merchant and merchant.street_id else None
-    address = ", ".join(x for x in (merchant.house_number if merchant else None, street.name if street else None) if x)
-    bank = qr.banks.by_bin(code.bank_bin) if code.bank_bin else None
-    return qr.StickerInfo(
-        payload=code.payload,
-        shop_name=merchant.name if merchant else "",
-        account_name=code.account_name,
-        bank_short_name=bank.short_name if bank else ("VNPAY" if code.scheme == "vnpay" else None),
-        account=code.account_number or code.vnpay_merchant_id,
-        sticker_code=code.sticker_code,
-        scheme=code.scheme,
-        address=address or None,
-    )
+async def _sticker(
+    request: Request, session: SessionDep, principal: CurrentUser, qr_id: str, kind: StickerFormat
+) -> Response:
+    code = await service.load_qr(session, principal, qr_id)
+    etag = f'"{code.id}-sticker-{kind}"'
+    media_type = "application/pdf" if kind == "pdf" else "image/png"
+    if request.headers.get("if-none-match") == etag:
+        return _cached(request, b"", media_type, etag, code.status)
+    content = await render_sticker(kind, await sticker_info(session, code))
+    return _cached(request, content, media_type, etag, code.status)
 
 
 @router.get("/qr/{qr_id}/sticker.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
 async def sticker_pdf(qr_id: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
-    code = await service.load_qr(session, principal, qr_id)
-    etag = f'"{code.id}-sticker-pdf"'
-    if request.headers.get("if-none-match") == etag:
-        return _cached(request, b"", "application/pdf", etag, code.status)
-    return _cached(request, qr.render_sticker_pdf(await _sticker(session, code)), "application/pdf", etag, code.status)
+    return await _sticker(request, session, principal, qr_id, "pdf")
 
 
 @router.get("/qr/{qr_id}/sticker.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
 async def sticker_png(qr_id: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
-    code = await service.load_qr(session, principal, qr_id)
-    etag = f'"{code.id}-sticker-png"'
-    if request.headers.get("if-none-match") == etag:
-        return _cached(request, b"", "image/png", etag, code.status)
-    return _cached(request, qr.render_sticker_png(await _sticker(session, code)), "image/png", etag, code.status)
+    return await _sticker(request, session, principal, qr_id, "png")
 
 
 # after the .png/.svg routes: "{qr_id}" would otherwise swallow "abc.png"
 @router.get("/qr/{qr_id}", response_model=QROut)
 async def get_qr(qr_id: str, session: SessionDep, principal: CurrentUser) -> QROut:
-    return service.to_out(await service.load_qr(session, principal, qr_id))
+    return to_out(await service.load_qr(session, principal, qr_id))
