@@ -111,6 +111,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from app.bank.dispatcher import run_worker
+
+    if settings.is_sqlite and args.dispatchers > 1:
+        sys.exit("SQLite: run one dispatcher (several need PostgreSQL)")
+    print(f"webhook dispatcher running ({args.dispatchers}); Ctrl-C stops it", flush=True)
+    asyncio.run(run_worker(settings, dispatchers=args.dispatchers))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(fn=cmd_serve)
+    worker = sub.add_parser("worker", help="deliver bank webhooks (without serving the API)")
+    worker.add_argument("--dispatchers", type=int, default=1, help="concurrent dispatchers in this process")
+    worker.set_defaults(fn=cmd_worker)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

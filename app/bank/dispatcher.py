@@ -278,3 +278,28 @@ def start_in_background(
         await dispatcher.aclose()
 
     return _stop
+
+
+async def run_worker(settings: Settings, *, dispatchers: int = 1) -> None:
+    """`phoqr worker`: dispatchers alone, until SIGINT/SIGTERM (several per process only make sense on
+    PostgreSQL; more processes work too, each claiming its own deliveries)."""
+    import signal
+
+    from app.core.db import make_engine, make_sessionmaker
+    from app.observability import configure_logging
+
+    configure_logging(settings.log_level, json_format=settings.log_json)
+    engine = make_engine(settings.database_url, pool_size=max(2, dispatchers * 2))
+    sessionmaker = make_sessionmaker(engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    workers = [Dispatcher(sessionmaker, settings) for _ in range(dispatchers)]
+    try:
+        await asyncio.gather(*(w.run(stop) for w in workers))
+    finally:
+        for w in workers:
+            await w.aclose()
+        await engine.dispose()
