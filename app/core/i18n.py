@@ -49,6 +49,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Mã QR không khớp tài khoản đã đăng ký",
         "QR does not match the registered account",
     ),
+    "webhook_not_found": ("Không tìm thấy webhook", "Webhook not found"),
+    "delivery_not_found": ("Không tìm thấy lần gửi webhook", "Webhook delivery not found"),
+    "webhook_url_not_allowed": ("Địa chỉ webhook không được phép", "Webhook URL not allowed"),
+    "too_many_webhooks": ("Ngân hàng đã có quá nhiều webhook", "Too many webhooks for this bank"),
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
 }
 
