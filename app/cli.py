@@ -120,6 +120,23 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(run_worker(settings, dispatchers=args.dispatchers))
 
 
+def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
+    """One pass of the account-name inquiry (the service also runs it in the background)."""
+    from app.bank.account_names import run_due_checks
+    from integrations import build_registry
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        registry = build_registry(settings.bank_configs)
+        try:
+            return await run_due_checks(make_sessionmaker(engine), registry, limit=args.limit)
+        finally:
+            await registry.aclose()
+            await engine.dispose()
+
+    print(f"account-name checks run: {asyncio.run(run())}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     worker = sub.add_parser("worker", help="deliver bank webhooks (without serving the API)")
     worker.add_argument("--dispatchers", type=int, default=1, help="concurrent dispatchers in this process")
     worker.set_defaults(fn=cmd_worker)
+    checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
+    checks.add_argument("--limit", type=int, default=500)
+    checks.set_defaults(fn=cmd_account_checks)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import api_router
+from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
         app.state.adapters = build_registry(settings.bank_configs)
         app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
+        # account-name inquiries with the banks that offer them, retried while a bank is down
+        app.state.account_checks = start_account_checks(app.state.sessionmaker, app.state.adapters, settings)
         # bank webhooks go out from every `phoqr serve` worker (claims are safe to share); off: `phoqr worker`
         stop_webhooks = (
             start_webhook_dispatcher(app.state.sessionmaker, settings) if settings.webhook_dispatcher else None
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             if stop_webhooks is not None:
                 await stop_webhooks()
             await stop_daily_snapshots(app.state.snapshots)
+            await stop_account_checks(app.state.account_checks)
             await app.state.adapters.aclose()
             await app.state.http.aclose()
             if own_engine:

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.bank import outbox
+from app.bank import account_names, outbox, sent_status
 from app.coverage import counters
 
-SUBSCRIBERS: tuple[Callable[[], None], ...] = (counters.register, outbox.register)
+SUBSCRIBERS: tuple[Callable[[], None], ...] = (
+    counters.register,
+    outbox.register,
+    sent_status.register,
+    account_names.register,
+)
 
 
 def register_subscribers() -> None:

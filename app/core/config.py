@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     snapshot_daily: bool | None = None
     snapshot_at: time = time(23, 55)
 
+    # account-name inquiry (app/bank/account_names.py): asks the banks whose adapter can; None = on except in tests
+    account_checks: bool | None = None
+    account_check_seconds: float = Field(30.0, gt=0, le=3600)
+
     # bank webhooks (app/bank): the dispatcher runs inside `phoqr serve` unless turned off (then: `phoqr worker`)
     webhook_dispatcher: bool = True
     # seconds to wait after the 1st, 2nd, ... failed attempt; after the last one the delivery is given up

@@ -30,3 +30,25 @@ async def make_consent(session: AsyncSession, merchant_id: str, bank_bin: str = 
     await session.commit()
     session.expunge(consent)
     return consent
+
+
+async def bank_user(session: AsyncSession, bank_bin: str = "970415", username: str = "bank.vietin") -> str:
+    """A bank partner of another BIN than the demo `bank.vcb`; returns its username for `auth`."""
+    from app.auth.models import User
+
+    session.add(
+        User(username=username, full_name="Ngân hàng khác", password_hash="-", role="bank_partner", bank_bin=bank_bin)
+    )
+    await session.flush()
+    await session.commit()
+    return username
+
+
+def consent_body(**over: object) -> dict:
+    body: dict = {
+        "text_sha256": TEXTS[-1].sha256,
+        "channel": "paper_form",
+        "given_by_name": "Nguyễn Thị Hương",
+    }
+    body.update(over)
+    return body

@@ -1,0 +1,136 @@
+"""Shapes of the bank-facing view (API.md, "What a bank reads", "Receipts", "Reconciliation")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.core.text import nfc
+
+
+class UnitOut(BaseModel):
+    edition: str
+    code: str
+
+
+class AddressOut(BaseModel):
+    house_number: str | None
+    street: str | None
+    street_id: int | None
+    unit_2025: UnitOut
+    unit_2020: UnitOut | None
+
+
+class LocationOut(BaseModel):
+    lat: float
+    lon: float
+    accuracy_m: float | None
+
+
+class BankAccountOut(BaseModel):
+    bank_bin: str
+    account_number: str
+    account_name: str | None
+    kind: Literal["account", "card"]
+
+
+class BankQROut(BaseModel):
+    payload: str
+    sticker_code: str
+    issued_at: str = Field(description="UTC, YYYY-MM-DDTHH:MM:SSZ")
+
+
+class BankRecord(BaseModel):
+    """`record_hash`: lowercase hex SHA-256 of the RFC 8785 canonical JSON of this object without record_hash."""
+
+    merchant_id: str
+    version: int
+    name: str
+    category: str
+    owner_name: str | None
+    phone: str | None
+    address: AddressOut
+    location: LocationOut | None
+    payment_account: BankAccountOut
+    qr: BankQROut | None
+    status: Literal["active", "closed"]
+    consent_id: str
+    record_hash: str
+
+
+class BankRecordPage(BaseModel):
+    items: list[BankRecord]
+    next_cursor: str | None = None
+    as_of: datetime
+
+
+ReasonCode = Literal[
+    "account_not_found", "name_mismatch", "account_closed", "kyc_incomplete", "duplicate_merchant", "other"
+]
+
+
+class ReceiptIn(BaseModel):
+    """One answer. Checked record by record (a bad one is answered `invalid`, the others still count)."""
+
+    model_config = ConfigDict(extra="forbid")
+    merchant_id: str = Field(max_length=36)
+    version: int = Field(ge=1)
+    result: Literal["accepted", "rejected"]
+    reason_code: ReasonCode | None = None
+    reason: str | None = Field(None, max_length=500)
+    bank_merchant_id: str | None = Field(None, max_length=50)
+    bank_terminal_id: str | None = Field(None, max_length=50)
+
+    @field_validator("reason", "bank_merchant_id", "bank_terminal_id", mode="after")
+    @classmethod
+    def _text(cls, v: str | None) -> str | None:
+        return (nfc(v) or None) if v is not None else None
+
+
+class ReceiptsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # each item is checked on its own (a malformed one is answered `invalid`), so the list takes anything here
+    receipts: list[Any] = Field(max_length=1000, description="up to 1,000 ReceiptIn objects")
+
+
+class ReceiptResult(BaseModel):
+    merchant_id: str | None
+    status: Literal["recorded", "stale_version", "unknown_merchant", "invalid"]
+    errors: list[dict[str, str]] = []
+
+
+class ReceiptsOut(BaseModel):
+    results: list[ReceiptResult]
+
+
+class GroupDigest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(max_length=40)
+    count: int = Field(ge=0)
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ReconciliationOut(BaseModel):
+    as_of: datetime
+    group: Literal["unit", "street"]
+    count: int
+    digest: str
+    groups: list[GroupDigest]
+
+
+class ReconciliationIn(BaseModel):
+    """The bank's own digests; `as_of` is accepted so that the shape of GET can be sent back as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    as_of: datetime | None = None
+    group: Literal["unit", "street"] | None = None
+    count: int = Field(ge=0)
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$")
+    groups: list[GroupDigest] = Field(default_factory=list, max_length=100_000)
+
+
+class ReconciliationResult(BaseModel):
+    match: bool
+    mismatched: list[str]

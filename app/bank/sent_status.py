@@ -1,0 +1,28 @@
+"""`bank_status` becomes `sent` when the bank's record of a shop reaches a new version.
+
+Subscribed to `ShopChanged` (registered from app.subscribers) beside the outbox: a record the bank may see at a
+version it has not been sent is exactly when the outbox writes an event for it (the version is part of the
+record, so its hash changed). Runs in the change's transaction; `mark_sent` is idempotent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.bank.records import bank_record
+from app.consents.bank_status import mark_sent
+from app.core.events import ShopChanged, subscribe
+
+SUBSCRIBER = "bank.sent_status"
+
+
+async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
+    if event.action == "bank.receipt":
+        return  # the bank's own answer changes nothing it holds
+    bank_bin, record = await bank_record(session, event.merchant_id)
+    if bank_bin is not None and record is not None:
+        await mark_sent(session, event.merchant_id, bank_bin, record["version"])
+
+
+def register() -> None:
+    subscribe(SUBSCRIBER, on_shop_changed)

@@ -1,0 +1,80 @@
+"""A shop's `bank_status` with the bank of its current account: not_sent → sent → accepted | rejected.
+
+Interfaces:
+    async def mark_sent(session, merchant_id, bank_bin, version) -> None
+        # the record at `version` went to the bank (an event for it exists); keeps the bank's own ids
+    async def statuses(session, pairs: list[tuple[merchant_id, bank_bin | None]]) -> dict[merchant_id, BankStatusOut]
+    bank_state_clause(merchant_id_column, state) -> SQL condition, for GET /merchants?bank_state=
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, column, exists, not_, select, table, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.consents.models import BankStatus
+from app.consents.schemas import BankStatusOut
+from app.core.db import utcnow
+
+STATES = ("not_sent", "sent", "accepted", "rejected")
+# the payment account belongs to merchants, above this domain: named here, not imported
+_account = table("payment_account", column("merchant_id"), column("bank_bin"), column("kind"))
+_BANK_KINDS = ("account", "card")
+
+
+async def mark_sent(
+    session: AsyncSession, merchant_id: str, bank_bin: str, version: int, at: datetime | None = None
+) -> None:
+    row = await session.get(BankStatus, (merchant_id, bank_bin))
+    if row is None:
+        row = BankStatus(merchant_id=merchant_id, bank_bin=bank_bin, state="sent", version=version, at=at or utcnow())
+        session.add(row)
+    elif row.version != version:
+        row.state, row.version, row.at = "sent", version, at or utcnow()
+        row.reason_code = row.reason = None  # the bank's own ids stay: they name the shop, not a version
+    else:
+        return  # this version was sent already (or the bank has answered it)
+    await session.flush()
+
+
+def to_out(row: BankStatus | None, bank_bin: str | None) -> BankStatusOut:
+    if row is None:
+        return BankStatusOut(state="not_sent", bank_bin=bank_bin)
+    return BankStatusOut(
+        state=row.state,  # type: ignore[arg-type]
+        bank_bin=row.bank_bin,
+        version=row.version,
+        reason_code=row.reason_code,
+        reason=row.reason,
+        bank_merchant_id=row.bank_merchant_id,
+        bank_terminal_id=row.bank_terminal_id,
+        at=row.at,
+    )
+
+
+async def statuses(session: AsyncSession, pairs: list[tuple[str, str | None]]) -> dict[str, BankStatusOut]:
+    """Each shop's status with the bank of its current account (`not_sent` without one)."""
+    keys = [(m, b) for m, b in pairs if b]
+    rows: dict[tuple[str, str], BankStatus] = {}
+    if keys:
+        stmt = select(BankStatus).where(tuple_(BankStatus.merchant_id, BankStatus.bank_bin).in_(keys))
+        rows = {(r.merchant_id, r.bank_bin): r for r in (await session.execute(stmt)).scalars()}
+    return {m: to_out(rows.get((m, b)) if b else None, b) for m, b in pairs}
+
+
+def bank_state_clause(merchant_id_column: Any, state: str) -> ColumnElement[bool]:
+    """Shops whose status with the bank of their current account is `state`."""
+    stmt = (
+        select(BankStatus.merchant_id)
+        .join(
+            _account,
+            and_(_account.c.merchant_id == BankStatus.merchant_id, _account.c.bank_bin == BankStatus.bank_bin),
+        )
+        .where(BankStatus.merchant_id == merchant_id_column, _account.c.kind.in_(_BANK_KINDS))
+    )
+    if state == "not_sent":
+        return not_(exists(stmt))
+    return exists(stmt.where(BankStatus.state == state))

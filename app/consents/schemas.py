@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.core.text import nfc
+
+Channel = Literal["app_signature", "paper_form", "witnessed_verbal"]
+Purpose = Literal["bank_onboarding"]
+
+
+class ConsentTextOut(BaseModel):
+    version: int
+    purpose: str
+    text_vi: str
+    text_en: str
+    sha256: str = Field(description="lowercase hex SHA-256 of the exact UTF-8 bytes of text_vi")
+    published_at: datetime
+
+
+class ConsentIn(BaseModel):
+    """The owner's consent as the agent records it. Name the text by `text_sha256` (what the phone showed),
+    by `text_version`, or both (then they must agree)."""
+
+    model_config = ConfigDict(extra="forbid")
+    bank_bin: str | None = Field(
+        None, pattern=r"^\d{6}$", description="defaults to the BIN of the shop's payment account"
+    )
+    purpose: Purpose = "bank_onboarding"
+    text_version: int | None = Field(None, ge=1)
+    text_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    channel: Channel
+    given_by_name: str = Field(min_length=1, max_length=120, examples=["Nguyễn Thị Hương"])
+    given_at: datetime | None = Field(None, description="when the owner agreed (default: now); never in the future")
+    evidence_photo_id: str | None = Field(None, max_length=36, description="a photo of this shop (signed form)")
+
+    @field_validator("given_by_name", mode="after")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = nfc(v)
+        if not v:
+            raise ValueError("không được để trống / must not be empty")
+        return v
+
+    @field_validator("given_at", mode="after")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("cần múi giờ, ví dụ 2026-11-23T08:00:00+07:00 / needs a time zone offset")
+        return v
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason", mode="after")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        v = nfc(v)
+        if not v:
+            raise ValueError("không được để trống / must not be empty")
+        return v
+
+
+class ConsentOut(BaseModel):
+    id: str
+    merchant_id: str
+    bank_bin: str
+    purpose: str
+    text_version: int
+    text_sha256: str
+    channel: str
+    given_by_name: str
+    given_at: datetime
+    recorded_by: int | None
+    recorded_at: datetime
+    evidence_photo_id: str | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    withdrawn_by: int | None
+    active: bool
+
+
+class BankStatusOut(BaseModel):
+    """Where the shop's hand-off to its bank stands (`not_sent` until an event for it exists)."""
+
+    state: Literal["not_sent", "sent", "accepted", "rejected"]
+    bank_bin: str | None = None
+    version: int | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    bank_merchant_id: str | None = None
+    bank_terminal_id: str | None = None
+    at: datetime | None = None
+
+
+class AccountCheckOut(BaseModel):
+    """The bank's answer to "whose account is this?" compared with the holder name we have."""
+
+    state: Literal["pending", "matched", "mismatch", "unavailable", "not_found"]
+    bank_account_name: str | None = None
+    checked_at: datetime | None = None
+    attempts: int = 0
