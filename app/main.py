@@ -15,7 +15,9 @@ from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmaker
+from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
+from app.core.guards import RequestGuard
 from app.core.i18n import pick_lang
 from app.core.openapi import install_openapi
 from app.dashboard import mount as mount_dashboard
@@ -38,7 +40,11 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
         app.state.engine = engine or make_engine(
-            settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            connect_timeout=settings.database_connect_timeout,
+            statement_timeout=settings.database_statement_timeout,
         )
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
@@ -68,7 +74,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         version="0.1.0",
         summary="Shops of Vũng Tàu go cashless, street by street: registration, VietQR/VNPAY-QR, coverage.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs from this process, not from a CDN
+        redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -86,6 +93,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.include_router(api_router)
     mount_dashboard(app)
     install_openapi(app)
+    install_docs(app)
+    app.add_middleware(RequestGuard, settings=settings)  # URL, body size and auth-first checks; security headers
     # added last so it is outermost: it times and logs everything, including other middleware's refusals
     app.add_middleware(ObservabilityMiddleware)
     return app

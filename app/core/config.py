@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'phoqr.db'}"
     database_echo: bool = False
     database_pool_size: int = 10
+    # a database that accepts connections and never answers must not hang requests: 503 within seconds
+    database_connect_timeout: float = Field(2.0, gt=0, le=60)
+    database_statement_timeout: float = Field(10.0, gt=0, le=600)
 
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
@@ -40,6 +43,10 @@ class Settings(BaseSettings):
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     photo_max_bytes: int = 5 * 1024 * 1024
     idempotency_hours: int = 24
+    request_max_bytes: int = Field(1024 * 1024, ge=1024)
+    sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    # addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs/CIDRs); none by default
+    trusted_proxies: str = ""
 
     # banks with an HTTP API by BIN (integrations.BankSettings: adapter, base_url, api_key, timeouts), e.g.
     # PHOQR_BANKS__970436__ADAPTER=sandbox and PHOQR_BANKS__970436__BASE_URL=http://127.0.0.1:8900 (or PHOQR_BANKS

@@ -42,15 +42,41 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    connect_timeout: float = 2.0,
+    statement_timeout: float = 10.0,
+) -> AsyncEngine:
+    """hide_parameters: a failing statement's log line never carries its values (account numbers, names)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # SQLite has no server to wait for; its timeout is how long a writer queues for the lock
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout) instead of one failing
         # with "database is locked" when both try to upgrade a read lock
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # A server that accepts connections and never answers must cost seconds, not minutes: asyncpg's connect
+    # timeout, its client-side command timeout, and the server's own statement_timeout (which also frees the
+    # server). pool_pre_ping replaces connections that died while the database was away: recovery needs no restart.
+    connect_args = {
+        "timeout": connect_timeout,
+        "command_timeout": statement_timeout,
+        "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
+    }
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=max(connect_timeout, 1.0) * 2,
+        hide_parameters=True,
+        connect_args=connect_args,
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import field_message, pick_lang, title
@@ -136,6 +138,45 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+RETRY_AFTER_SECONDS = 5
+# SQLSTATEs meaning "the database cannot answer now": connection exceptions (class 08), operator intervention
+# (57P01-57P05), statement timeout (57014), too many connections (53300), serialization under failover (40001 not)
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "57P04", "57P05", "57014", "53300")
+_UNAVAILABLE_SQLITE = ("database is locked", "unable to open database file", "disk i/o error")
+# text PostgreSQL cannot store (NUL, bad encoding) and numbers beyond a column's range: the caller's input
+_BAD_INPUT_STATES = ("22021", "22P05", "22003")
+
+
+def _sqlstate(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state:
+            return str(state)
+    return ""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Down, unreachable, hanging or overloaded: the request may succeed later (503), it is not a bug (500)."""
+    if isinstance(exc, SQLAlchemyTimeoutError | TimeoutError | ConnectionError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc.orig, OSError | TimeoutError):
+        return True
+    cause = getattr(exc.orig, "__cause__", None)
+    if isinstance(cause, OSError | TimeoutError):
+        return True
+    state = _sqlstate(exc)
+    if state and state.startswith(_UNAVAILABLE_STATES):
+        return True
+    return str(exc.orig).lower().startswith(_UNAVAILABLE_SQLITE)
+
+
+def bad_text_for_database(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and _sqlstate(exc).startswith(_BAD_INPUT_STATES)
+
+
 def _loc_to_field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "form"):
@@ -181,10 +222,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 413: "payload_too_large"}.get(
             exc.status_code, "bad_request"
         )
         return problem(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            return problem(request, 503, "database_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if bad_text_for_database(exc):
+            return problem(
+                request,
+                422,
+                "validation_error",
+                detail_vi="Dữ liệu chứa ký tự hoặc số không lưu được",
+                detail_en="The input holds a character or number that cannot be stored",
+            )
+        return await _unhandled(request, exc)
+
+    for kind in (DBAPIError, SQLAlchemyTimeoutError, TimeoutError, ConnectionError):
+        app.add_exception_handler(kind, _database)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

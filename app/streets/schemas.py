@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.auth.schemas import UnitRef
-from app.core.text import nfc
+from app.core.text import UserText, nfc
 
 
 class StreetOut(BaseModel):
@@ -26,12 +26,12 @@ class StreetOut(BaseModel):
 class _StreetFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    segment: str | None = Field(None, max_length=300, examples=["đoạn từ Lê Lợi đến Trương Công Định"])
+    segment: UserText | None = Field(None, max_length=300, examples=["đoạn từ Lê Lợi đến Trương Công Định"])
     is_model_street: bool | None = None
     target_pct: int | None = Field(None, ge=0, le=100)
     target_date: date | None = None
     baseline_shop_count: int | None = Field(None, ge=0, le=100_000)
-    note: str | None = Field(None, max_length=500)
+    note: UserText | None = Field(None, max_length=500)
 
     @field_validator("segment", "note", mode="after")
     @classmethod
@@ -41,7 +41,7 @@ class _StreetFields(BaseModel):
 
 class StreetCreate(_StreetFields):
     kind: Literal["street", "market"] = "street"
-    name: str = Field(min_length=1, max_length=200)
+    name: UserText = Field(min_length=1, max_length=200)
     units: list[UnitRef] = Field(min_length=1, max_length=20)
 
     @field_validator("name", mode="after")
@@ -54,7 +54,7 @@ class StreetCreate(_StreetFields):
 
 
 class StreetPatch(_StreetFields):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: UserText | None = Field(None, min_length=1, max_length=200)
     units: list[UnitRef] | None = Field(None, min_length=1, max_length=20)
 
     @field_validator("name", mode="after")
