@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import logging
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.core.db import utcnow
-from app.core.errors import AppError
+from app.core.errors import AppError, database_unavailable
+from app.core.text import UserText
 from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp
 from app.merchants import lifecycle
@@ -29,6 +31,11 @@ from app.merchants.schemas import CloseIn, MerchantCreate, MerchantPatch
 from app.qrcodes import service as qrcodes
 from app.sync.schemas import OpError, OpResult, SyncIn, SyncOperation, SyncOut
 from integrations import AdapterRegistry
+
+log = logging.getLogger("phoqr.sync")
+# pg_advisory_xact_lock(namespace, user): one batch per user at a time, so a replay sent while the first attempt
+# is still running waits for it and then answers its stored results instead of failing on (user, op_id)
+SYNC_LOCK_NAMESPACE = 0x53594E43
 
 STATUS_BY_CODE = {
     "duplicate_account": "duplicate",
@@ -40,12 +47,16 @@ STATUS_BY_CODE = {
 
 class IssueQROp(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    merchant_id: str = Field(min_length=1, max_length=36)
-    scheme: str = "vietqr"
+    merchant_id: UserText = Field(min_length=1, max_length=36)
+    scheme: Literal["vietqr", "vnpay"] = "vietqr"
 
 
 class CloseOp(CloseIn):
-    merchant_id: str = Field(min_length=1, max_length=36)
+    merchant_id: UserText = Field(min_length=1, max_length=36)
+
+
+class BaseVersion(BaseModel):
+    base_version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 def op_hash(op: SyncOperation) -> str:
@@ -54,7 +65,7 @@ def op_hash(op: SyncOperation) -> str:
 
 async def _upsert(session: AsyncSession, principal: Principal, op: SyncOperation, device: str) -> OpResult:
     payload = dict(op.payload)
-    base_version = payload.pop("base_version", None)
+    base_version = BaseVersion.model_validate({"base_version": payload.pop("base_version", None)}).base_version
     body = MerchantCreate.model_validate(payload)
     merchant_id = str(body.id)
     existing = await merchants.MerchantRepository(session).get(merchant_id)
@@ -117,6 +128,9 @@ async def _failed(session: AsyncSession, principal: Principal, op: SyncOperation
 
 async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegistry, body: SyncIn) -> SyncOut:
     op_ids = [op.op_id for op in body.operations]
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # SQLite needs no lock: BEGIN IMMEDIATE already runs one writer at a time
+        await session.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_NAMESPACE, principal.id)))
     stored = {
         s.op_id: s
         for s in (
@@ -181,6 +195,22 @@ async def _run_ops(
             counters.rollback(mark)  # what a failed operation would have counted or audited never happened
             del audit_rows[audit_mark:]
             result = await _failed(session, principal, op, exc)
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise  # no operation can stand without the database: the batch answers 503, the phone retries
+            # a bug or a misbehaving bank: this operation fails alone, and is not stored so a replay can succeed
+            log.exception("sync operation %s (%s) failed unexpectedly", op.op_id, op.type)
+            counters.rollback(mark)
+            del audit_rows[audit_mark:]
+            results.append(
+                OpResult(
+                    op_id=op.op_id,
+                    status="invalid",
+                    merchant_id=_merchant_id(op),
+                    errors=[OpError(field=None, message="internal error, retry later", code="internal_error")],
+                )
+            )
+            continue
         record = StoredOp(
             user_id=principal.id,
             device_id=body.device_id,
