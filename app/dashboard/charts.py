@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 # colour-blind-safe (Okabe–Ito), dark enough on white for 3:1 graphics contrast
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8A6D00", "#56B4E9", "#000000")
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640.0, 300.0, 44.0, 12.0, 12.0, 44.0
+W, H, LEFT, RIGHT, TOP, BOTTOM = 640.0, 300.0, 76.0, 24.0, 14.0, 44.0
 
 
 @dataclass

@@ -92,6 +92,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "agent": ("Cán bộ / tình nguyện viên", "Field agent"),
     "team_col": ("Tổ (đơn vị)", "Team (unit)"),
     "registered": ("Đã đăng ký", "Registered"),
+    "no_agent": ("Không rõ người đăng ký (nhập hàng loạt)", "No registering user (bulk import)"),
     "qr_issued": ("QR đã cấp", "QRs issued"),
     "per_agent": ("Theo người", "Per agent"),
     "per_team": ("Theo tổ", "Per team"),
@@ -106,7 +107,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("Trang sau", "Next page"),
     "chart_for": ("Biểu đồ tỷ lệ phủ QR", "QR coverage chart"),
     "city": ("Toàn thành phố", "Whole city"),
-    "report": ("Báo cáo định kỳ (XLSX)", "Periodic report (XLSX)"),
+    "report": ("Báo cáo 6 tháng kỳ này", "This half-year's report"),
+    "taken_at": ("chụp lúc", "taken"),
+    "no_snapshot": ("chưa có ảnh chụp số liệu trong kỳ", "no snapshot in this period yet"),
     "unassigned": ("chưa xác định phường cũ", "old ward unknown"),
 }
 

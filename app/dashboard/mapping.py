@@ -46,6 +46,7 @@ class MapData:
     classes: list[tuple[str, str]]
     capped: int | None
     total: CoverageRow | None
+    dot_r: float = 2.5
 
 
 def colour(pct: float | None) -> tuple[str, str]:
@@ -118,4 +119,4 @@ def street_map(points: list[tuple[float, float, bool]]) -> MapData | None:
         for code, b in sorted(geo.boundaries().items())
     ]
     dots = [(*proj.xy(lon, lat), QR_YES if q else QR_NO) for lon, lat, q in points]
-    return MapData(proj.width, round(proj.height, 1), areas, dots, [], None, None)
+    return MapData(proj.width, round(proj.height, 1), areas, dots, [], None, None, dot_r=6)

@@ -19,6 +19,8 @@ from app.coverage.schemas import CoverageRow
 from app.dashboard import forecasts
 from app.dashboard.forecasts import Outlook
 from app.dashboard.repository import DashboardRepository, ShopLine
+from app.history import service as history
+from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
 SORT_KEYS = ("name", "shops", "with_qr", "pct", "gap", "target_date", "projected")
@@ -105,7 +107,9 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
         total = coverage.total_of(rows)
     outlooks = await forecasts.for_units(session, [r.unit.code for r in rows if r.unit] if edition == "2025" else [])
     lines = [Line(r, outlooks.get(r.unit.code) if r.unit else None) for r in rows]
-    return Table(lines, total)
+    # the snapshot this half-year's periodic report (GET /reports/coverage.xlsx) is built from
+    run, _ = await history.run_for_period(session, "half_year", local_today())
+    return Table(lines, total, extra={"snapshot": run})
 
 
 async def unit_page(session: AsyncSession, principal: Principal, edition: str, code: str, sort: str) -> Table:
@@ -135,6 +139,7 @@ class StreetPage:
     page: int
     more: bool
     units: list[tuple[str, str]]
+    unit_name: str | None = None
 
 
 async def street_page(
@@ -162,6 +167,7 @@ async def street_page(
         principal, street_id, unit, limit=SHOPS_PER_PAGE + 1, offset=(page - 1) * SHOPS_PER_PAGE
     )
     points = await repo.street_points(principal, street_id, unit, 2000)
+    named = await UnitRepository(session).get(*unit) if unit else None
     return StreetPage(
         line=Line(row, outlook),
         unit=unit,
@@ -172,6 +178,7 @@ async def street_page(
         page=page,
         more=len(shops) > SHOPS_PER_PAGE,
         units=units,
+        unit_name=named.name if named else None,
     )
 
 

@@ -13,7 +13,7 @@ from app.dashboard.repository import DashboardRepository, ShopLine
 from app.dashboard.views import Line, behind_streets, scope_units
 
 QUEUE_LIMIT = 20
-TEAM_BUCKETS = {"week": 12, "month": 12}
+TEAM_BUCKETS = {"week": 8, "month": 6}  # the recent window: its rows, not every shop ever, are read
 
 
 @dataclass

@@ -71,6 +71,9 @@ def test_overview_equals_the_api(officer, server: Server) -> None:  # type: igno
     forecast = server.api("/coverage/forecast", "officer.vungtau", unit=UNIT)
     assert shown["projected"].split("(")[0].strip() == vn_date(forecast["projected_date"])
     assert page.locator("table[data-table=overview] tbody tr").count() == 1  # only the officer's unit
+    # the snapshot this half-year's report is built from: the half-year's last snapshot in the history
+    half = server.api("/coverage/history", "officer.vungtau", unit=UNIT, period="half_year")["points"][-1]
+    assert page.locator("[data-snapshot]").get_attribute("data-snapshot") == str(half["snapshot_id"])
     check_page(page, "overview", vp)
 
     page.click("a[href*='edition=2020']")
