@@ -18,7 +18,7 @@ setup: $(STAMP)
 	$(BIN)/phoqr setup
 
 run: setup
-	$(BIN)/phoqr serve
+	PHOQR_ENVIRONMENT=$${PHOQR_ENVIRONMENT:-development} $(BIN)/phoqr serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

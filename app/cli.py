@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.models  # noqa: F401  (every table mapped before any query)
 import app.subscribers  # noqa: F401  (ShopChanged subscribers: demo data and seeds keep coverage right)
-from app.core.config import Settings, get_settings
+from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
 
@@ -93,6 +93,10 @@ def cmd_snapshot(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    try:
+        refuse_undeclared_environment(settings)
+    except ValueError as exc:
+        sys.exit(f"refusing to start: {exc}")
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"\nPhoQR on {base}  (docs: {base}/docs)\n"
@@ -106,9 +110,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         host=settings.host,
         port=settings.port,
         workers=args.workers,
-        proxy_headers=True,
         log_level="info",
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """X-Forwarded-For is believed only from PHOQR_TRUSTED_PROXIES (none by default). Uvicorn's own default
+    trusts any proxy on 127.0.0.1, which lets anything local choose the client address rate limits count."""
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or [], "server_header": False}
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:

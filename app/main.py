@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api import api_router
 from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
-from app.core.config import Settings, get_settings
+from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        refuse_undeclared_environment(settings)
         own_engine = engine is None
         app.state.engine = engine or make_engine(
             settings.database_url,

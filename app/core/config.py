@@ -128,6 +128,15 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def refuse_undeclared_environment(settings: Settings) -> None:
+    """A server must be told where it runs: a production box that forgot PHOQR_ENVIRONMENT would otherwise
+    start as development (demo users, placeholder secret). `make run` sets development, tests set test."""
+    if "environment" not in settings.model_fields_set:
+        raise ValueError(
+            "PHOQR_ENVIRONMENT is not set: use development, test or production (make run sets development)"
+        )
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
