@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.errors import PROBLEM_JSON
 
+API_PREFIX = "/api/v1"
 DOMAIN_RE = re.compile(r"^app\.([a-z_]+)")
 # a domain's words that a function name repeats: create_merchant in merchants → create
 _DOMAIN_WORDS = {
@@ -262,6 +263,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if op is None:
                 continue
             op["operationId"] = operation_id(route)
+            if "get_principal" not in _dependency_names(route):
+                op["security"] = []  # public: say so, rather than leave a generator guessing
             op["tags"] = [TAGS.get(domain_of(route), domain_of(route))]
             responses = op.setdefault("responses", {})
             declared: dict[int, set[str]] = {}
@@ -276,6 +279,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             _declare_binary(path, responses)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
+    # the document describes /api/v1; /health (load balancers) and /dashboard (browsers) are not its API
+    schema["paths"] = {path: ops for path, ops in schema["paths"].items() if path.startswith(API_PREFIX)}
     return schema
 
 

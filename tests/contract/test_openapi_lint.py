@@ -1,0 +1,17 @@
+"""The served OpenAPI document passes @redocly/cli lint with the checked-in ruleset (tests/contract/redocly.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.config import Settings
+from app.main import create_app
+from tests.contract.node_tools import BIN, TS_DIR, require_node, run, write_schema
+
+
+def test_document_passes_redocly_lint(tmp_path: Path) -> None:
+    require_node()
+    schema = create_app(Settings(environment="test")).openapi()
+    path = write_schema(schema, tmp_path / "openapi.json")
+    result = run(BIN / "redocly", "lint", "--config", TS_DIR.parent / "redocly.yaml", path, "--format", "stylish")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
