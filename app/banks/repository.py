@@ -1,21 +1,28 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.banks.models import Bank
+from app.banks.models import Bank, BankStatus
+from app.core.repository import Repository
 
 
-class BankRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class BankRepository(Repository[Bank]):
+    model = Bank
 
     async def list(self, status: str | None = None) -> list[Bank]:
         stmt = select(Bank).order_by(Bank.bin, Bank.status)
         if status:
             stmt = stmt.where(Bank.status == status)
-        return list((await self.session.execute(stmt)).scalars())
+        return await self.get_all(stmt)
 
     async def active_by_bin(self, bin_: str) -> Bank | None:
-        stmt = select(Bank).where(Bank.bin == bin_, Bank.status == "active")
-        return (await self.session.execute(stmt)).scalars().first()
+        return await self.get_first(select(Bank).where(Bank.bin == bin_, Bank.status == BankStatus.ACTIVE))
+
+    async def active_bins(self) -> frozenset[str]:
+        rows = await self.session.execute(select(Bank.bin).where(Bank.status == BankStatus.ACTIVE))
+        return frozenset(rows.scalars())
+
+    async def by_natural_key(self, bin_: str, short_name: str, status: str) -> Bank | None:
+        return await self.get_one_or_none(
+            select(Bank).where(Bank.bin == bin_, Bank.short_name == short_name, Bank.status == status)
+        )

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.auth import CurrentUser
-from app.banks.repository import BankRepository
+from app.banks import service
+from app.banks.models import BankStatus
 from app.banks.schemas import BankOut
 from app.core.db import SessionDep
 from app.core.pagination import Page
@@ -17,7 +18,6 @@ router = APIRouter(prefix="/banks", tags=["reference"])
 async def list_banks(
     session: SessionDep,
     _: CurrentUser,
-    status: Annotated[Literal["active", "renamed"] | None, Query()] = None,
+    status: Annotated[BankStatus | None, Query()] = None,
 ) -> Page[BankOut]:
-    banks = await BankRepository(session).list(status)
-    return Page(items=[BankOut.model_validate(b, from_attributes=True) for b in banks])
+    return Page(items=await service.list_banks(session, status))

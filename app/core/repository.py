@@ -25,8 +25,9 @@ def _bad_cursor() -> ValidationFailed:
 
 def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
     """A cursor value back to the column's Python type; anything that does not fit is a 422 on `cursor`."""
+    column_type = getattr(column.type, "impl", column.type)  # a TypeDecorator (UTCDateTime) -> what it stores
     try:
-        kind = column.type.python_type
+        kind = column_type.python_type
     except NotImplementedError:
         kind = str
     try:

@@ -10,10 +10,10 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.merchants.access import load_merchant
 from app.merchants.changes import finish_change, snapshot
 from app.merchants.enums import MerchantStatus, ReviewDecision, ReviewState
+from app.merchants.presentation import render
 from app.merchants.qr_records import revoke_qr
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import CloseIn, MerchantOut, ReviewIn
-from app.merchants.service import render
 
 
 async def review(session: AsyncSession, principal: Principal, merchant_id: str, body: ReviewIn) -> MerchantOut:

@@ -13,6 +13,7 @@ from app.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.core.text import fold_compact
 from app.merchants.models import Merchant
 from app.merchants.repository import MerchantRepository
+from app.streets.repository import StreetRepository
 from app.units.repository import UnitRepository
 
 NEAR_METRES = 30.0
@@ -33,10 +34,9 @@ async def place(
     unit_2020: UnitRef | None,
 ) -> Placement:
     """Resolve the units from what the phone sent and the street's units; refuse places outside the caller's."""
-    repo = MerchantRepository(session)
     street_units: list[tuple[str, str]] = []
     if street_id is not None:
-        found = await repo.street_units(street_id)
+        found = await StreetRepository(session).units_if_exists(street_id)
         if found is None:
             raise ValidationFailed("street_id", f"Không có tuyến phố {street_id}", f"No street {street_id}")
         street_units = found

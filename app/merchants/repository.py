@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select
 
 from app.auth import Principal
-from app.banks.models import Bank
-from app.merchants.access import visible_filter
+from app.banks.repository import BankRepository
+from app.core.repository import Repository
+from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
-from app.streets.models import StreetUnit
+from app.merchants.scope import visible_filter
 
 
-class MerchantRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class MerchantRepository(Repository[Merchant]):
+    model = Merchant
 
     async def get(self, merchant_id: str) -> Merchant | None:
-        return await self.session.get(Merchant, merchant_id)
+        return await self.get_by_id(merchant_id)
+
+    async def get_visible(self, principal: Principal, merchant_id: str, *, for_update: bool = False) -> Merchant | None:
+        """The shop if the caller may see it; `for_update` locks it for the rest of the transaction."""
+        stmt = select(Merchant).where(Merchant.id == merchant_id, visible_filter(principal))
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.get_one_or_none(stmt)
 
     async def account(self, merchant_id: str) -> PaymentAccount | None:
         return await self.session.get(PaymentAccount, merchant_id)
@@ -27,18 +31,16 @@ class MerchantRepository:
     async def accounts(self, ids: list[str]) -> dict[str, PaymentAccount]:
         if not ids:
             return {}
-        rows = await self.session.execute(select(PaymentAccount).where(PaymentAccount.merchant_id.in_(ids)))
-        return {a.merchant_id: a for a in rows.scalars()}
+        rows = await self.get_all(select(PaymentAccount).where(PaymentAccount.merchant_id.in_(ids)))
+        return {a.merchant_id: a for a in rows}
+
+    async def active_qr(self, merchant_id: str) -> QRCode | None:
+        return await self.get_one_or_none(select(QRCode).where(QRCode.active_for == merchant_id))
 
     async def active_qrs(self, ids: list[str]) -> dict[str, QRCode]:
         if not ids:
             return {}
-        rows = await self.session.execute(select(QRCode).where(QRCode.active_for.in_(ids)))
-        return {q.merchant_id: q for q in rows.scalars()}
-
-    async def active_qr(self, merchant_id: str) -> QRCode | None:
-        stmt = select(QRCode).where(QRCode.active_for == merchant_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return {q.merchant_id: q for q in await self.get_all(select(QRCode).where(QRCode.active_for.in_(ids)))}
 
     async def holders(self, phone: str | None, key: str | None) -> list[tuple[Merchant, str | None]]:
         """Active shops holding this phone or this account key, in one query (it runs on every registration)."""
@@ -57,28 +59,17 @@ class MerchantRepository:
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
 
     async def active_on_street(self, street_id: int, exclude: str) -> list[Merchant]:
-        stmt = select(Merchant).where(
-            Merchant.street_id == street_id, Merchant.status == "active", Merchant.id != exclude
+        return await self.get_all(
+            select(Merchant).where(
+                Merchant.street_id == street_id, Merchant.status == MerchantStatus.ACTIVE, Merchant.id != exclude
+            )
         )
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def street_units(self, street_id: int) -> list[tuple[str, str]] | None:
-        """None when the street does not exist."""
-        from app.streets.models import Street
-
-        if await self.session.get(Street, street_id) is None:
-            return None
-        rows = await self.session.execute(
-            select(StreetUnit.edition, StreetUnit.code).where(StreetUnit.street_id == street_id)
-        )
-        return [(e, c) for e, c in rows.all()]
 
     async def active_bins(self) -> frozenset[str]:
         """Reference data checked on every registration: read once per session (one request or batch)."""
         cached = self.session.info.get("active_bins")
         if cached is None:
-            rows = await self.session.execute(select(Bank.bin).where(Bank.status == "active"))
-            cached = self.session.info["active_bins"] = frozenset(rows.scalars())
+            cached = self.session.info["active_bins"] = await BankRepository(self.session).active_bins()
         return cached
 
     async def search(
@@ -91,9 +82,10 @@ class MerchantRepository:
         review: str | None,
         has_qr: bool | None,
         q: str | None,
-        after: tuple[datetime, str] | None,
+        cursor: str | None,
         limit: int,
-    ) -> list[Merchant]:
+    ) -> tuple[list[Merchant], str | None]:
+        """Newest first, keyset-paged on (created_at, id)."""
         stmt = select(Merchant).where(visible_filter(principal))
         if street_id is not None:
             stmt = stmt.where(Merchant.street_id == street_id)
@@ -108,16 +100,11 @@ class MerchantRepository:
             stmt = stmt.where(Merchant.has_qr == has_qr)
         for term in (q or "").split():
             stmt = stmt.where(Merchant.search_text.contains(term, autoescape=True))
-        if after is not None:
-            stmt = stmt.where(
-                or_(Merchant.created_at < after[0], and_(Merchant.created_at == after[0], Merchant.id < after[1]))
-            )
-        stmt = stmt.order_by(Merchant.created_at.desc(), Merchant.id.desc()).limit(limit)
-        return list((await self.session.execute(stmt)).scalars())
+        order = [Merchant.created_at, Merchant.id]
+        return await self.paginate(stmt, order=order, cursor=cursor, limit=limit, descending=True)
 
     async def photo_by_hash(self, merchant_id: str, sha256: str) -> Photo | None:
-        stmt = select(Photo).where(Photo.merchant_id == merchant_id, Photo.sha256 == sha256)
-        return (await self.session.execute(stmt)).scalars().first()
+        return await self.get_first(select(Photo).where(Photo.merchant_id == merchant_id, Photo.sha256 == sha256))
 
     async def photo(self, merchant_id: str, photo_id: str) -> Photo | None:
         photo = await self.session.get(Photo, photo_id)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.auth.schemas import UnitRef
 from app.core.text import UserText, nfc
+from app.core.validation import refuse_null
 
 Category = Literal[
     "grocery",
@@ -119,6 +120,8 @@ class MerchantCreate(_MerchantFields):
 class MerchantPatch(_MerchantFields):
     name: UserText | None = Field(None, min_length=1, max_length=200)
     category: Category | None = None
+
+    _required = field_validator("name", "category", mode="before")(refuse_null)
 
     @field_validator("name", mode="after")
     @classmethod

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select
 
+from app.core.repository import Repository
 from app.streets.models import Street, StreetUnit
 
 
-class StreetRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class StreetRepository(Repository[Street]):
+    model = Street
 
     async def get(self, street_id: int) -> Street | None:
-        return await self.session.get(Street, street_id)
+        return await self.get_by_id(street_id)
 
     async def by_natural_key(self, key: str) -> Street | None:
-        stmt = select(Street).where(Street.natural_key == key)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return await self.get_one_or_none(select(Street).where(Street.natural_key == key))
 
     async def units_of(self, street_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
         out: dict[int, list[tuple[str, str]]] = {i: [] for i in street_ids}
@@ -30,10 +28,19 @@ class StreetRepository:
             out[sid].append((edition, code))
         return out
 
+    async def units_if_exists(self, street_id: int) -> list[tuple[str, str]] | None:
+        """The street's (edition, code) units; None when the street does not exist."""
+        if await self.get_by_id(street_id) is None:
+            return None
+        return (await self.units_of([street_id]))[street_id]
+
     async def set_units(self, street_id: int, units: set[tuple[str, str]]) -> None:
         await self.session.execute(delete(StreetUnit).where(StreetUnit.street_id == street_id))
         self.session.add_all([StreetUnit(street_id=street_id, edition=e, code=c) for e, c in sorted(units)])
         await self.session.flush()
+
+    async def all_ordered(self) -> list[Street]:
+        return await self.get_all(select(Street).order_by(Street.id))
 
     async def search(
         self,
@@ -42,9 +49,10 @@ class StreetRepository:
         model: bool | None,
         kind: str | None,
         q: str | None,
-        after: tuple[str, int] | None,
+        cursor: str | None,
         limit: int,
-    ) -> list[Street]:
+    ) -> tuple[list[Street], str | None]:
+        """By folded name, keyset-paged on (name_search, id)."""
         stmt = select(Street)
         if unit:
             stmt = stmt.where(
@@ -58,9 +66,4 @@ class StreetRepository:
             stmt = stmt.where(Street.kind == kind)
         if q:
             stmt = stmt.where(Street.name_search.contains(q, autoescape=True))
-        if after:
-            stmt = stmt.where(
-                or_(Street.name_search > after[0], and_(Street.name_search == after[0], Street.id > after[1]))
-            )
-        stmt = stmt.order_by(Street.name_search, Street.id).limit(limit)
-        return list((await self.session.execute(stmt)).scalars())
+        return await self.paginate(stmt, order=[Street.name_search, Street.id], cursor=cursor, limit=limit)

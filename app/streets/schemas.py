@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.auth.schemas import UnitRef
 from app.core.text import UserText, nfc
+from app.core.validation import refuse_null
 
 
 class StreetOut(BaseModel):
@@ -33,6 +34,8 @@ class _StreetFields(BaseModel):
     baseline_shop_count: int | None = Field(None, ge=0, le=100_000)
     note: UserText | None = Field(None, max_length=500)
 
+    _required = field_validator("is_model_street", mode="before")(refuse_null)
+
     @field_validator("segment", "note", mode="after")
     @classmethod
     def _nfc(cls, v: str | None) -> str | None:
@@ -56,6 +59,8 @@ class StreetCreate(_StreetFields):
 class StreetPatch(_StreetFields):
     name: UserText | None = Field(None, min_length=1, max_length=200)
     units: list[UnitRef] | None = Field(None, min_length=1, max_length=20)
+
+    _required_patch = field_validator("name", "units", mode="before")(refuse_null)
 
     @field_validator("name", mode="after")
     @classmethod

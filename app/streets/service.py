@@ -11,7 +11,7 @@ from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.integrity import violated
 from app.core.text import fold
 from app.streets.models import Street
 from app.streets.repository import StreetRepository
@@ -29,6 +29,16 @@ FIELDS = (
     "baseline_shop_count",
     "note",
 )
+
+
+async def _flush(session: AsyncSession) -> None:
+    """Only the natural-key index means "this street exists already"; any other violation is not a conflict."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if violated(exc) != "uq_street_natural_key":
+            raise
+        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street") from exc
 
 
 def natural_key(kind: str, name: str, segment: str | None) -> str:
@@ -89,19 +99,8 @@ async def list_streets(
     limit: int,
 ) -> tuple[list[StreetOut], str | None]:
     repo = StreetRepository(session)
-    after = decode_cursor(cursor, 2)
-    rows = await repo.search(
-        unit=unit,
-        model=model,
-        kind=kind,
-        q=fold(q) or None,
-        after=(str(after[0]), int(after[1])) if after else None,
-        limit=limit + 1,
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, nxt = await repo.search(unit=unit, model=model, kind=kind, q=fold(q) or None, cursor=cursor, limit=limit)
     units = await repo.units_of([r.id or 0 for r in rows])
-    nxt = encode_cursor([rows[-1].name_search, rows[-1].id]) if more and rows else None
     return [to_out(r, units[r.id or 0]) for r in rows], nxt
 
 
@@ -126,10 +125,7 @@ async def create_street(session: AsyncSession, principal: Principal, body: Stree
         created_by=principal.id,
     )
     session.add(street)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street") from exc
+    await _flush(session)
     await repo.set_units(street.id or 0, units)
     after = audit.snapshot(street, FIELDS) | {"units": sorted(f"{e}:{c}" for e, c in units)}
     await audit.record(session, principal, "street.create", "street", street.id or 0, after=after)
@@ -155,10 +151,7 @@ async def patch_street(
     street.name_search = fold(street.name)
     street.version += 1
     street.updated_at = utcnow()
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("Tuyến phố này đã có", "This street already exists", code="duplicate_street") from exc
+    await _flush(session)
     if new_units is not None:
         await StreetRepository(session).set_units(street_id, new_units)
         units = sorted(new_units)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.units.repository import UnitRepository
 from app.units.schemas import UnitLink, UnitOut
 
@@ -22,13 +22,10 @@ def parse_unit_ref(value: str, field: str = "unit") -> tuple[str, str]:
 
 
 async def require_unit(session: AsyncSession, edition: str, code: str, field: str = "unit") -> None:
+    """A unit named in a request body that does not exist is a 422 on that field (as an unknown street is):
+    404 is for the resource in the URL."""
     if await UnitRepository(session).get(edition, code) is None:
-        raise NotFound(
-            f"Không có đơn vị {edition}:{code}",
-            f"No unit {edition}:{code}",
-            code="unit_not_found",
-            extra={"field": field},
-        )
+        raise ValidationFailed(field, f"Không có đơn vị {edition}:{code}", f"No unit {edition}:{code}")
 
 
 async def list_units(session: AsyncSession, edition: str | None) -> list[UnitOut]:

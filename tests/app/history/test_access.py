@@ -29,7 +29,7 @@ async def test_scope_is_get_coverage_scope(client, auth, user):
     ("params", "status", "field"),
     [
         ({"unit": "26506"}, 422, "unit"),
-        ({"unit": "2025:99999"}, 404, "unit"),
+        ({"unit": "2025:99999"}, 422, "unit"),  # a unit that does not exist is bad input, as everywhere
         ({"period": "quarter"}, 422, "period"),
         ({"from": "2026-07-01", "to": "2026-06-30"}, 422, "from"),
         ({"from": "2000-01-01", "to": "2026-06-30"}, 422, "from"),

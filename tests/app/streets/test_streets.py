@@ -97,7 +97,8 @@ async def test_street_validation_names_fields(client, auth):
     r = await client.post(
         "/api/v1/streets", json={"name": "X", "units": [{"edition": "2025", "code": "99999"}]}, headers=h
     )
-    assert r.status_code == 404 and r.json()["code"] == "unit_not_found"
+    # a unit named in the body that does not exist is bad input (422 naming it), like an unknown street
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "units.0", r.text
     r = await client.get("/api/v1/streets/999999", headers=h)
     assert r.status_code == 404 and r.json()["code"] == "street_not_found"
 

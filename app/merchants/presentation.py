@@ -1,0 +1,85 @@
+"""How a shop is shown: the API shape of a shop with its payment account and active QR."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import qr
+from app.auth.schemas import UnitRef
+from app.merchants.enums import AccountKind
+from app.merchants.models import Merchant, PaymentAccount, QRCode
+from app.merchants.repository import MerchantRepository
+from app.merchants.schemas import Location, MerchantOut, PaymentAccountOut, QRSummary, Review, VnpayOut
+
+
+def qr_summary(code: QRCode) -> QRSummary:
+    return QRSummary(
+        id=code.id,
+        scheme=code.scheme,
+        payload=code.payload,
+        sticker_code=code.sticker_code,
+        status=code.status,
+        issued_at=code.issued_at,
+        image_url=f"/api/v1/qr/{code.id}.png",
+        sticker_url=f"/api/v1/qr/{code.id}/sticker.pdf",
+    )
+
+
+def _bank_account(account: PaymentAccount | None) -> PaymentAccountOut | None:
+    if account is None or account.kind not in (AccountKind.ACCOUNT, AccountKind.CARD):
+        return None
+    if not account.bank_bin or not account.account_number:
+        return None
+    bank = qr.banks.by_bin(account.bank_bin)
+    return PaymentAccountOut(
+        bank_bin=account.bank_bin,
+        bank_short_name=bank.short_name if bank else None,
+        account_number=account.account_number,
+        account_name=account.account_name,
+        kind=account.kind,
+    )
+
+
+def to_out(m: Merchant, account: PaymentAccount | None, active_qr: QRCode | None) -> MerchantOut:
+    vnpay = None
+    if account is not None and account.vnpay_merchant_id:
+        vnpay = VnpayOut(merchant_id=account.vnpay_merchant_id, terminal_id=account.vnpay_terminal_id)
+    location = None
+    if m.lat is not None and m.lon is not None:
+        location = Location(lat=m.lat, lon=m.lon, accuracy_m=m.accuracy_m)
+    return MerchantOut(
+        id=m.id,
+        name=m.name,
+        category=m.category,
+        owner_name=m.owner_name,
+        phone=m.phone,
+        house_number=m.house_number,
+        street_id=m.street_id,
+        unit=UnitRef(edition="2025", code=m.unit_code),
+        unit_2020=UnitRef(edition="2020", code=m.unit_code_2020) if m.unit_code_2020 else None,
+        location=location,
+        status=m.status,
+        close_reason=m.close_reason,
+        review=Review(state=m.review_state, reason=m.review_reason, by=m.reviewed_by, at=m.reviewed_at),
+        payment_account=_bank_account(account),
+        vnpay=vnpay,
+        qr=qr_summary(active_qr) if active_qr else None,
+        non_coverage_reason=m.non_coverage_reason,
+        possible_duplicate_of=m.possible_duplicate_of,
+        version=m.version,
+        created_by=m.created_by,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )
+
+
+async def render(session: AsyncSession, merchant: Merchant) -> MerchantOut:
+    repo = MerchantRepository(session)
+    return to_out(merchant, await repo.account(merchant.id), await repo.active_qr(merchant.id))
+
+
+async def render_many(session: AsyncSession, rows: list[Merchant]) -> list[MerchantOut]:
+    repo = MerchantRepository(session)
+    ids = [m.id for m in rows]
+    accounts, qrs = await repo.accounts(ids), await repo.active_qrs(ids)
+    return [to_out(m, accounts.get(m.id), qrs.get(m.id)) for m in rows]
