@@ -73,11 +73,20 @@ async def expand_units(session: AsyncSession, units: list[UnitRef]) -> set[tuple
     return out
 
 
-def _require_scope(principal: Principal, units: set[tuple[str, str]] | list[tuple[str, str]]) -> None:
+async def _require_scope(
+    session: AsyncSession, principal: Principal, units: set[tuple[str, str]] | list[tuple[str, str]]
+) -> None:
+    """Authority over every unit the street touches (a 2020 unit through its 2025 successor), or city-wide:
+    a street shared with another ward is changed by both wards together, i.e. by the city."""
     if principal.sees_all:
         return
-    if not any(e == "2025" and principal.covers_unit(c) for e, c in units):
-        raise Forbidden("Tuyến phố không thuộc đơn vị của bạn", "The street is outside your units")
+    succ = await UnitRepository(session).successor_map()
+    codes = {c if e == "2025" else succ.get(c) for e, c in units}
+    if not codes or not all(principal.covers_unit(c) for c in codes):
+        raise Forbidden(
+            "Tuyến phố đi qua đơn vị không thuộc quyền của bạn; cần thành phố thay đổi",
+            "The street touches units outside yours; the city must change it",
+        )
 
 
 async def get_street(session: AsyncSession, street_id: int) -> tuple[Street, list[tuple[str, str]]]:
@@ -106,7 +115,7 @@ async def list_streets(
 
 async def create_street(session: AsyncSession, principal: Principal, body: StreetCreate) -> StreetOut:
     units = await expand_units(session, body.units)
-    _require_scope(principal, units)
+    await _require_scope(session, principal, units)
     repo = StreetRepository(session)
     key = natural_key(body.kind, body.name, body.segment)
     if await repo.by_natural_key(key) is not None:
@@ -136,14 +145,14 @@ async def patch_street(
     session: AsyncSession, principal: Principal, street_id: int, body: StreetPatch, expected: int
 ) -> StreetOut:
     street, units = await get_street(session, street_id)
-    _require_scope(principal, units)
+    await _require_scope(session, principal, units)  # before: every unit it touches now
     check_version(street.version, expected, resource="Tuyến phố")
     before = audit.snapshot(street, FIELDS) | {"units": [f"{e}:{c}" for e, c in units]}
     changes = body.model_dump(exclude_unset=True)
     new_units = None
     if "units" in changes:
         new_units = await expand_units(session, body.units or [])
-        _require_scope(principal, new_units)
+        await _require_scope(session, principal, new_units)  # after: every unit it will touch
         changes.pop("units")
     for k, v in changes.items():
         setattr(street, k, v)
