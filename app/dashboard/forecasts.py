@@ -26,10 +26,12 @@ def _of(f: Forecast) -> Outlook:
     return Outlook(f.rate_per_week, f.projected_date, rng[0], rng[1], f.on_track)
 
 
-async def for_units(session: AsyncSession, codes: list[str]) -> dict[str, Outlook]:
-    if not codes:
-        return {}
-    return {c: _of(await service.forecast(session, level="unit", unit=("2025", c), street_id=None)) for c in codes}
+async def for_units(session: AsyncSession, codes: list[str], edition: str = "2025") -> dict[str, Outlook]:
+    """Per unit of that edition (an old ward's own snapshots in edition 2020)."""
+    return {
+        c: _of(await service.forecast(session, level="unit", edition=edition, unit=(edition, c), street_id=None))
+        for c in codes
+    }
 
 
 async def for_streets(session: AsyncSession, ids: list[int], unit: tuple[str, str] | None) -> dict[int, Outlook]:

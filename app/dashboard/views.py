@@ -105,7 +105,7 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
             report = await coverage.report(session, level="unit", edition=edition, unit=("2025", code), category=None)
             rows += report.rows
         total = coverage.total_of(rows)
-    outlooks = await forecasts.for_units(session, [r.unit.code for r in rows if r.unit] if edition == "2025" else [])
+    outlooks = await forecasts.for_units(session, [r.unit.code for r in rows if r.unit and r.unit.code], edition)
     lines = [Line(r, outlooks.get(r.unit.code) if r.unit else None) for r in rows]
     # the snapshot this half-year's periodic report (GET /reports/coverage.xlsx) is built from
     run, _ = await history.run_for_period(session, "half_year", local_today())
@@ -123,8 +123,8 @@ async def unit_page(session: AsyncSession, principal: Principal, edition: str, c
     model = sort_lines([x for x in lines if x.row.street and x.row.street.is_model_street], sort)
     others = sort_lines([x for x in lines if not (x.row.street and x.row.street.is_model_street)], sort)
     unit_line = Line(unit_report.rows[0], None) if unit_report.rows else None
-    if unit_line and edition == "2025":
-        unit_line.outlook = (await forecasts.for_units(session, [code])).get(code)
+    if unit_line:
+        unit_line.outlook = (await forecasts.for_units(session, [code], edition)).get(code)
     return Table(model, street_report.total, sort, {"others": others, "unit": unit_line, "edition": edition})
 
 

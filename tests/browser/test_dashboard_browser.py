@@ -86,6 +86,10 @@ def test_overview_equals_the_api(officer, server: Server) -> None:  # type: igno
             r["with_qr"],
             r["pct"],
         )
+        if r["unit"]["code"]:  # an old ward's own projection, as the API answers it
+            ref = f"2020:{r['unit']['code']}"
+            forecast = server.api("/coverage/forecast", "officer.vungtau", edition="2020", unit=ref)
+            assert shown["projected"].split("(")[0].strip() == vn_date(forecast["projected_date"])
     check_page(page, "overview-2020", vp)
 
 
