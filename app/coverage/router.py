@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.auth import CoverageReader
 from app.core.db import SessionDep
+from app.core.spreadsheet import safe_row
 from app.coverage import service
 from app.coverage.schemas import CoverageReport
 from app.merchants.schemas import Category
@@ -51,40 +52,44 @@ async def coverage_csv(report: Annotated[CoverageReport, Depends(_report)]) -> R
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        [
-            "cấp",
-            "phiên bản",
-            "mã",
-            "tên",
-            "số cửa hàng",
-            "có QR",
-            "tỷ lệ %",
-            "số cửa hàng gốc",
-            "mẫu số",
-            "mục tiêu %",
-            "hạn",
-            "còn thiếu",
-        ]
+        safe_row(
+            [
+                "cấp",
+                "phiên bản",
+                "mã",
+                "tên",
+                "số cửa hàng",
+                "có QR",
+                "tỷ lệ %",
+                "số cửa hàng gốc",
+                "mẫu số",
+                "mục tiêu %",
+                "hạn",
+                "còn thiếu",
+            ]
+        )
     )
     for row in [*report.rows, report.total]:
         label = row.unit or row.street
         code = (row.unit.code if row.unit else str(row.street.id)) if label else ""
         name = label.name if label else "Tổng"
-        writer.writerow(
-            [
-                report.level,
-                report.edition,
-                code,
-                name,
-                row.shops,
-                row.with_qr,
-                "" if row.pct is None else row.pct,
-                row.baseline_shop_count or "",
-                row.denominator,
-                row.target_pct or "",
-                row.target_date or "",
-                "" if row.gap_to_target is None else row.gap_to_target,
-            ]
+        writer.writerow(  # every cell: a street or unit named "=HYPERLINK(...)" must stay text
+            safe_row(
+                [
+                    report.level,
+                    report.edition,
+                    code,
+                    name,
+                    row.shops,
+                    row.with_qr,
+                    "" if row.pct is None else row.pct,
+                    row.baseline_shop_count or "",
+                    row.denominator,
+                    row.target_pct or "",
+                    row.target_date or "",
+                    "" if row.gap_to_target is None else row.gap_to_target,
+                ]
+            )
         )
     filename = f"coverage-{report.level}-{report.edition}.csv"
     return Response(
