@@ -175,3 +175,43 @@ async def test_sorting_is_server_side(web, session) -> None:  # type: ignore[no-
     found = re.findall(r'data-col="pct"[^>]*><span class="pctval">([\d,]+) %', others)
     pcts = [float(x.replace(",", ".")) for x in found]
     assert pcts == sorted(pcts, reverse=True) and len(pcts) >= 2
+
+
+async def test_work_queue_lists_bank_rejections_duplicates_and_waiting_reviews(web, session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from app.consents.models import BankStatus
+    from app.merchants.models import Merchant
+
+    street = await street_id(session, "Ba Cu")
+    refused = await make_merchant(session, name="Tạp hóa Bị Từ Chối", street=street, review_state="approved")
+    twin = await make_merchant(session, name="Tạp hóa Song Sinh", street=street, review_state="approved")
+    waiting = await make_merchant(session, name="Cà phê Chờ Duyệt", street=street)
+    session.add(BankStatus(merchant_id=refused.id, bank_bin="970436", state="rejected", reason_code="name_mismatch"))
+    await session.execute(update(Merchant).where(Merchant.id == twin.id).values(possible_duplicate_of=refused.id))
+    await session.commit()
+    await sign_in(web, "officer.vungtau")
+    html = (await web.get("/dashboard/queue")).text
+    sections = {k: html[html.index(f'data-table="{k}"') :] for k in ("reviews", "bank-rejected", "duplicates")}
+    assert waiting.id in sections["reviews"] and refused.id not in sections["reviews"].split("</table>")[0]
+    assert refused.id in sections["bank-rejected"].split("</table>")[0] and "name_mismatch" in html
+    dup = sections["duplicates"].split("</table>")[0]
+    assert twin.id in dup and "Tạp hóa Bị Từ Chối" in dup  # names the shop it may duplicate
+    street_page = (await web.get(f"/dashboard/streets/{street}")).text
+    assert "Bị từ chối" in street_page  # the bank's answer beside the shop
+
+
+async def test_team_progress_counts_each_agents_shops_and_qrs(web, session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    agent = (await session.execute(select(User.id).where(User.username == "agent.vungtau"))).scalar_one()
+    street = await street_id(session, "Ba Cu")
+    for i in range(3):
+        await make_merchant(session, name=f"Quán {i}", street=street, created_by=agent)
+    await sign_in(web, "officer.vungtau")
+    html = (await web.get("/dashboard/team")).text
+    assert cell(html, "agents-agent.vungtau-26506", "registered") == "3"
+    assert cell(html, "agents-agent.vungtau-26506", "qr") == "0"  # factory shops have no QR row
+    assert cell(html, "teams-26506-26506", "registered") == "3"
