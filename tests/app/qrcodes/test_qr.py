@@ -7,6 +7,7 @@ import pypdfium2
 import pytest
 
 import qr
+from app.core.config import Settings
 from integrations import build_registry
 from integrations.sandbox import run_sandbox_in_thread
 from tests.factories import make_merchant, street_id
@@ -138,16 +139,18 @@ async def test_decode_and_verify(client, auth, session, settings):
     body = (await issue(client, h, shop.id)).json()
     decoded = await client.post("/api/v1/qr/decode", json={"payload": body["payload"]}, headers=h)
     assert decoded.json()["bank_short_name"] == "VCB" and decoded.json()["account"] == "0011001234567"
-    broken = await client.post("/api/v1/qr/decode", json={"payload": body["payload"][:-1] + "Z"}, headers=h)
-    assert broken.status_code == 422 and broken.json()["code"] in ("qr_invalid_crc", "qr_malformed")
+    wrong_crc = body["payload"][:-1] + ("0" if body["payload"][-1] != "0" else "1")
+    broken = await client.post("/api/v1/qr/decode", json={"payload": wrong_crc}, headers=h)
+    assert broken.status_code == 422 and broken.json()["code"] == "qr_invalid_crc" and broken.json()["tag"] == "63"
     assert (await client.post("/api/v1/qr/decode", json={"payload": body["payload"]})).status_code == 401
 
-    verified = (
-        await client.post(
-            "/api/v1/qr/verify", json={"payload": body["payload"].lower()[:-4] + body["payload"][-4:].lower()}
-        )
-    ).json()
-    assert verified["status"] in ("active", "unknown")  # lower-casing the whole payload changes it
+    lower_crc = body["payload"][:-4] + body["payload"][-4:].lower()
+    verified = (await client.post("/api/v1/qr/verify", json={"payload": lower_crc})).json()
+    assert lower_crc != body["payload"]  # this shop's CRC (E8DB) has letters
+    assert verified["status"] == "active"  # the same QR, as some scanners report it
+    all_lower = body["payload"].lower()  # "A000000727" -> "a000000727": another payload, with a wrong CRC
+    verified = (await client.post("/api/v1/qr/verify", json={"payload": all_lower})).json()
+    assert verified == {"registered": False, "merchant": None, "status": "unknown"}
     verified = (await client.post("/api/v1/qr/verify", json={"payload": f" {body['payload']} "})).json()
     assert verified == {
         "registered": True,
@@ -192,8 +195,18 @@ async def test_scope(client, auth, session):
 async def test_http_bank_through_configuration_only(client, auth, session, app):
     shop = await vcb_shop(session)
     h = await auth("agent.vungtau")
-    with run_sandbox_in_thread() as url:
-        app.state.adapters = build_registry(f"970436=sandbox@{url}")  # what PHOQR_BANK_ADAPTERS does at start
+    with run_sandbox_in_thread(api_key="vcb-sandbox-key") as url:
+        env = {
+            "PHOQR_BANKS__970436__ADAPTER": "sandbox",
+            "PHOQR_BANKS__970436__BASE_URL": url,
+            "PHOQR_BANKS__970436__API_KEY": "vcb-sandbox-key",
+        }
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in env.items():
+                mp.setenv(name, value)
+            configured = Settings(_env_file=None)
+        await app.state.adapters.aclose()
+        app.state.adapters = build_registry(configured.bank_configs)  # what app.main does at start
         r = await issue(client, h, shop.id)
         assert r.status_code == 201, r.text
         assert r.json()["account_name"] == "NGUYEN THI HUONG"  # the holder name as the bank knows it
