@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.events import ShopChanged, publish
-from app.core.text import fold
-from app.merchants.models import Merchant, PaymentAccount
+from app.merchants.builder import build_account, build_merchant
+from app.merchants.models import Merchant
 from app.streets.models import Street
 
 
@@ -38,21 +38,19 @@ async def make_merchant(
     review_state: str = "pending",
 ) -> Merchant:
     merchant_id = str(uuid.uuid4())
-    merchant = Merchant(
+    # the builder the merchant service and the demo data use: same search_text, phone_active, account key
+    merchant = build_merchant(
         id=merchant_id,
         name=name,
-        name_search=fold(name),
         category=category,
         owner_name=owner_name,
         phone=phone,
-        phone_active=phone if status == "active" else None,
         house_number=house_number,
         street_id=street,
         unit_code=unit_code,
         unit_code_2020=unit_code_2020,
         status=status,
         has_qr=has_qr,
-        search_text=" ".join(fold(x) for x in (name, owner_name, phone, house_number) if x),
         created_by=created_by,
         review_state=review_state,
     )
@@ -60,16 +58,14 @@ async def make_merchant(
     await session.flush()
     if bank_bin:
         account_number = account_number or str(uuid.uuid4().int)[:12]
-        session.add(
-            PaymentAccount(
-                merchant_id=merchant_id,
-                kind="account",
-                bank_bin=bank_bin,
-                account_number=account_number,
-                account_name=account_name,
-                active_key=f"{bank_bin}:{account_number}" if status == "active" else None,
-            )
+        account = build_account(
+            merchant_id,
+            bank_bin=bank_bin,
+            account_number=account_number,
+            account_name=account_name,
+            shop_active=status == "active",
         )
+        session.add(account)
         await session.flush()
     await publish(session, ShopChanged(merchant_id, "merchant.create", merchant))  # coverage counters follow
     # commit = release the test's savepoint: a later failed request rolls back only its own work, not this shop

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
@@ -12,6 +12,7 @@ from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery, Page
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants import lifecycle, photos, service
+from app.merchants.enums import MerchantStatus, ReviewState
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantOut, MerchantPatch, PhotoOut, ReviewIn
 from app.units.service import parse_unit_ref
 
@@ -44,8 +45,8 @@ async def list_merchants(
     principal: CurrentUser,
     street_id: int | None = None,
     unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506 or 2020:26509")] = None,
-    status: Literal["active", "closed"] | None = None,
-    review: Literal["pending", "approved", "rejected"] | None = None,
+    status: MerchantStatus | None = None,
+    review: ReviewState | None = None,
     has_qr: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="name, owner, phone or house number")] = None,
     cursor: CursorQuery = None,

@@ -11,20 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.auth.schemas import UnitRef
 from app.core.text import UserText, nfc
 from app.core.validation import refuse_null
+from app.merchants.enums import Category, MerchantStatus, NonCoverage, ReviewDecision, ReviewState
 
-Category = Literal[
-    "grocery",
-    "general_store",
-    "market_stall",
-    "restaurant",
-    "eatery",
-    "cafe",
-    "supermarket",
-    "hotel",
-    "pharmacy",
-    "other",
-]
-NonCoverage = Literal["refused", "no_bank_account", "not_eligible"]
 _ACCOUNT = re.compile(r"[A-Za-z0-9]{1,19}")
 _PHONE = re.compile(r"0[0-9]{9,10}")  # ASCII only: \d matches every Unicode digit
 
@@ -136,7 +124,7 @@ class MerchantPatch(_MerchantFields):
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject"]
+    decision: ReviewDecision
     reason: UserText | None = Field(None, max_length=500)
 
 
@@ -146,7 +134,7 @@ class CloseIn(BaseModel):
 
 
 class Review(BaseModel):
-    state: Literal["pending", "approved", "rejected"]
+    state: ReviewState
     reason: str | None
     by: int | None
     at: datetime | None
@@ -179,7 +167,7 @@ class QRSummary(BaseModel):
 class MerchantOut(BaseModel):
     id: str
     name: str
-    category: str
+    category: Category
     owner_name: str | None
     phone: str | None
     house_number: str | None
@@ -187,7 +175,7 @@ class MerchantOut(BaseModel):
     unit: UnitRef
     unit_2020: UnitRef | None
     location: Location | None
-    status: str
+    status: MerchantStatus
     close_reason: str | None = None
     review: Review
     payment_account: PaymentAccountOut | None

@@ -46,3 +46,22 @@ async def test_demo_data_is_consistent(session, client, auth):
     again = await generate(session, 50, seed=3)  # running twice adds shops, never breaks a unique index
     total = (await session.execute(select(func.count()).select_from(Merchant))).scalar_one()
     assert total >= counts["merchants"] + again["merchants"]
+
+
+async def test_demo_shops_are_built_like_registered_ones_and_audited(session):
+    from app.audit.models import AuditLog
+    from app.merchants.builder import account_key, search_text
+
+    counts = await generate(session, 40, seed=11)
+    merchants = (await session.execute(select(Merchant).where(Merchant.device_id == "demo-data"))).scalars().all()
+    accounts = {a.merchant_id: a for a in (await session.execute(select(PaymentAccount))).scalars()}
+    for m in merchants:  # the derived columns are exactly what the merchant service would store
+        assert m.search_text == search_text(m.name, m.owner_name, m.phone, m.house_number)
+        assert m.phone_active == (m.phone if m.status == "active" else None)
+        assert accounts[m.id].active_key == (account_key(accounts[m.id]) if m.status == "active" else None)
+    audited = (
+        await session.execute(select(AuditLog.entity_id, AuditLog.action).where(AuditLog.device_id == "demo-data"))
+    ).all()
+    created = {e for e, a in audited if a == "merchant.create"}
+    assert {m.id for m in merchants} <= created and len(created) >= counts["merchants"]
+    assert sum(a == "qr.issue" for _, a in audited) >= counts["qr"]
