@@ -50,6 +50,16 @@ class Claim:
     secrets: tuple[str, ...]
     event_id: str
     body: bytes
+    attempt_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    claim: Claim
+    code: int | None
+    retry_after: str | None
+    error: str | None
+    ms: int
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -126,28 +136,21 @@ class Dispatcher:
                 .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
                 .where(WebhookDelivery.id.in_(ids))
             )
-            claims = []
+            pending = []
             for delivery, endpoint, event in rows:
                 token = str(uuid.uuid4())
                 delivery.attempts += 1
                 delivery.lease_token, delivery.lease_until, delivery.updated_at = token, now + self.lease, now
-                session.add(
-                    WebhookAttempt(
-                        delivery_id=delivery.id, attempt_no=delivery.attempts, dispatcher=self.name, started_at=now
-                    )
+                attempt = WebhookAttempt(
+                    delivery_id=delivery.id, attempt_no=delivery.attempts, dispatcher=self.name, started_at=now
                 )
-                claims.append(
-                    Claim(
-                        delivery.id,
-                        token,
-                        delivery.attempts,
-                        endpoint.url,
-                        self._secrets(endpoint, now),
-                        event.id,
-                        body_of(event),
-                    )
-                )
-            return claims
+                session.add(attempt)
+                pending.append((delivery, endpoint, event, token, attempt))
+            await session.flush()  # the attempt rows get their ids (and unique (delivery, number) is checked)
+            return [
+                Claim(d.id, token, d.attempts, e.url, self._secrets(e, now), ev.id, body_of(ev), a.id or 0)
+                for d, e, ev, token, a in pending
+            ]
 
     def _secrets(self, endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
         out = [crypto.decrypt(self.settings, endpoint.secret_enc)]
@@ -173,37 +176,41 @@ class Dispatcher:
             code, retry_after, error = None, None, f"{type(exc).__name__}: {exc}"[:300]
         return code, retry_after, error, int((time.perf_counter() - started) * 1000)
 
-    async def deliver(self, claim: Claim) -> None:
+    async def deliver(self, claim: Claim) -> Outcome:
         async with self._sem:
-            code, retry_after, error, ms = await self.send(claim)
-        await self.record(claim, code, retry_after, error, ms)
+            return Outcome(claim, *await self.send(claim))
 
-    async def record(self, claim: Claim, code: int | None, retry_after: str | None, error: str | None, ms: int) -> None:
+    async def record(self, outcomes: list[Outcome]) -> None:
+        """Every answer of a batch in one transaction: one connection whatever the batch's size."""
         now = utcnow()
         async with self.sessionmaker() as session, session.begin():
-            delivery = (
-                await session.execute(
-                    select(WebhookDelivery)
-                    .where(WebhookDelivery.id == claim.delivery_id, WebhookDelivery.lease_token == claim.token)
-                    .with_for_update()
+            ids = sorted(o.claim.delivery_id for o in outcomes)  # one lock order for every dispatcher
+            rows = await session.execute(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).with_for_update())
+            held = {d.id: d for d in rows.scalars()}
+            log_rows = []
+            for o in sorted(outcomes, key=lambda o: o.claim.delivery_id):
+                d, next_at = held.get(o.claim.delivery_id), None
+                if d is not None and d.lease_token == o.claim.token:  # else redelivered/cancelled meanwhile
+                    next_at = await self._settle(session, d, o.code, o.retry_after, o.error, now)
+                log_rows.append(
+                    {
+                        "id": o.claim.attempt_id,
+                        "duration_ms": o.ms,
+                        "status_code": o.code,
+                        "error": o.error,
+                        "next_attempt_at": next_at,
+                    }
                 )
-            ).scalar_one_or_none()
-            next_at: datetime | None = None
-            if delivery is not None:  # else: redelivered or cancelled meanwhile, only the attempt is logged
-                next_at = await self._settle(session, delivery, code, retry_after, error, now)
-            await session.execute(
-                update(WebhookAttempt)
-                .where(WebhookAttempt.delivery_id == claim.delivery_id, WebhookAttempt.attempt_no == claim.attempt_no)
-                .values(duration_ms=ms, status_code=code, error=error, next_attempt_at=next_at)
-            )
-        log.info(
-            "webhook delivery %s attempt %d: %s in %d ms%s",
-            claim.delivery_id,
-            claim.attempt_no,
-            code if code is not None else error,
-            ms,
-            f", next at {next_at.isoformat()}" if next_at else "",
-        )
+                log.info(
+                    "webhook delivery %s attempt %d: %s in %d ms%s",
+                    o.claim.delivery_id,
+                    o.claim.attempt_no,
+                    o.code if o.code is not None else o.error,
+                    o.ms,
+                    f", next at {next_at.isoformat()}" if next_at else "",
+                )
+            await session.flush()
+            await session.execute(update(WebhookAttempt), log_rows)
 
     async def _settle(
         self,
@@ -246,7 +253,8 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         claims = await self.claim()
-        await asyncio.gather(*(self.deliver(c) for c in claims))
+        if claims:
+            await self.record(list(await asyncio.gather(*(self.deliver(c) for c in claims))))
         return len(claims)
 
     async def run(self, stop: asyncio.Event) -> None:
