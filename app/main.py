@@ -1,4 +1,4 @@
-"""create_app(): lifespan (engine, shared httpx client), middleware, routers, error handlers."""
+"""create_app(): lifespan (engine, bank adapters, background workers), middleware, routers, error handlers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -48,7 +47,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             statement_timeout=settings.database_statement_timeout,
         )
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
-        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
         app.state.adapters = build_registry(settings.bank_configs)
         app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
         # account-name inquiries with the banks that offer them, retried while a bank is down
@@ -65,7 +63,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await stop_daily_snapshots(app.state.snapshots)
             await stop_account_checks(app.state.account_checks)
             await app.state.adapters.aclose()
-            await app.state.http.aclose()
             if own_engine:
                 await app.state.engine.dispose()
             worker_exited()

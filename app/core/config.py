@@ -53,7 +53,6 @@ class Settings(BaseSettings):
     # as JSON); PHOQR_BANK_ADAPTERS="970436=sandbox@http://..." is the older one-line form without key, still read
     banks: dict[str, BankSettings] = Field(default_factory=dict)
     bank_adapters: str = ""
-    public_base_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 
