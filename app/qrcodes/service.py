@@ -14,12 +14,12 @@ import qr
 from app.auth import Principal
 from app.core.errors import AppError, Conflict, FieldError, NotFound, ValidationFailed
 from app.merchants.access import load_merchant
+from app.merchants.accounts import BankAccount, VnpayIds, upsert_account
 from app.merchants.changes import qr_changed
-from app.merchants.models import PaymentAccount
+from app.merchants.enums import AccountKind
 from app.merchants.placement import refuse_hard_duplicates
 from app.merchants.qr_records import revoke_qr
 from app.merchants.repository import MerchantRepository
-from app.merchants.service import account_key
 from app.qrcodes.issuing import STICKER_ALPHABET, activate, issue, refuse_closed
 from app.qrcodes.models import QRCode
 from app.qrcodes.presentation import payload_hash, qr_format_problem, to_out
@@ -70,20 +70,21 @@ async def register_existing(session: AsyncSession, principal: Principal, merchan
                     code="qr_account_mismatch",
                     errors=[FieldError("payload", "Sai tài khoản", "Wrong account")],
                 )
-        else:
-            account = account or PaymentAccount(merchant_id=m.id, kind="account")
-            account.kind = "card" if parsed.service_code == "QRIBFTTC" else "account"
-            account.bank_bin, account.account_number = parsed.bank_bin, parsed.account
+        elif parsed.bank_bin and parsed.account:  # the shop's account is taken from the QR (no holder name in it)
+            kind = AccountKind.CARD if parsed.service_code == "QRIBFTTC" else AccountKind.ACCOUNT
+            bank = BankAccount(parsed.bank_bin, parsed.account, kind, keep_name=True)
+            account = await upsert_account(session, m.id, account, bank=bank, field="payload")
     elif account is not None and account.vnpay_merchant_id and account.vnpay_merchant_id != parsed.merchant_id:
         raise Conflict(
             "Mã VNPAY-QR không khớp mã đại lý đã đăng ký",
             "The VNPAY merchant id does not match",
             code="qr_account_mismatch",
         )
-    elif account is None or not account.vnpay_merchant_id:
-        account = account or PaymentAccount(merchant_id=m.id, kind="vnpay")
-        account.vnpay_merchant_id, account.vnpay_terminal_id = parsed.merchant_id, parsed.terminal_label
-    account.active_key = account_key(account)
+    elif (account is None or not account.vnpay_merchant_id) and parsed.merchant_id:
+        vnpay = VnpayIds(parsed.merchant_id, parsed.terminal_label)
+        account = await upsert_account(session, m.id, account, vnpay=vnpay, field="payload")
+    if account is None:  # parse() guarantees the ids of its scheme, so an account was found or made above
+        raise ValidationFailed("payload", "Mã QR thiếu tài khoản", "The QR names no account", code="qr_missing_field")
     await refuse_hard_duplicates(session, principal, m.id, None, account.active_key)
     for other in await QRRepository(session).by_payload_hash(payload_hash(payload)):
         if other.status == "active" and other.merchant_id != m.id:
