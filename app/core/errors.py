@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import field_message, pick_lang, title
+from app.core.logmask import install_log_masking
 
 log = logging.getLogger("phoqr.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -185,6 +186,8 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_log_masking()  # what the handlers below log (tracebacks included) never shows an account number
+
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return problem(

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from app.core.logmask import install_log_masking
+
 request_id_var: ContextVar[str | None] = ContextVar("phoqr_request_id", default=None)
 
 # an incoming X-Request-ID is kept only when it is short and plain: no spaces or control characters to forge
@@ -44,7 +46,8 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             out.update(fields)
         if record.exc_info:
-            out["exc_info"] = self.formatException(record.exc_info)
+            # exc_text: the traceback as app.core.logmask already masked it (no account numbers)
+            out["exc_info"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -56,6 +59,7 @@ def configure_logging(level: str = "INFO", *, json_format: bool = True, stream: 
 
     uvicorn's own loggers are routed to it too; its access log is switched off because the app writes its own
     (with route template, user and request id)."""
+    install_log_masking()  # no account number in any line, whichever process logs (API, phoqr worker)
     root = logging.getLogger()
     for h in [h for h in root.handlers if getattr(h, _MARK, False)]:
         root.removeHandler(h)
