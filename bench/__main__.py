@@ -7,7 +7,13 @@ import sys
 
 from bench.common import Row, print_table
 
-MODULES = ["bench.qr_bench", "bench.service_bench", "bench.dashboard_bench", "bench.outbox_bench"]
+MODULES = [
+    "bench.qr_bench",
+    "bench.service_bench",
+    "bench.dashboard_bench",
+    "bench.history_bench",
+    "bench.outbox_bench",
+]
 
 
 def main() -> None:

@@ -115,9 +115,10 @@ class HistoryRepository:
             await self.session.execute(insert(CoverageSnapshot), chunk)
         return run
 
-    async def runs_between(self, first: date, last: date) -> list[SnapshotRun]:
-        stmt = select(SnapshotRun).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day)
-        return list((await self.session.execute(stmt)).scalars())
+    async def run_ids_between(self, first: date, last: date) -> dict[date, int]:
+        """day -> run id (plain columns: a year of runs is read on every history request)."""
+        stmt = select(SnapshotRun.day, SnapshotRun.id).where(SnapshotRun.day.between(first, last))
+        return {day: run_id for day, run_id in (await self.session.execute(stmt)).all()}
 
     async def days_between(self, first: date, last: date) -> list[date]:
         stmt = select(SnapshotRun.day).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day)
@@ -145,6 +146,7 @@ class HistoryRepository:
         """Snapshot rows of one level on the given days (a list, or a (first, last) range), as plain tuples."""
         c = CoverageSnapshot
         stmt = select(
+            c.run_id,
             c.day,
             c.edition,
             c.unit_code,

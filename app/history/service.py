@@ -61,27 +61,33 @@ def pct_of(with_qr: int, denominator: int) -> float | None:
 def levels(rows: Iterable[Any], level: str) -> dict[date, Level]:
     """Per day: a unit row is whole; a street's rows (one per 2025 unit it crosses) merge before its
     denominator is taken, then streets sum."""
-    parts: dict[tuple[date, str, str], list] = {}
+    parts: dict[tuple[date, str, str], list[Any]] = {}
     for r in rows:
         key = (r.day, r.code, r.unit_code if level == "unit" else "")
-        p = parts.setdefault(key, [0, 0, None, r.target_pct, r.target_date])
-        p[0] += r.shops
-        p[1] += r.with_qr
-        if r.baseline_shop_count is not None:
-            p[2] = max(p[2] or 0, r.baseline_shop_count)
-    days: dict[date, list] = defaultdict(lambda: [0, 0, 0, [], []])
+        p = parts.get(key)
+        if p is None:
+            parts[key] = [r.shops, r.with_qr, r.baseline_shop_count, r.target_pct, r.target_date]
+        else:
+            p[0] += r.shops
+            p[1] += r.with_qr
+            if r.baseline_shop_count is not None:
+                p[2] = max(p[2] or 0, r.baseline_shop_count)
+    days: dict[date, list[Any]] = {}
     for (day, _, _), (shops, with_qr, baseline, target_pct, target_date) in parts.items():
-        d = days[day]
-        d[0] += shops
-        d[1] += with_qr
-        d[2] += max(baseline or 0, shops)
-        d[3].append(target_pct)
-        d[4].append(target_date)
-    out = {}
-    for day, (shops, with_qr, den, tps, tds) in sorted(days.items()):
-        single = len(tps) == 1  # a target belongs to one unit or street, never to a roll-up
-        out[day] = Level(day, shops, with_qr, den, tps[0] if single else None, tds[0] if single else None)
-    return out
+        denominator = max(baseline or 0, shops)
+        d = days.get(day)
+        if d is None:
+            days[day] = [shops, with_qr, denominator, 1, target_pct, target_date]
+        else:
+            d[0] += shops
+            d[1] += with_qr
+            d[2] += denominator
+            d[3] += 1
+    # a target belongs to one unit or street, never to a roll-up
+    return {
+        day: Level(day, s, q, den, tp if n == 1 else None, td if n == 1 else None)
+        for day, (s, q, den, n, tp, td) in sorted(days.items())
+    }
 
 
 async def _validate(session: AsyncSession, level: str, unit: tuple[str, str] | None, street_id: int | None) -> None:
@@ -136,10 +142,18 @@ async def history(
     if (to - from_).days > MAX_SPAN_DAYS:
         raise ValidationFailed("from", "Khoảng thời gian tối đa 20 năm", "At most 20 years at a time")
     repo = HistoryRepository(session)
-    runs = {r.day: r.id for r in await repo.runs_between(from_, to)}
-    chosen = periods.last_per_period(period, list(runs))
-    days: Any = (from_, to) if period == "day" else [d for _, d in chosen]
-    by_day = levels(await repo.series(days=days, **_filters(level, edition, unit, street_id)), level)
+    filters = _filters(level, edition, unit, street_id)
+    if level == "unit":  # every run has a row for every unit: one read of the range, no second query
+        rows = await repo.series(days=(from_, to), **filters)
+        runs = {r.day: r.run_id for r in rows}
+        chosen = periods.last_per_period(period, list(runs))
+        wanted = {d for _, d in chosen}
+        rows = [r for r in rows if r.day in wanted]
+    else:  # a street may be missing from a run (no shops yet): the runs say which days exist
+        runs = await repo.run_ids_between(from_, to)
+        chosen = periods.last_per_period(period, list(runs))
+        rows = await repo.series(days=(from_, to) if period == "day" else [d for _, d in chosen], **filters)
+    by_day = levels(rows, level)
     points = []
     for label, day in chosen:
         lv = by_day.get(day) or Level(day, 0, 0, 0)
