@@ -144,3 +144,32 @@ async def test_snapshot_is_idempotent_per_day(session):
 async def test_history_is_empty_without_snapshots(client, auth):
     body = await get(client, await auth("admin"), "history", period="week")
     assert body["points"] == [] and body["level"] == "unit"
+
+
+async def test_past_days_are_kept_and_never_invented(session):
+    from datetime import timedelta
+
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from app.core.errors import ValidationFailed
+    from app.history.models import SnapshotRun as Run
+    from app.history.snapshot import take_snapshot
+    from tests.app.history.support import noon
+
+    today = date(2026, 8, 10)
+    await shops(session, 3, qr=1)
+    with pytest.raises(ValidationFailed) as future:
+        await take_snapshot(session, today + timedelta(days=1), now=noon(today))
+    with pytest.raises(ValidationFailed) as old:  # the counters hold the present, not 3 days ago
+        await take_snapshot(session, today - timedelta(days=3), now=noon(today))
+    assert (future.value.code, old.value.code) == ("snapshot_future_day", "snapshot_past_day")
+    late = await take_snapshot(session, today - timedelta(days=1), now=noon(today))  # closing yesterday after midnight
+    await shops(session, 2, qr=2)
+    kept = await take_snapshot(session, today - timedelta(days=1), now=noon(today))
+    assert (late.status, kept.status, kept.snapshot_id, kept.with_qr) == ("created", "kept", late.snapshot_id, 1)
+    await session.commit()
+    with pytest.raises(IntegrityError):  # and the database itself holds one run per day
+        async with session.begin_nested():
+            session.add(Run(day=late.day, source="cli"))
+            await session.flush()
