@@ -8,11 +8,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import User, UserUnit
+from app.auth.models import User
+from app.auth.repository import UserRepository
 from app.banks.models import Bank
+from app.banks.repository import BankRepository
 from app.consents.texts import seed_consent_texts
 from app.core.security import hash_password, verify_password
 from app.core.text import fold, nfc
@@ -20,6 +21,7 @@ from app.streets.models import Street
 from app.streets.repository import StreetRepository
 from app.streets.service import natural_key
 from app.units.models import AdminUnit, UnitSuccession
+from app.units.repository import UnitRepository
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,15 +41,12 @@ def _d(value: str | None) -> date | None:
 
 async def load_units(session: AsyncSession) -> int:
     doc = json.loads((DATA / "vung-tau-admin-units.json").read_text(encoding="utf-8"))
+    units = UnitRepository(session)
     n = 0
     for ed in doc["editions"]:
         district = ed.get("district") or {}
         for u in ed["units"]:
-            row = (
-                await session.execute(
-                    select(AdminUnit).where(AdminUnit.edition == ed["edition"], AdminUnit.code == u["code"])
-                )
-            ).scalar_one_or_none() or AdminUnit(edition=ed["edition"], code=u["code"])
+            row = await units.get(ed["edition"], u["code"]) or AdminUnit(edition=ed["edition"], code=u["code"])
             row.name, row.kind = nfc(u["name"]), u["kind"]
             row.province_code, row.province_name = ed["province"]["code"], nfc(ed["province"]["name"])
             row.district_code, row.district_name = district.get("code"), district.get("name")
@@ -57,16 +56,7 @@ async def load_units(session: AsyncSession) -> int:
             n += 1
     await session.flush()
     for s in doc["succession"]:
-        exists = (
-            await session.execute(
-                select(UnitSuccession).where(
-                    UnitSuccession.from_edition == s["from_edition"],
-                    UnitSuccession.from_code == s["from_code"],
-                    UnitSuccession.to_edition == s["to_edition"],
-                    UnitSuccession.to_code == s["to_code"],
-                )
-            )
-        ).scalar_one_or_none()
+        exists = await units.succession(s["from_edition"], s["from_code"], s["to_edition"], s["to_code"])
         row = exists or UnitSuccession(
             **{k: s[k] for k in ("from_edition", "from_code", "to_edition", "to_code")}, how=s["how"]
         )
@@ -103,7 +93,7 @@ async def _upsert_place(
 async def load_streets(session: AsyncSession) -> int:
     succ = {
         s.from_code: s.to_code
-        for s in (await session.execute(select(UnitSuccession))).scalars()
+        for s in await UnitRepository(session).successions()
         if s.from_edition == "2020" and s.to_edition == "2025"
     }
     n = 0
@@ -120,16 +110,13 @@ async def load_streets(session: AsyncSession) -> int:
 
 
 async def load_banks(session: AsyncSession) -> int:
+    banks = BankRepository(session)
     n = 0
     with (DATA / "banks.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            row = (
-                await session.execute(
-                    select(Bank).where(
-                        Bank.bin == r["bin"], Bank.short_name == r["short_name"], Bank.status == r["status"]
-                    )
-                )
-            ).scalar_one_or_none() or Bank(bin=r["bin"], short_name=r["short_name"], status=r["status"])
+            row = await banks.by_natural_key(r["bin"], r["short_name"], r["status"]) or Bank(
+                bin=r["bin"], short_name=r["short_name"], status=r["status"]
+            )
             row.name, row.legal_name = nfc(r["name"]), nfc(r["legal_name"])
             row.swift = r["swift"] or None
             row.accepts_transfers_in_app = r["accepts_transfers_in_app"] == "yes"
@@ -140,9 +127,9 @@ async def load_banks(session: AsyncSession) -> int:
 
 
 async def load_demo_users(session: AsyncSession, password: str) -> list[str]:
-    names = []
-    for username, full_name, role, units, bank_bin in DEMO_USERS:
-        user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    users, names = UserRepository(session), []
+    for username, full_name, role, scope, bank_bin in DEMO_USERS:
+        user = await users.by_username(username)
         if user is None:
             user = User(
                 username=username,
@@ -157,8 +144,7 @@ async def load_demo_users(session: AsyncSession, password: str) -> list[str]:
         elif not verify_password(password, user.password_hash):
             user.password_hash = hash_password(password)
         user.role, user.bank_bin, user.full_name, user.is_active = role, bank_bin, full_name, True
-        await session.execute(delete(UserUnit).where(UserUnit.user_id == user.id))
-        session.add_all([UserUnit(user_id=user.id or 0, edition=e, code=c) for e, c in units])
+        await users.set_units(user.id or 0, scope)
         names.append(username)
     await session.flush()
     return names

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, column, select, table, update
+from sqlalchemy import String, column, delete, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshToken, User, UserUnit
@@ -44,6 +44,10 @@ class UserRepository:
             )
         )
         return set(rows.scalars())
+
+    async def set_units(self, user_id: int, units: list[tuple[str, str]]) -> None:
+        await self.session.execute(delete(UserUnit).where(UserUnit.user_id == user_id))
+        self.session.add_all([UserUnit(user_id=user_id, edition=e, code=c) for e, c in units])
 
     # refresh tokens
     async def add_refresh(self, token: RefreshToken) -> None:

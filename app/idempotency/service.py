@@ -18,13 +18,14 @@ from typing import Annotated, Any
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.core.errors import Conflict
+from app.core.integrity import violated
 from app.idempotency.models import IdempotencyRecord
+from app.idempotency.repository import IdempotencyRepository
 
 IdempotencyKey = Annotated[
     str | None,
@@ -55,11 +56,7 @@ async def run_idempotent(
         return JSONResponse(jsonable_encoder(content), status_code=status, headers=headers)
     digest = request_hash(method, path, body)
     now = datetime.now(UTC)
-    stored = (
-        await session.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == principal.id, IdempotencyRecord.key == key)
-        )
-    ).scalar_one_or_none()
+    stored = await IdempotencyRepository(session).by_key(principal.id, key)
     if stored is not None:
         expires = stored.expires_at if stored.expires_at.tzinfo else stored.expires_at.replace(tzinfo=UTC)
         if expires <= now:
@@ -97,6 +94,8 @@ async def run_idempotent(
         try:
             await session.flush()
         except IntegrityError as exc:
+            if violated(exc) != "uq_idempotency_record_user_id_key":
+                raise
             raise Conflict(
                 "Yêu cầu trùng đang được xử lý, hãy thử lại",
                 "The same request is being processed; retry",

@@ -128,10 +128,21 @@ async def create(
     account = await _account(session, merchant_id, body, None, active=True)
     await refuse_hard_duplicates(session, principal, merchant_id, m.phone, account.active_key if account else None)
     m.possible_duplicate_of = await near_duplicate(session, m)
-    session.add(m)
-    if account is not None:
-        session.add(account)  # one flush writes both, merchant first (foreign key order)
-    await _flush(session)
+    try:
+        async with session.begin_nested():  # a lost race rolls back only this insert
+            session.add(m)
+            if account is not None:
+                session.add(account)  # one flush writes both, merchant first (foreign key order)
+            await _flush(session)
+    except Conflict as exc:
+        if exc.code != "duplicate_id":
+            raise
+        # the same id was registered by a concurrent request that has now committed: the same registration
+        # again is answered like any replay (200 and the stored shop), anything else stays a conflict
+        stored = await MerchantRepository(session).get(merchant_id)
+        if stored is not None and stored.create_hash == digest and stored.created_by == principal.id:
+            return 200, await render(session, stored)
+        raise
     await finish_change(session, principal, m, "merchant.create", None, device_id=device_id)
     return 201, to_out(m, account, None)
 

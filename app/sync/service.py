@@ -24,6 +24,7 @@ from app.core.errors import AppError, database_unavailable
 from app.core.text import UserText
 from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp
+from app.idempotency.repository import SyncOperationRepository
 from app.merchants import lifecycle
 from app.merchants import service as merchants
 from app.merchants.access import load_merchant
@@ -131,12 +132,7 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # SQLite needs no lock: BEGIN IMMEDIATE already runs one writer at a time
         await session.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_NAMESPACE, principal.id)))
-    stored = {
-        s.op_id: s
-        for s in (
-            await session.execute(select(StoredOp).where(StoredOp.user_id == principal.id, StoredOp.op_id.in_(op_ids)))
-        ).scalars()
-    }
+    stored = await SyncOperationRepository(session).stored(principal.id, op_ids)
     results: list[OpResult] = []
     records: list[StoredOp] = []
     # counters and audit rows of the whole batch are written together at its end: a third of the statements

@@ -20,6 +20,17 @@ class UnitRepository:
         stmt = select(AdminUnit).where(AdminUnit.edition == edition, AdminUnit.code == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def succession(
+        self, from_edition: str, from_code: str, to_edition: str, to_code: str
+    ) -> UnitSuccession | None:
+        stmt = select(UnitSuccession).where(
+            UnitSuccession.from_edition == from_edition,
+            UnitSuccession.from_code == from_code,
+            UnitSuccession.to_edition == to_edition,
+            UnitSuccession.to_code == to_code,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def successions(self) -> list[UnitSuccession]:
         return list((await self.session.execute(select(UnitSuccession))).scalars())
 
