@@ -10,7 +10,7 @@ in UTF-8 bytes rather than characters. The scheme is chosen by the GUID inside a
 
 from __future__ import annotations
 
-from typing import Any, AnyStr, Literal, NamedTuple, cast
+from typing import Any, AnyStr, Literal, NamedTuple
 
 from qr.build import VIETQR_GUID, VNPAY_GUID
 from qr.errors import (
@@ -19,7 +19,7 @@ from qr.errors import (
     QRMalformedError,
     QRMissingFieldError,
 )
-from qr.tlv import RESERVED_TEMPLATE_TAGS, UNRESERVED_TEMPLATE_TAGS, FieldTree, crc16, encode, split
+from qr.tlv import RESERVED_TEMPLATE_TAGS, TEMPLATE_TAGS, FieldTree, crc16, encode, split
 
 Scheme = Literal["vietqr", "vnpay", "other"]
 Initiation = Literal["static", "dynamic"]
@@ -71,8 +71,9 @@ def _leaf(value: AnyStr, path: str, warnings: list[str]) -> str:
 
 def _flat(data: AnyStr, path: str, warnings: list[str]) -> dict[str, str]:
     pairs = split(data, path)
+    out: dict[str, str]
     if isinstance(data, str):
-        out = cast("dict[str, str]", dict(pairs))
+        out = dict(pairs)
     else:
         out = {tag: _leaf(value, f"{path}.{tag}", warnings) for tag, value in pairs}
     if len(out) != len(pairs):
@@ -85,47 +86,38 @@ def _tree(data: AnyStr, warnings: list[str]) -> FieldTree:
     for tag, value in split(data):
         if tag in tree:
             raise QRMalformedError(tag, "field appears twice")
-        if tag in RESERVED_TEMPLATE_TAGS:
-            tree[tag] = cast("FieldTree", _flat(value, tag, warnings))
-        elif tag in UNRESERVED_TEMPLATE_TAGS:
+        if tag not in TEMPLATE_TAGS:
+            tree[tag] = value if isinstance(value, str) else _leaf(value, tag, warnings)
+        elif tag in RESERVED_TEMPLATE_TAGS:
+            tree[tag] = _flat(value, tag, warnings)  # type: ignore[assignment]  # a flat dict is a FieldTree
+        else:  # unreserved (80-99)
             inner: list[str] = []
             try:
-                tree[tag] = cast("FieldTree", _flat(value, tag, inner))
+                tree[tag] = _flat(value, tag, inner)  # type: ignore[assignment]  # a flat dict is a FieldTree
             except QRFormatError:  # payment meaning never depends on 80-99: keep the value as it is
                 tree[tag] = _leaf(value, tag, warnings)
                 warnings.append(f"{tag}: plain value in an unreserved template tag (not TLV), kept as text")
             else:
                 warnings.extend(inner)
-        else:
-            tree[tag] = _leaf(value, tag, warnings)
     return tree
 
 
-def _read(payload: str) -> tuple[FieldTree, list[str]]:
-    """The field tree, lengths counted in characters (EMVCo) or, where only that fits, in UTF-8 bytes."""
-    warnings: list[str] = []
-    try:
-        tree = _tree(payload, warnings)
-    except QRFormatError as exc:
-        if payload.isascii():
-            raise
-        char_error: QRFormatError | None = exc
-    else:
-        if payload.isascii():
-            return tree, warnings
-        char_error = None
+def _reread(payload: str, tree: FieldTree | None, warnings: list[str]) -> tuple[FieldTree, list[str]]:
+    """A non-ASCII payload read again with lengths in UTF-8 bytes. `tree` is the reading by characters (None when
+    that failed): where only one reading fits, it is the one; where both fit and differ, the meaning is uncertain.
+    Raises QRFormatError when neither fits (the caller then reports the reading by characters)."""
     byte_warnings: list[str] = []
     try:
         byte_tree = _tree(payload.encode(), byte_warnings)
     except QRFormatError:
-        if char_error is not None:
-            raise char_error from None
+        if tree is None:
+            raise
         return tree, warnings
-    if char_error is None:
-        if byte_tree != tree:  # both readings are whole payloads that say different things
-            raise QRMalformedError("payload", "lengths fit both characters and UTF-8 bytes: meaning is uncertain")
-        return tree, warnings
-    return byte_tree, byte_warnings
+    if tree is None:
+        return byte_tree, byte_warnings
+    if byte_tree != tree:  # both readings are whole payloads that say different things
+        raise QRMalformedError("payload", "lengths fit both characters and UTF-8 bytes: meaning is uncertain")
+    return tree, warnings
 
 
 def _amount(raw: str | None, warnings: list[str]) -> int | None:
@@ -177,7 +169,20 @@ def parse(payload: str) -> PaymentQR:
     payload = payload.strip()
     if not payload:
         raise QRMissingFieldError("payload", "empty")
-    tree, warnings = _read(payload)
+    # lengths count characters (EMVCo); a non-ASCII payload that only fits counted in UTF-8 bytes is read so
+    warnings: list[str] = []
+    try:
+        tree = _tree(payload, warnings)
+    except QRFormatError as exc:
+        if payload.isascii():
+            raise
+        try:
+            tree, warnings = _reread(payload, None, [])
+        except QRFormatError:
+            raise exc from None
+    else:
+        if not payload.isascii():
+            tree, warnings = _reread(payload, tree, warnings)
     order = list(tree)  # dicts keep insertion order: the order the fields were written in
     crc_given = tree.get("63")
     if order[-1] != "63" or not isinstance(crc_given, str) or len(crc_given) != 4:
@@ -193,7 +198,7 @@ def parse(payload: str) -> PaymentQR:
     if body != sorted(body):
         warnings.append("fields out of ascending tag order")
     # only templates (26-51, 62, 64, 80-99) can hold dicts, so the plain tags read through `text` are text
-    text = cast("dict[str, str]", tree)
+    text: dict[str, str] = tree  # type: ignore[assignment]  # read only at plain (non-template) tags
     pfi = text.get("00")
     if not pfi:
         raise QRMissingFieldError("00", "payload format indicator (tag 00) is required")
@@ -204,8 +209,9 @@ def parse(payload: str) -> PaymentQR:
         raise QRMissingFieldError("01", "point of initiation must be 11 (static) or 12 (dynamic)")
     scheme: Scheme = "other"
     bank_bin = account = service = merchant_id = None
-    for tag in [t for t in tree if t in MERCHANT_ACCOUNT_TAGS]:
-        mai = tree[tag]
+    for tag, mai in tree.items():
+        if tag not in MERCHANT_ACCOUNT_TAGS:
+            continue
         assert isinstance(mai, dict)
         guid = str(mai.get("00", "")).upper()
         if guid == VIETQR_GUID:
@@ -241,7 +247,7 @@ def parse(payload: str) -> PaymentQR:
     currency = get("53")
     if currency not in (None, "704"):
         warnings.append(f"53: currency {currency} is not VND (704)")
-    extra = cast("dict[str, str]", tree.get("62") or {})
+    extra: dict[str, str] = tree.get("62") or {}  # type: ignore[assignment]  # 62 is a flat template
     xget = extra.get
     return PaymentQR(
         scheme,
