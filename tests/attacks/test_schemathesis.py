@@ -21,6 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -115,7 +116,7 @@ def test_no_server_error_anywhere(target: tuple[str, Any, dict[str, str]], calle
         started = time.perf_counter()
         try:
             run()
-        except Exception as exc:  # collect every operation's failure, then report them together
+        except (Exception, FailureGroup) as exc:  # collect every operation's failure, report them together
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
         timings.append((time.perf_counter() - started, f"{operation.method.upper()} {operation.path}"))
     print("slowest operations:", sorted(timings, reverse=True)[:5])

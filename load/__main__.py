@@ -1,0 +1,228 @@
+"""`make load`: two uvicorn workers on PostgreSQL under a bounded run, each figure printed beside its goal.
+
+1. A private PostgreSQL cluster (load/cluster.py) with a scratch database, migrated and seeded.
+2. `uvicorn app.main:app --workers 2` on a free loopback port, metrics in multiprocess mode.
+3. PHOQR_LOAD_SECONDS (default 60) of 64 field agents registering shops (10 % replays, 3 % duplicates),
+   8 devices sending 500-operation /sync batches and 4 officers reading coverage; at half time one worker is
+   killed with SIGKILL (uvicorn starts a new one). Then: every acknowledged shop must exist, no duplicates.
+4. Last: the database is stopped for a few seconds under light traffic (503s expected) and started again;
+   the run reports how long until requests succeed again. The cluster is dropped at the end, whatever happened.
+
+A benchmark, not a test: it prints what it measured, honestly, beside the goals of issue 10.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from load.cluster import Cluster, free_port, private_cluster
+from load.workload import Stats, device, field_agent, login, officer, percentile
+
+SECONDS = float(os.environ.get("PHOQR_LOAD_SECONDS", "60"))
+PASSWORD = "phoqr-load-demo"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(cluster: Cluster, metrics_dir: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PHOQR_ENVIRONMENT": "development",
+        "PHOQR_DATABASE_URL": cluster.url,
+        "PHOQR_DATABASE_POOL_SIZE": "10",
+        "PHOQR_DEMO_PASSWORD": PASSWORD,
+        "PHOQR_WEBHOOK_DISPATCHER": "false",
+        "PHOQR_SNAPSHOT_DAILY": "false",
+        "PHOQR_LOG_LEVEL": "WARNING",  # an access line per request is cheap, but 100k of them is not the point
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+    }
+
+
+def _workers(parent: int) -> list[int]:
+    """Live worker processes of the uvicorn supervisor (a killed one stays a zombie until reaped: not counted)."""
+    path = Path(f"/proc/{parent}/task/{parent}/children")
+    pids = [int(p) for p in path.read_text().split()] if path.exists() else []
+    return [p for p in pids if Path(f"/proc/{p}/stat").exists() and " Z " not in Path(f"/proc/{p}/stat").read_text()]
+
+
+async def _calibrate(client: httpx.AsyncClient, token: str, seconds: float = 3.0) -> tuple[int, float]:
+    """One agent alone, one request at a time: the uncontended latency of a registration on this machine."""
+    stats, stop = Stats(), asyncio.Event()
+    task = asyncio.create_task(field_agent(client, token, stats, stop, 9999))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await task
+    values = stats.latencies["POST /merchants"]
+    return len(values), percentile(values, 50)
+
+
+async def _wait_up(client: httpx.AsyncClient, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if (await client.get("/health")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.3)
+    raise RuntimeError("the server did not answer /health")
+
+
+async def _main_run(client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats) -> dict[str, object]:
+    agent = await login(client, "agent.vungtau", PASSWORD)
+    other = await login(client, "agent.tamthang", PASSWORD)
+    officer_token = await login(client, "officer.vungtau", PASSWORD)
+    calibration = await _calibrate(client, agent)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(field_agent(client, agent, stats, stop, i)) for i in range(64)]
+    tasks += [asyncio.create_task(device(client, other, stats, stop, 1000 + i)) for i in range(8)]
+    tasks += [asyncio.create_task(officer(client, officer_token, stats, stop, i)) for i in range(4)]
+    started = time.monotonic()
+    await asyncio.sleep(SECONDS / 2)
+    victims = _workers(server.pid)
+    killed = victims[0] if victims else None
+    if killed:
+        os.kill(killed, signal.SIGKILL)
+    await asyncio.sleep(SECONDS / 2)
+    stop.set()
+    await asyncio.gather(*tasks)
+    return {
+        "elapsed": time.monotonic() - started,
+        "killed": killed,
+        "workers_after": _workers(server.pid),
+        "calibration": calibration,
+        "load": os.getloadavg()[0],
+    }
+
+
+async def _check_database(url: str, acknowledged: set[str]) -> dict[str, int]:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        ids = {r[0] for r in (await conn.execute(text("SELECT id FROM merchant"))).all()}
+        dup_accounts = (await conn.execute(text(
+            "SELECT count(*) FROM (SELECT bank_bin, account_number FROM payment_account pa JOIN merchant m "
+            "ON m.id = pa.merchant_id WHERE m.status = 'active' GROUP BY 1, 2 HAVING count(*) > 1) d"
+        ))).scalar_one()  # fmt: skip
+        dup_phones = (await conn.execute(text(
+            "SELECT count(*) FROM (SELECT phone FROM merchant WHERE status = 'active' AND phone IS NOT NULL "
+            "GROUP BY 1 HAVING count(*) > 1) d"
+        ))).scalar_one()  # fmt: skip
+    await engine.dispose()
+    return {"shops": len(ids), "lost": len(acknowledged - ids), "dup_accounts": dup_accounts, "dup_phones": dup_phones}
+
+
+async def _database_outage(client: httpx.AsyncClient, cluster: Cluster) -> dict[str, object]:
+    """Light traffic while the database is stopped for 5 s and started again."""
+    stats, stop = Stats(), asyncio.Event()
+    token = await login(client, "agent.vungtau", PASSWORD)
+    tasks = [asyncio.create_task(field_agent(client, token, stats, stop, 5000 + i)) for i in range(4)]
+    await asyncio.sleep(2)
+    stopped_at = time.monotonic()
+    r_health = None
+    try:
+        cluster.stop()
+        await asyncio.sleep(1)
+        r_health = await client.get("/health")
+        probe = await client.post("/api/v1/merchants", json={}, headers={"Authorization": f"Bearer {token}"})
+        await asyncio.sleep(4)
+    finally:
+        cluster.start()  # started again even if anything above failed
+    started_at = time.monotonic()
+    recovered_at = None
+    while time.monotonic() - started_at < 30:
+        r = await client.get("/api/v1/coverage", params={"level": "unit"}, headers={"Authorization": f"Bearer {token}"})
+        if r.status_code == 200:
+            recovered_at = time.monotonic()
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)
+    stop.set()
+    await asyncio.gather(*tasks)
+    during = [s for t, _, s in stats.timeline if stopped_at + 0.5 < t < started_at]
+    return {
+        "during": {s: during.count(s) for s in sorted(set(during))},
+        "health": r_health.status_code if r_health is not None else None,
+        "probe": (probe.status_code, probe.headers.get("retry-after"), probe.headers.get("content-type")),
+        "recovery_s": None if recovered_at is None else recovered_at - started_at,
+        "after_ok": sum(1 for t, _, s in stats.timeline if t > (recovered_at or 1e18) and s < 300),
+        "5xx_not_503": stats.server_errors(count_503=False),
+    }
+
+
+def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: dict[str, object] | None) -> None:
+    elapsed = float(run["elapsed"])  # type: ignore[arg-type]
+    rate = stats.registrations / elapsed
+    p99_all = max((percentile(v, 99) for k, v in stats.latencies.items() if k == "POST /merchants"), default=0)
+    print(f"\nmake load: {elapsed:.0f} s, 2 uvicorn workers, PostgreSQL (private cluster), 64 agents, 8 devices")
+    print(f"{'route':34} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for route, values in sorted(stats.latencies.items()):
+        print(f"{route:34} {len(values):9d} " + " ".join(f"{percentile(values, p) * 1000:8.1f}" for p in (50, 95, 99)))
+    rows = [
+        ("registrations/s (API + sync)", f"{rate:.0f}", ">= 500", rate >= 500),
+        ("p99 POST /merchants", f"{p99_all * 1000:.0f} ms", "<= 100 ms", p99_all <= 0.1),
+        ("5xx (503 included)", str(stats.server_errors()), "0", stats.server_errors() == 0),
+        ("duplicate accounts in DB", str(db["dup_accounts"]), "0", db["dup_accounts"] == 0),
+        ("duplicate phones in DB", str(db["dup_phones"]), "0", db["dup_phones"] == 0),
+        ("acknowledged shops lost", f"{db['lost']} of {len(stats.acknowledged)}", "0", db["lost"] == 0),
+    ]
+    print(f"\n{'figure':34} {'measured':>16} {'goal':>10}  met")
+    for name, measured, goal, ok in rows:
+        print(f"{name:34} {measured:>16} {goal:>10}  {'yes' if ok else 'NO'}")
+    print(f"\nreplays answered 200: {stats.replays_ok}; duplicates refused 409: {stats.duplicates_refused}; "
+          f"503s: {stats.unavailable()}; connection errors: {dict(stats.errors) or 0}")  # fmt: skip
+    print(f"kill -9 of worker {run['killed']} at half time; workers afterwards: {run['workers_after']}")
+    n, p50 = run["calibration"]  # type: ignore[misc]
+    print(f"baseline, same run: one agent alone made {n} registrations in 3 s, p50 {p50 * 1000:.1f} ms; "
+          f"1-minute load average at the end {run['load']:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    if outage is not None:
+        print(f"database stopped 5 s: /health {outage['health']}, a write answered {outage['probe']}, "
+              f"answers during the outage {outage['during']}, recovery {outage['recovery_s']} s, "
+              f"{outage['after_ok']} successes after, 5xx other than 503: {outage['5xx_not_503']}")  # fmt: skip
+
+
+async def main() -> None:
+    with private_cluster() as cluster, tempfile.TemporaryDirectory(prefix="phoqr-metrics-") as metrics_dir:
+        env = _env(cluster, metrics_dir)
+        phoqr = str(Path(sys.executable).parent / "phoqr")
+        subprocess.run([phoqr, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+        port = free_port()
+        log = open(Path(metrics_dir).parent / f"phoqr-load-{port}.log", "wb")  # noqa: SIM115
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--workers", "2", "--host", "127.0.0.1",
+             "--port", str(port), "--no-access-log"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+                await _wait_up(client)
+                stats = Stats()
+                run = await _main_run(client, server, stats)
+                db = await _check_database(cluster.url, stats.acknowledged)
+                metrics = (await client.get("/metrics")).text
+                outage = await _database_outage(client, cluster)
+            _report(stats, run, db, outage)
+            regs = [ln for ln in metrics.splitlines() if ln.startswith("phoqr_registrations_total")]
+            print("from /metrics (both workers, multiprocess):", "; ".join(regs) or "none")
+            print(f"server log: {log.name}")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
