@@ -175,7 +175,12 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 def bad_text_for_database(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and _sqlstate(exc).startswith(_BAD_INPUT_STATES)
+    """Input no column can hold (a safety net: schemas refuse it first, with the field named)."""
+    if isinstance(exc, OverflowError):  # SQLite: "Python int too large to convert to SQLite INTEGER"
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    return _sqlstate(exc).startswith(_BAD_INPUT_STATES) or "out of int" in str(exc.orig)
 
 
 def _loc_to_field(loc: tuple[Any, ...]) -> str:
@@ -244,7 +249,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return await _unhandled(request, exc)
 
-    for kind in (DBAPIError, SQLAlchemyTimeoutError, TimeoutError, ConnectionError):
+    for kind in (DBAPIError, SQLAlchemyTimeoutError, TimeoutError, ConnectionError, OverflowError):
         app.add_exception_handler(kind, _database)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)

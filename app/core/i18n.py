@@ -54,6 +54,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "webhook_url_not_allowed": ("Địa chỉ webhook không được phép", "Webhook URL not allowed"),
     "too_many_webhooks": ("Ngân hàng đã có quá nhiều webhook", "Too many webhooks for this bank"),
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
+    "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

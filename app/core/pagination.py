@@ -26,14 +26,19 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def invalid_cursor() -> ValidationFailed:
+    """422 `invalid_cursor` on `cursor`: a cursor is opaque, so anything we did not hand out is refused."""
+    return ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor", code="invalid_cursor")
+
+
 def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     if cursor is None:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         values = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor") from exc
+        raise invalid_cursor() from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
+        raise invalid_cursor()
     return values

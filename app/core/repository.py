@@ -9,18 +9,18 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import ValidationFailed
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
 
 M = TypeVar("M")
 
 
 def _bad_cursor() -> ValidationFailed:
-    return ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
+    return invalid_cursor()
 
 
 def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
@@ -40,7 +40,8 @@ def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ValueError(value)
             number = int(value)
-            if not -(2**63) <= number < 2**63:
+            bound = 2**63 if isinstance(column_type, BigInteger) else 2**31  # INTEGER is 32 bits on PostgreSQL
+            if not -bound <= number < bound:
                 raise ValueError(value)
             return number
         if kind is bool:

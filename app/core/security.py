@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,10 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.core.config import Settings
+from app.core.types import INT32_MAX
 
 TokenType = Literal["access", "refresh"]
+_USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 _hasher = PasswordHash((Argon2Hasher(),))
 # verified against when the username is unknown, so both paths cost the same Argon2 work
 _DUMMY_HASH = _hasher.hash("phoqr-timing-equaliser")
@@ -93,6 +96,8 @@ def decode_token(settings: Settings, token: str, expected: TokenType) -> TokenCl
         raise TokenError("invalid") from exc
     if body.get("typ") != expected:
         raise TokenError("wrong_type")
+    if not _USER_ID.fullmatch(str(body["sub"])) or int(body["sub"]) > INT32_MAX:
+        raise TokenError("invalid")  # signed by us but not naming a user: never a 500 further down
     return TokenClaims(
         subject=str(body["sub"]),
         token_type=expected,

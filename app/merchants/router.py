@@ -10,6 +10,7 @@ from app.core.concurrency import expected_version, set_etag
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.types import DbId
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants import lifecycle, photos, service
 from app.merchants.enums import MerchantStatus, ReviewState
@@ -43,7 +44,7 @@ async def create_merchant(
 async def list_merchants(
     session: SessionDep,
     principal: CurrentUser,
-    street_id: int | None = None,
+    street_id: DbId | None = None,
     unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506 or 2020:26509")] = None,
     status: MerchantStatus | None = None,
     review: ReviewState | None = None,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.auth.schemas import UnitRef
 from app.core.text import UserText, nfc
+from app.core.types import DbId
 from app.core.validation import refuse_null
 from app.merchants.enums import Category, MerchantStatus, NonCoverage, ReviewDecision, ReviewState
 
@@ -72,7 +73,7 @@ class _MerchantFields(BaseModel):
     owner_name: UserText | None = Field(None, max_length=120)
     phone: str | None = Field(None, max_length=20, examples=["0901234567"])
     house_number: UserText | None = Field(None, max_length=40)
-    street_id: int | None = None
+    street_id: DbId | None = None
     unit: UnitRef | None = Field(None, description="edition 2025 unit; derived from the street when omitted")
     unit_2020: UnitRef | None = None
     location: Location | None = None

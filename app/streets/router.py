@@ -8,6 +8,7 @@ from app.auth import CurrentUser, StreetManager
 from app.core.concurrency import expected_version, set_etag
 from app.core.db import SessionDep
 from app.core.pagination import CursorQuery, LimitQuery, Page
+from app.core.types import DbId
 from app.streets import service
 from app.streets.schemas import StreetCreate, StreetOut, StreetPatch
 from app.units.service import parse_unit_ref
@@ -34,7 +35,7 @@ async def list_streets(
 
 
 @router.get("/{street_id}", response_model=StreetOut)
-async def get_street(street_id: int, session: SessionDep, _: CurrentUser, response: Response) -> StreetOut:
+async def get_street(street_id: DbId, session: SessionDep, _: CurrentUser, response: Response) -> StreetOut:
     street, units = await service.get_street(session, street_id)
     set_etag(response, street.version)
     return service.to_out(street, units)
@@ -51,7 +52,7 @@ async def create_street(
 
 @router.patch("/{street_id}", response_model=StreetOut)
 async def patch_street(
-    street_id: int,
+    street_id: DbId,
     body: StreetPatch,
     session: SessionDep,
     principal: StreetManager,
