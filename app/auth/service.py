@@ -14,7 +14,7 @@ from app.auth.schemas import TokenPair
 from app.core import ratelimit
 from app.core.config import Settings
 from app.core.errors import NotAuthenticated
-from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password
+from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password_off_loop
 
 # one address may be a whole ward office or a mobile carrier's NAT: allow it more tries than one username
 IP_FAILURE_FACTOR = 4
@@ -75,7 +75,7 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
     await ratelimit.hit(session, user_key, limit=settings.login_max_failures, window_seconds=window, detail=LOCKED)
     await session.commit()
     user = await repo.by_username(username)
-    ok = verify_password(password, user.password_hash if user else None)
+    ok = await verify_password_off_loop(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
         # the counted attempt stays: it was a failure
         raise NotAuthenticated(
