@@ -13,6 +13,7 @@ MODULES = [
     "bench.dashboard_bench",
     "bench.history_bench",
     "bench.outbox_bench",
+    "bench.export_bench",
 ]
 
 

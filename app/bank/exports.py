@@ -1,32 +1,27 @@
 """The bank's files: every record of its list as CSV or XLSX, streamed, with memory flat whatever the count.
 
 Records are read page by page (keyset on merchant id), each page in its own short read transaction so a long
-export never holds SQLite's lock. CSV rows are yielded as they are formatted. XLSX is written by xlsxwriter in
-`constant_memory` mode (rows go to a temporary file as they come; nothing is kept per row) off the event loop,
-then the finished file is streamed in chunks and deleted. Every text cell goes through `safe_cell` (no
-formulas), the first line says when the data was taken, and account numbers stay text (leading zeros kept).
+export never holds SQLite's lock. CSV rows are yielded as they are formatted; XLSX rows become compressed zip
+bytes page by page (app.bank.xlsx_stream: no temporary file, nothing kept per row). Every text cell goes
+through `safe_cell` (no formulas), the first line says when the data was taken, and account numbers stay text.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
-import os
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.records import load_bank_records
+from app.bank.xlsx_stream import StreamingXlsx
 from app.core.spreadsheet import safe_cell, taken_at_line
 
 PAGE = 2000
-CHUNK = 256 * 1024
 SHEET_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows: a longer list continues on the next sheet
 COLUMNS = (
     "merchant_id",
@@ -136,72 +131,21 @@ async def csv_stream(
         yield line.take().encode()
 
 
-class XlsxBuilder:
-    """One workbook in constant-memory mode; rows are appended page by page, then the file is finished."""
-
-    def __init__(self, path: str, as_of: datetime) -> None:
-        self.wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": os.path.dirname(path)})
-        self.wb.set_properties({"title": "PhoQR bank merchants", "comments": taken_at_line(as_of, "en")})
-        self.as_of, self.sheet, self.row, self.sheets = as_of, None, 0, 0
-
-    def _new_sheet(self) -> None:
-        self.sheets += 1
-        self.sheet = self.wb.add_worksheet("merchants" if self.sheets == 1 else f"merchants_{self.sheets}")
-        self.sheet.write_string(0, 0, taken_at_line(self.as_of))
-        for col, name in enumerate(COLUMNS):
-            self.sheet.write_string(1, col, name)
-        self.row = 2
-
-    def add(self, records: list[dict[str, Any]]) -> None:
-        for record in records:
-            if self.sheet is None or self.row - 2 >= SHEET_ROWS:
-                self._new_sheet()
-            sheet = self.sheet
-            assert sheet is not None
-            for col, value in enumerate(flat_row(record)):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(self.row, col, value)
-                else:
-                    sheet.write_number(self.row, col, value)
-            self.row += 1
-
-    def close(self) -> None:
-        if self.sheet is None:
-            self._new_sheet()
-        self.wb.close()
-
-
-def _chunks(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            yield chunk
-
-
-async def build_xlsx(
+async def xlsx_stream(
     session: AsyncSession, bank_bin: str, as_of: datetime, unit: tuple[str, str] | None, street_id: int | None
-) -> str:
-    """The finished workbook's path (a temporary file the caller deletes)."""
-    fd, path = tempfile.mkstemp(prefix="phoqr-bank-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        builder = XlsxBuilder(path, as_of)
-        async for batch in pages(session, bank_bin, unit, street_id):
-            await asyncio.to_thread(builder.add, batch)
-        await asyncio.to_thread(builder.close)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise
-    return path
-
-
-async def stream_file(path: str) -> AsyncIterator[bytes]:
-    try:
-        chunks = _chunks(path)
-        while chunk := await asyncio.to_thread(next, chunks, b""):
-            yield chunk
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+) -> AsyncIterator[bytes]:
+    book = StreamingXlsx()
+    header: list[list[Any]] = [[taken_at_line(as_of)], list(COLUMNS)]
+    sheets = 1
+    yield book.start_sheet("merchants") + book.add_rows(header)
+    async for batch in pages(session, bank_bin, unit, street_id):
+        rows = [flat_row(r) for r in batch]
+        while rows:
+            room = SHEET_ROWS + len(header) - book.rows_in_sheet
+            if room <= 0:
+                sheets += 1
+                yield book.start_sheet(f"merchants_{sheets}") + book.add_rows(header)
+                continue
+            part, rows = rows[:room], rows[room:]
+            yield await asyncio.to_thread(book.add_rows, part)  # XML and deflate off the event loop
+    yield book.finish()

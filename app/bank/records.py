@@ -21,6 +21,7 @@ Interfaces (other modules build webhook payloads, the feed, files and reconcilia
         # with bank_bin: the record as that bank sees it (None when the shop is not visible to it)
 
     def record_hash(record: Mapping) -> str     # lowercase hex SHA-256 of RFC 8785 JSON, without record_hash
+        # (RFC 8785 by app.bank.jcs: checked byte for byte against the `rfc8785` package, which it falls back to)
 
 Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`, units `{"edition","code"}`:
     {"merchant_id","version","name","category","owner_name","phone",
@@ -37,10 +38,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bank import jcs
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
 from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
@@ -59,7 +60,7 @@ def iso(dt: datetime | None) -> str | None:
 
 def record_hash(record: Mapping[str, Any]) -> str:
     body = {k: v for k, v in record.items() if k != "record_hash"}
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(jcs.dumps_record(body)).hexdigest()
 
 
 def build_record(row: Any) -> dict[str, Any]:

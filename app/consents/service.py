@@ -12,21 +12,18 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.auth import Principal
-from app.banks.models import Bank
 from app.consents.models import Consent, ConsentText
+from app.consents.repository import ConsentRepository
 from app.consents.schemas import ConsentIn, ConsentOut
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.events import ShopChanged, publish
 
-# the photo table belongs to merchants, above this domain: named here, not imported
-_photo = table("merchant_photo", column("id"), column("merchant_id"))
 _CLOCK_SKEW = timedelta(minutes=10)
 
 
@@ -56,7 +53,7 @@ def active_key(merchant_id: str, bank_bin: str, purpose: str) -> str:
 
 
 async def texts(session: AsyncSession) -> list[ConsentText]:
-    return list((await session.execute(select(ConsentText).order_by(ConsentText.version))).scalars())
+    return await ConsentRepository(session).texts()
 
 
 async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentText:
@@ -65,9 +62,7 @@ async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentT
             f"{prefix}text_sha256", "Cần text_sha256 hoặc text_version", "Name the text by text_sha256 or text_version"
         )
     if body.text_sha256 is not None:
-        found = (
-            await session.execute(select(ConsentText).where(ConsentText.sha256 == body.text_sha256))
-        ).scalar_one_or_none()
+        found = await ConsentRepository(session).text_by_hash(body.text_sha256)
         if found is None:
             raise ValidationFailed(
                 f"{prefix}text_sha256", "Không có văn bản đồng ý với mã băm này", "No consent text has this hash"
@@ -79,7 +74,7 @@ async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentT
                 f"The hash belongs to version {found.version}",
             )
     else:
-        found = await session.get(ConsentText, body.text_version)
+        found = await ConsentRepository(session).text_by_version(body.text_version)
         if found is None:
             raise ValidationFailed(
                 f"{prefix}text_version", "Không có phiên bản văn bản này", "No consent text has this version"
@@ -90,16 +85,12 @@ async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentT
 
 
 async def _check_bank(session: AsyncSession, bank_bin: str, field: str) -> None:
-    found = (
-        await session.execute(select(Bank.bin).where(Bank.bin == bank_bin, Bank.status == "active").limit(1))
-    ).scalar_one_or_none()
-    if found is None:
+    if not await ConsentRepository(session).bank_is_active(bank_bin):
         raise ValidationFailed(field, f"Không có ngân hàng mã {bank_bin}", f"No active bank with BIN {bank_bin}")
 
 
 async def _check_photo(session: AsyncSession, merchant_id: str, photo_id: str, field: str) -> None:
-    stmt = select(_photo.c.id).where(and_(_photo.c.id == photo_id, _photo.c.merchant_id == merchant_id))
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
+    if not await ConsentRepository(session).photo_of(merchant_id, photo_id):
         raise ValidationFailed(field, "Ảnh không thuộc cửa hàng này", "No photo of this shop has this id")
 
 
@@ -114,8 +105,7 @@ def _same(existing: Consent, body: ConsentIn, text: ConsentText) -> bool:
 
 
 async def active_consent(session: AsyncSession, merchant_id: str, bank_bin: str, purpose: str) -> Consent | None:
-    stmt = select(Consent).where(Consent.active_key == active_key(merchant_id, bank_bin, purpose))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await ConsentRepository(session).active(active_key(merchant_id, bank_bin, purpose))
 
 
 async def give(
@@ -192,10 +182,7 @@ async def give(
 
 
 async def get_consent(session: AsyncSession, consent_id: str, *, for_update: bool = False) -> Consent:
-    stmt = select(Consent).where(Consent.id == consent_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    found = (await session.execute(stmt)).scalar_one_or_none()
+    found = await ConsentRepository(session).get(consent_id, for_update=for_update)
     if found is None:
         raise consent_not_found(consent_id)
     return found
@@ -230,8 +217,4 @@ async def withdraw(
 
 
 async def consents_of(session: AsyncSession, merchant_id: str, bank_bin: str | None = None) -> list[ConsentOut]:
-    stmt = select(Consent).where(Consent.merchant_id == merchant_id)
-    if bank_bin is not None:
-        stmt = stmt.where(Consent.bank_bin == bank_bin)
-    rows = await session.execute(stmt.order_by(Consent.recorded_at.desc(), Consent.id))
-    return [to_out(c) for c in rows.scalars()]
+    return [to_out(c) for c in await ConsentRepository(session).of_merchant(merchant_id, bank_bin)]

@@ -1,0 +1,51 @@
+"""Every query of the consents domain."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, column, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.banks.models import Bank
+from app.consents.models import Consent, ConsentText
+
+# the photo table belongs to merchants, above this domain: named here, not imported
+_photo = table("merchant_photo", column("id"), column("merchant_id"))
+
+
+class ConsentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def texts(self) -> list[ConsentText]:
+        return list((await self.session.execute(select(ConsentText).order_by(ConsentText.version))).scalars())
+
+    async def text_by_hash(self, sha256: str) -> ConsentText | None:
+        stmt = select(ConsentText).where(ConsentText.sha256 == sha256)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def text_by_version(self, version: int) -> ConsentText | None:
+        return await self.session.get(ConsentText, version)
+
+    async def bank_is_active(self, bank_bin: str) -> bool:
+        stmt = select(Bank.bin).where(Bank.bin == bank_bin, Bank.status == "active").limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def photo_of(self, merchant_id: str, photo_id: str) -> bool:
+        stmt = select(_photo.c.id).where(and_(_photo.c.id == photo_id, _photo.c.merchant_id == merchant_id))
+        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def active(self, key: str) -> Consent | None:
+        return (await self.session.execute(select(Consent).where(Consent.active_key == key))).scalar_one_or_none()
+
+    async def get(self, consent_id: str, *, for_update: bool = False) -> Consent | None:
+        stmt = select(Consent).where(Consent.id == consent_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def of_merchant(self, merchant_id: str, bank_bin: str | None = None) -> list[Consent]:
+        stmt = select(Consent).where(Consent.merchant_id == merchant_id)
+        if bank_bin is not None:
+            stmt = stmt.where(Consent.bank_bin == bank_bin)
+        rows = await self.session.execute(stmt.order_by(Consent.recorded_at.desc(), Consent.id))
+        return list(rows.scalars())
