@@ -90,8 +90,11 @@ def levels(rows: Iterable[Any], level: str) -> dict[date, Level]:
     }
 
 
-async def _validate(session: AsyncSession, level: str, unit: tuple[str, str] | None, street_id: int | None) -> None:
-    if unit is not None:
+async def _validate(
+    session: AsyncSession, level: str, unit: tuple[str, str] | None, street_id: int | None, *, exists: bool = True
+) -> None:
+    """Input that cannot be answered; `exists=False` leaves the unit's existence to the caller."""
+    if unit is not None and exists:
         await require_unit(session, *unit)
     if level == "unit" and street_id is not None:
         raise ValidationFailed("street_id", "street_id chỉ dùng với level=street", "street_id needs level=street")
@@ -134,7 +137,7 @@ async def history(
     to: date | None = None,
 ) -> History:
     """Points per period from `from_` to `to` (defaults: today in Vietnam, and a span that suits the period)."""
-    await _validate(session, level, unit, street_id)
+    await _validate(session, level, unit, street_id, exists=level != "unit")
     to = to or local_today()
     from_ = from_ or to - timedelta(days=periods.DEFAULT_SPAN_DAYS[period] - 1)
     if from_ > to:
@@ -145,6 +148,8 @@ async def history(
     filters = _filters(level, edition, unit, street_id)
     if level == "unit":  # every run has a row for every unit: one read of the range, no second query
         rows = await repo.series(days=(from_, to), **filters)
+        if not rows and unit is not None:  # rows name their unit, so only an empty answer needs the check
+            await require_unit(session, *unit)
         runs = {r.day: r.run_id for r in rows}
         chosen = periods.last_per_period(period, list(runs))
         wanted = {d for _, d in chosen}
