@@ -132,7 +132,9 @@ def server() -> Iterator[Server]:
     # the server runs as production would set its cookie: Secure (Chromium accepts it on localhost)
     env["PHOQR_ENVIRONMENT"] = "test"
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file: an unread pipe fills up and blocks the server mid-request
+    log = (tmp / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://localhost:{port}"
     try:
         for _ in range(150):
@@ -142,7 +144,7 @@ def server() -> Iterator[Server]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
+                raise RuntimeError((tmp / "server.log").read_text(errors="replace")[-4000:])
             time.sleep(0.2)
         srv = Server(base)
         _register_shops(srv)
@@ -153,6 +155,7 @@ def server() -> Iterator[Server]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
