@@ -170,10 +170,14 @@ class Dispatcher:
         }
         started = time.perf_counter()
         try:
-            async with self.client.stream("POST", claim.url, content=claim.body, headers=headers) as response:
-                code, retry_after, error = response.status_code, response.headers.get("retry-after"), None
+            # httpx's timeouts are per phase; a receiver dripping bytes must not outlive the lease either
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds * 2):
+                async with self.client.stream("POST", claim.url, content=claim.body, headers=headers) as response:
+                    code, retry_after, error = response.status_code, response.headers.get("retry-after"), None
         except httpx.HTTPError as exc:
             code, retry_after, error = None, None, f"{type(exc).__name__}: {exc}"[:300]
+        except TimeoutError:
+            code, retry_after, error = None, None, "TimeoutError: no answer in time"
         return code, retry_after, error, int((time.perf_counter() - started) * 1000)
 
     async def deliver(self, claim: Claim) -> Outcome:
@@ -195,6 +199,7 @@ class Dispatcher:
                 log_rows.append(
                     {
                         "id": o.claim.attempt_id,
+                        "finished_at": now,
                         "duration_ms": o.ms,
                         "status_code": o.code,
                         "error": o.error,

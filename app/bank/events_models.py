@@ -104,6 +104,7 @@ class WebhookAttempt(SQLModel, table=True):
     attempt_no: int
     dispatcher: str = Field(max_length=80)
     started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None  # when the answer was recorded; a retry is due a delay after this
     duration_ms: int | None = None
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=300)

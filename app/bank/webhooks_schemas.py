@@ -66,6 +66,7 @@ class WebhookWithSecret(WebhookOut):
 class AttemptOut(BaseModel):
     attempt_no: int
     started_at: datetime
+    finished_at: datetime | None
     duration_ms: int | None
     status_code: int | None
     error: str | None

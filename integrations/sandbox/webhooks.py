@@ -4,9 +4,10 @@ Routes (mounted by `create_sandbox`):
 - `POST /v1/phoqr/webhooks`: the URL to register with PhoQR (`POST /api/v1/bank/webhooks`). Each delivery is
   checked against every configured secret separately (`verified_by` lists which ones accepted it); a delivery no
   secret verifies is answered 401. Duplicates (same `webhook-id`) are answered 200 and counted, never re-processed.
-- `POST /v1/phoqr/webhooks/config` `{"secrets": [...], "fail": [500, {"status": 429, "retry_after": "2"}],
-  "receipts": {"base_url", "username", "password"}}`: what to verify with, the answers to give before
-  accepting (to watch PhoQR retry), and where to send receipts back (optional).
+- `POST /v1/phoqr/webhooks/config` `{"secrets": [...], "fail": [500, {"status": 429, "retry_after": "2"},
+  {"status": 200, "delay": 5}], "receipts": {"base_url", "username", "password"}}`: what to verify with, the
+  answers to give before accepting (to watch PhoQR retry, honour Retry-After or time out), and where to send
+  receipts back (optional).
 - `GET /v1/phoqr/webhooks/inbox`: every attempt seen and every event accepted, as JSON.
 
 With `receipts` set, each new `merchant.created`/`merchant.updated` is answered with a receipt to PhoQR's
@@ -68,6 +69,8 @@ class Inbox:
         if self.plan:
             step = self.plan.popleft()
             seen["answer"] = step["status"]
+            if step.get("delay"):  # answer late, to watch PhoQR give up and retry
+                await asyncio.sleep(float(step["delay"]))
             extra = {"Retry-After": str(step["retry_after"])} if step.get("retry_after") is not None else None
             return JSONResponse({"error": "planned failure"}, status_code=step["status"], headers=extra)
         seen["answer"] = 200

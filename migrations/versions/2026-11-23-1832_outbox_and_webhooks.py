@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("attempt_no", sa.Integer(), nullable=False),
         sa.Column("dispatcher", S(length=80), nullable=False),
         sa.Column("started_at", T(), nullable=False),
+        sa.Column("finished_at", T(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=True),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", S(length=300), nullable=True),
