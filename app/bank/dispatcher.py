@@ -111,8 +111,21 @@ class Dispatcher:
         if self._own_client:
             await self.client.aclose()
 
+    async def _nothing_due(self, now: datetime) -> bool:
+        """A read-only look first, so an idle dispatcher never takes SQLite's write lock just to find nothing."""
+        async with self.sessionmaker() as session:
+            await session.connection(execution_options={"read_only": True})
+            due = await session.execute(
+                select(WebhookDelivery.id)
+                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+                .limit(1)
+            )
+            return due.first() is None
+
     async def claim(self) -> list[Claim]:
         now = utcnow()
+        if await self._nothing_due(now):
+            return []
         async with self.sessionmaker() as session, session.begin():
             due = (
                 select(WebhookDelivery.id)
