@@ -116,7 +116,7 @@ def _register_shops(server: Server) -> None:
             assert q.status_code == 201, q.text
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     tmp = Path(tempfile.mkdtemp(prefix="phoqr-browser-"))
     port = _free_port()
@@ -159,8 +159,10 @@ def server() -> Iterator[Server]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped on purpose: while Playwright's sync API is open, its event loop counts as running in this
+    thread, and every later test that calls asyncio.run() would fail."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
