@@ -2,8 +2,9 @@
 
 1. A private PostgreSQL cluster (load/cluster.py) with a scratch database, migrated and seeded.
 2. `uvicorn app.main:app --workers 2` on a free loopback port, metrics in multiprocess mode.
-3. PHOQR_LOAD_SECONDS (default 60) of 64 field agents registering shops (10 % replays, 3 % duplicates),
-   8 devices sending 500-operation /sync batches and 4 officers reading coverage; at half time one worker is
+3. PHOQR_LOAD_SECONDS (default 60) of 64 field agents (each its own account, working a street at a time)
+   registering shops (10 % replays, 3 % duplicates), 8 devices (8 accounts) sending 500-operation /sync batches
+   and 4 officers reading coverage; at half time one worker is
    killed with SIGKILL (uvicorn starts a new one). Then: every acknowledged shop must exist, no duplicates.
 4. Last: the database is stopped for a few seconds under light traffic (503s expected) and started again;
    the run reports how long until requests succeed again. The cluster is dropped at the end, whatever happened.
@@ -27,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from load.cluster import Cluster, free_port, private_cluster
-from load.workload import Stats, device, field_agent, login, officer, percentile
+from load.workload import UNITS, Stats, device, field_agent, login, officer, percentile, streets_of
 
 SECONDS = float(os.environ.get("PHOQR_LOAD_SECONDS", "60"))
 PASSWORD = "phoqr-load-demo"
@@ -55,10 +56,12 @@ def _workers(parent: int) -> list[int]:
     return [p for p in pids if Path(f"/proc/{p}/stat").exists() and " Z " not in Path(f"/proc/{p}/stat").read_text()]
 
 
-async def _calibrate(client: httpx.AsyncClient, token: str, seconds: float = 3.0) -> tuple[int, float]:
+async def _calibrate(
+    client: httpx.AsyncClient, token: str, streets: list[int], seconds: float = 3.0
+) -> tuple[int, float]:
     """One agent alone, one request at a time: the uncontended latency of a registration on this machine."""
     stats, stop = Stats(), asyncio.Event()
-    task = asyncio.create_task(field_agent(client, token, stats, stop, 9999))
+    task = asyncio.create_task(field_agent(client, token, stats, stop, 9999, streets))
     await asyncio.sleep(seconds)
     stop.set()
     await task
@@ -78,14 +81,45 @@ async def _wait_up(client: httpx.AsyncClient, seconds: float = 60) -> None:
     raise RuntimeError("the server did not answer /health")
 
 
-async def _main_run(client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats) -> dict[str, object]:
-    agent = await login(client, "agent.vungtau", PASSWORD)
-    other = await login(client, "agent.tamthang", PASSWORD)
+async def _clone_users(url: str, template: str, prefix: str, n: int) -> list[str]:
+    """n more accounts like `template` (same role, units and password): each agent and device its own user."""
+    names = [f"{prefix}{i}" for i in range(n)]
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        for name in names:
+            await conn.execute(text(
+                "INSERT INTO app_user (username, full_name, password_hash, role, bank_bin, is_active, is_demo, "
+                "created_at) SELECT :name, :name, password_hash, role, bank_bin, is_active, is_demo, created_at "
+                "FROM app_user WHERE username = :template"
+            ), {"name": name, "template": template})  # fmt: skip
+            await conn.execute(text(
+                "INSERT INTO user_unit (user_id, edition, code) SELECT n.id, u.edition, u.code FROM user_unit u "
+                "JOIN app_user t ON t.id = u.user_id AND t.username = :template JOIN app_user n ON n.username = :name"
+            ), {"name": name, "template": template})  # fmt: skip
+    await engine.dispose()
+    return names
+
+
+async def _main_run(
+    client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats, url: str
+) -> dict[str, object]:
+    agents = await _clone_users(url, "agent.vungtau", "load.agent.", 64)
+    devices = await _clone_users(url, "agent.tamthang", "load.device.", 8)
+    gate = asyncio.Semaphore(4)  # 64 logins at once from one address queue on its rate-limit lock past 10 s
+
+    async def _login(name: str) -> str:
+        async with gate:
+            return await login(client, name, PASSWORD)
+
+    agent_tokens = await asyncio.gather(*(_login(u) for u in agents))
+    device_tokens = await asyncio.gather(*(_login(u) for u in devices))
     officer_token = await login(client, "officer.vungtau", PASSWORD)
-    calibration = await _calibrate(client, agent)
+    home = await streets_of(client, agent_tokens[0], UNITS[0])
+    away = await streets_of(client, device_tokens[0], UNITS[1])
+    calibration = await _calibrate(client, agent_tokens[0], home)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(field_agent(client, agent, stats, stop, i)) for i in range(64)]
-    tasks += [asyncio.create_task(device(client, other, stats, stop, 1000 + i)) for i in range(8)]
+    tasks = [asyncio.create_task(field_agent(client, t, stats, stop, i, home)) for i, t in enumerate(agent_tokens)]
+    tasks += [asyncio.create_task(device(client, t, stats, stop, 1000 + i, away)) for i, t in enumerate(device_tokens)]
     tasks += [asyncio.create_task(officer(client, officer_token, stats, stop, i)) for i in range(4)]
     started = time.monotonic()
     await asyncio.sleep(SECONDS / 2)
@@ -125,7 +159,8 @@ async def _database_outage(client: httpx.AsyncClient, cluster: Cluster) -> dict[
     """Light traffic while the database is stopped for 5 s and started again."""
     stats, stop = Stats(), asyncio.Event()
     token = await login(client, "agent.vungtau", PASSWORD)
-    tasks = [asyncio.create_task(field_agent(client, token, stats, stop, 5000 + i)) for i in range(4)]
+    streets = await streets_of(client, token, UNITS[0])
+    tasks = [asyncio.create_task(field_agent(client, token, stats, stop, 5000 + i, streets)) for i in range(4)]
     await asyncio.sleep(2)
     stopped_at = time.monotonic()
     r_health = None
@@ -180,6 +215,9 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
         print(f"{name:34} {measured:>16} {goal:>10}  {'yes' if ok else 'NO'}")
     print(f"\nreplays answered 200: {stats.replays_ok}; duplicates refused 409: {stats.duplicates_refused}; "
           f"503s: {stats.unavailable()}; connection errors: {dict(stats.errors) or 0}")  # fmt: skip
+    by_status = sorted((route, status, n) for (route, status), n in stats.statuses.items())
+    print("answers:", "; ".join(f"{r} {s}: {n}" for r, s, n in by_status))
+    print("sync operations:", dict(stats.sync_results))
     print(f"kill -9 of worker {run['killed']} at half time; workers afterwards: {run['workers_after']}")
     n, p50 = run["calibration"]  # type: ignore[misc]
     print(f"baseline, same run: one agent alone made {n} registrations in 3 s, p50 {p50 * 1000:.1f} ms; "
@@ -207,14 +245,14 @@ async def main() -> None:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
                 await _wait_up(client)
                 stats = Stats()
-                run = await _main_run(client, server, stats)
+                run = await _main_run(client, server, stats, cluster.url)
                 db = await _check_database(cluster.url, stats.acknowledged)
                 metrics = (await client.get("/metrics")).text
                 outage = await _database_outage(client, cluster)
             _report(stats, run, db, outage)
             regs = [ln for ln in metrics.splitlines() if ln.startswith("phoqr_registrations_total")]
             print("from /metrics (both workers, multiprocess):", "; ".join(regs) or "none")
-            print(f"server log: {log.name}")
+            print(f"server log: {log.name}; PostgreSQL log: phoqr-load-postgresql-{cluster.port}.log beside it")
         finally:
             server.send_signal(signal.SIGTERM)
             try:

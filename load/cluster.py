@@ -7,13 +7,16 @@ with pg_ctlcluster, dropped at the end whatever happened. Needs root (or the pos
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -73,6 +76,10 @@ def private_cluster() -> Iterator[Cluster]:
         _run("psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-c", "CREATE DATABASE phoqr_load")
         yield cluster
     finally:
+        # the server's own log (lock waits, deadlocks, timeouts) outlives the cluster, for whoever reads the figures
+        log = Path(f"/var/log/postgresql/postgresql-{cluster.version}-{cluster.name}.log")
+        if log.exists():
+            shutil.copy(log, Path(tempfile.gettempdir()) / f"phoqr-load-postgresql-{cluster.port}.log")
         # the database is always started again (or dropped with its cluster) even when the run failed
         subprocess.run(
             ["pg_dropcluster", "--stop", cluster.version, cluster.name], check=False, capture_output=True, timeout=120

@@ -25,6 +25,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)  # connection-level failures, by route
     acknowledged: set[str] = field(default_factory=set)  # shop ids the server answered 2xx for
     registrations: int = 0  # new shops acknowledged (201 and sync "created")
+    sync_results: Counter[str] = field(default_factory=Counter)
     replays_ok: int = 0
     duplicates_refused: int = 0
     timeline: list[tuple[float, str, int]] = field(default_factory=list)  # (t, route, status) for fault phases
@@ -41,10 +42,11 @@ class Stats:
         return sum(n for (_, status), n in self.statuses.items() if status == 503)
 
 
-def _shop(rng: random.Random, unit: str) -> dict[str, Any]:
+def _shop(rng: random.Random, unit: str, streets: list[int]) -> dict[str, Any]:
     n = rng.getrandbits(40)
     return {
         "id": str(uuid.uuid4()),
+        "street_id": rng.choice(streets),
         "name": f"Tạp hóa Tải Thử {n:x}",
         "category": rng.choice(CATEGORIES),
         "unit": {"edition": "2025", "code": unit},
@@ -67,8 +69,12 @@ async def _send(
     return r
 
 
-async def field_agent(client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int) -> None:
+async def field_agent(
+    client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int, streets: list[int]
+) -> None:
+    """An agent works one street at a time (as teams do), moving on now and then."""
     rng = random.Random(seed)
+    street = [rng.choice(streets)]
     headers = {"Authorization": f"Bearer {token}"}
     sent: list[dict[str, Any]] = []
     while not stop.is_set():
@@ -76,10 +82,12 @@ async def field_agent(client: httpx.AsyncClient, token: str, stats: Stats, stop:
         if roll < 0.10 and sent:  # the phone did not see the answer and sends the same shop again
             body, kind = rng.choice(sent), "replay"
         elif roll < 0.13 and sent:  # another agent registers a shop already there (same bank account)
-            body = {**_shop(rng, UNITS[0]), "payment_account": rng.choice(sent)["payment_account"]}
+            body = {**_shop(rng, UNITS[0], street), "payment_account": rng.choice(sent)["payment_account"]}
             kind = "duplicate"
         else:
-            body, kind = _shop(rng, UNITS[0]), "new"
+            body, kind = _shop(rng, UNITS[0], street), "new"
+            if rng.random() < 0.05:
+                street = [rng.choice(streets)]
         r = await _send(client, stats, "POST /merchants", "POST", "/api/v1/merchants", json=body, headers=headers)
         if r is None:
             continue
@@ -94,17 +102,20 @@ async def field_agent(client: httpx.AsyncClient, token: str, stats: Stats, stop:
             stats.duplicates_refused += 1
 
 
-async def device(client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int) -> None:
+async def device(
+    client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int, streets: list[int]
+) -> None:
     rng = random.Random(seed)
     headers = {"Authorization": f"Bearer {token}", "X-Device-Id": f"load-device-{seed}"}
     while not stop.is_set():
-        shops = [_shop(rng, UNITS[1]) for _ in range(500)]
+        shops = [_shop(rng, UNITS[1], streets) for _ in range(500)]
         ops = [{"op_id": uuid.uuid4().hex, "type": "upsert_merchant", "payload": s} for s in shops]
         body = {"device_id": f"load-device-{seed}", "operations": ops}
         r = await _send(client, stats, "POST /sync", "POST", "/api/v1/sync", json=body, headers=headers, timeout=120)
         if r is None or r.status_code != 200:
             continue
         for result in r.json()["results"]:
+            stats.sync_results[result["status"]] += 1
             if result["status"] in ("created", "updated", "unchanged"):
                 stats.acknowledged.add(result["merchant_id"])
             if result["status"] == "created":
@@ -120,6 +131,14 @@ async def officer(client: httpx.AsyncClient, token: str, stats: Stats, stop: asy
             params={"level": level, "edition": "2025"}, headers=headers,
         )  # fmt: skip
         await asyncio.sleep(0.05)
+
+
+async def streets_of(client: httpx.AsyncClient, token: str, unit: str) -> list[int]:
+    r = await client.get(
+        "/api/v1/streets", params={"unit": f"2025:{unit}", "limit": 500}, headers={"Authorization": f"Bearer {token}"}
+    )
+    r.raise_for_status()
+    return [s["id"] for s in r.json()["items"] if s["kind"] == "street"]
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
