@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     photo_max_bytes: int = 5 * 1024 * 1024
+    # a few kilobytes of PNG can claim 144 megapixels: checked from the header before anything is decoded
+    photo_max_pixels: int = Field(40_000_000, ge=1)
     idempotency_hours: int = 24
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
     sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)

@@ -55,6 +55,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "too_many_webhooks": ("Ngân hàng đã có quá nhiều webhook", "Too many webhooks for this bank"),
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
     "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
+    "image_too_large": ("Ảnh quá nhiều điểm ảnh", "Image has too many pixels"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {

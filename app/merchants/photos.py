@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import sys
 import uuid
 from pathlib import Path
 
@@ -29,6 +30,20 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
     return None
+
+
+def _pixels(data: bytes) -> int | None:
+    """Width × height from the header alone (Image.open decodes nothing), or None when there is no header."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+    except Image.DecompressionBombError:  # Pillow's own ceiling (about 179 megapixels) is past ours anyway
+        return sys.maxsize
+    except Exception:  # not an image Pillow can even open
+        return None
+    return width * height
 
 
 def _decodes(data: bytes) -> bool:
@@ -69,7 +84,17 @@ async def add_photo(
             f"Photo larger than {settings.photo_max_bytes // (1024 * 1024)} MB",
         )
     kind = sniff(data)
-    if kind is None or not _decodes(data):
+    if kind is None:
+        raise UnsupportedMediaType("Chỉ nhận ảnh JPEG, PNG hoặc WebP", "Only JPEG, PNG or WebP images", errors=[])
+    pixels = _pixels(data)
+    if pixels is not None and pixels > settings.photo_max_pixels:
+        limit = settings.photo_max_pixels // 1_000_000
+        raise PayloadTooLarge(
+            f"Ảnh quá nhiều điểm ảnh (tối đa {limit} megapixel)",
+            f"Image has too many pixels (at most {limit} megapixels)",
+            code="image_too_large",
+        )
+    if pixels is None or not _decodes(data):
         raise UnsupportedMediaType("Chỉ nhận ảnh JPEG, PNG hoặc WebP", "Only JPEG, PNG or WebP images", errors=[])
     digest = hashlib.sha256(data).hexdigest()
     repo = MerchantRepository(session)
