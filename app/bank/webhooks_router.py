@@ -6,17 +6,21 @@ delete, rotate, redeliver): the bank partner only. Another bank's endpoint or de
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from app.auth import BankPartner, Principal, Role, require_roles
 from app.bank import webhooks
+from app.bank import webhooks_crypto as crypto
 from app.bank.events import bank_scope, list_events
 from app.bank.webhooks_schemas import DeliveryOut, DeliveryPage, EventPage, WebhookIn, WebhookOut, WebhookWithSecret
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery
+from app.idempotency.service import IdempotencyKey, respond_once
 
 router = APIRouter(prefix="/bank", tags=["bank"])
 BankReader = Annotated[Principal, Depends(require_roles(Role.BANK_PARTNER, Role.CITY_ADMIN, Role.AUDITOR))]
@@ -45,10 +49,27 @@ async def list_bank_events(
     },
 )
 async def create_webhook(
-    body: WebhookIn, request: Request, session: SessionDep, settings: SettingsDep, principal: BankPartner
-) -> WebhookWithSecret:
+    body: WebhookIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: BankPartner,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     resolver = getattr(request.app.state, "webhook_resolver", None)
-    return await webhooks.create(session, settings, principal, bank_scope(principal, None), body, resolver)
+
+    async def handler() -> tuple[int, object, dict[str, str]]:
+        out = await webhooks.create(session, settings, principal, bank_scope(principal, None), body, resolver)
+        # what the idempotency store keeps (to answer a replay) holds the secret encrypted, never in clear
+        sealed = out.model_copy(update={"secret": crypto.encrypt(settings, out.secret)})
+        return 201, sealed, {"Location": f"/api/v1/bank/webhooks/{out.id}"}
+
+    answer = await respond_once(request, session, principal, idempotency_key, body.model_dump(mode="json"), handler)
+    content = json.loads(bytes(answer.body))
+    if answer.status_code == 201:
+        content["secret"] = crypto.decrypt(settings, content["secret"])
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return JSONResponse(content, status_code=answer.status_code, headers=headers)
 
 
 @router.get("/webhooks", response_model=list[WebhookOut])

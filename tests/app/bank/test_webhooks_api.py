@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.bank import outbox
@@ -12,6 +13,7 @@ from app.bank.events_models import WebhookEndpoint
 from app.bank.ssrf import check_webhook_url, is_public
 from app.core.config import Settings
 from app.core.errors import ValidationFailed
+from app.idempotency.models import IdempotencyRecord
 
 URL = "http://127.0.0.1:9/hooks"
 
@@ -43,6 +45,20 @@ async def test_register_list_rotate_delete(client, auth, session):
     assert (await client.get("/api/v1/bank/webhooks", headers=vcb)).json() == []
     gone = await client.delete(f"/api/v1/bank/webhooks/{hook['id']}", headers=vcb)
     assert gone.status_code == 404 and gone.json()["code"] == "webhook_not_found"
+
+
+async def test_idempotent_registration_answers_the_same_and_stores_no_clear_secret(client, auth, session):
+    vcb = await auth("bank.vcb") | {"Idempotency-Key": "hook-1"}
+    first = await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)
+    again = await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    assert len((await client.get("/api/v1/bank/webhooks", headers=vcb)).json()) == 1
+    other = await client.post("/api/v1/bank/webhooks", json={"url": URL + "/x"}, headers=vcb)
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+    stored = (await session.execute(select(IdempotencyRecord.response_body))).scalars().all()
+    secret = first.json()["secret"]
+    assert stored and not any(secret in body or secret.removeprefix("whsec_") in body for body in stored)
 
 
 async def test_default_event_types_are_all_and_input_is_checked(client, auth):
