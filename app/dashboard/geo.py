@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 BOUNDARIES = Path(__file__).parent / "data" / "wards-2025.geojson"
@@ -108,18 +108,18 @@ class Projection:
         half = span * (0.5 + pad)
         return cls(cx - half, cy - half, cx + half, cy + half, width)
 
-    @property
-    def _kx(self) -> float:
-        return math.cos(math.radians((self.min_lat + self.max_lat) / 2))
-
-    @property
+    @cached_property
     def height(self) -> float:
-        return self.width * (self.max_lat - self.min_lat) / ((self.max_lon - self.min_lon) * self._kx)
+        kx = math.cos(math.radians((self.min_lat + self.max_lat) / 2))
+        return self.width * (self.max_lat - self.min_lat) / ((self.max_lon - self.min_lon) * kx)
+
+    @cached_property
+    def _scale(self) -> tuple[float, float]:
+        return self.width / (self.max_lon - self.min_lon), self.height / (self.max_lat - self.min_lat)
 
     def xy(self, lon: float, lat: float) -> Point:
-        x = (lon - self.min_lon) / (self.max_lon - self.min_lon) * self.width
-        y = (self.max_lat - lat) / (self.max_lat - self.min_lat) * self.height
-        return round(x, 1), round(y, 1)
+        sx, sy = self._scale
+        return round((lon - self.min_lon) * sx, 1), round((self.max_lat - lat) * sy, 1)
 
     def path(self, polygons: list) -> str:
         parts = []

@@ -166,7 +166,7 @@ async def street_page(
     shops = await repo.street_shops(
         principal, street_id, unit, limit=SHOPS_PER_PAGE + 1, offset=(page - 1) * SHOPS_PER_PAGE
     )
-    points = await repo.street_points(principal, street_id, unit, 2000)
+    points = await repo.street_points(principal, street_id, unit, 1000)
     named = await UnitRepository(session).get(*unit) if unit else None
     return StreetPage(
         line=Line(row, outlook),
