@@ -15,7 +15,7 @@ import time
 import uuid
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -133,6 +133,10 @@ async def _measure(url: str, street: int) -> list[Row]:
         async with httpx.AsyncClient(
             transport=transport, base_url="https://b", cookies={"phoqr_dash": cookie}, timeout=120
         ) as client:
+            statements: list[str] = []
+            event.listen(
+                application.state.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+            )
             for name, path in pages.items():
                 ours, naive = [], []
                 for _ in range(7):
@@ -140,6 +144,9 @@ async def _measure(url: str, street: int) -> list[Row]:
                     r = await client.get(path)
                     ours.append(time.perf_counter() - start)
                     assert r.status_code == 200, (path, r.status_code, r.text[:300])
+                statements.clear()
+                await client.get(path)
+                per_page = len(statements)
                 async with application.state.engine.connect() as conn:
                     for _ in range(5):
                         start = time.perf_counter()
@@ -153,6 +160,7 @@ async def _measure(url: str, street: int) -> list[Row]:
                         "naive GROUP BY (query only)",
                         statistics.median(naive) * 1e3,
                         TARGET_MS,
+                        note=f"{per_page} SQL statements per page",
                     )
                 )
     return rows
