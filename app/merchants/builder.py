@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.db import utcnow
-from app.core.text import fold
+from app.core.text import fold, fold_compact
 from app.merchants.enums import AccountKind, MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
 
@@ -23,6 +23,7 @@ def search_text(name: str | None, owner_name: str | None, phone: str | None, hou
 def derive(m: Merchant) -> Merchant:
     """Recompute a shop's derived columns after its own columns changed."""
     m.name_search = fold(m.name)
+    m.name_compact = fold_compact(m.name)
     m.search_text = search_text(m.name, m.owner_name, m.phone, m.house_number)
     m.phone_active = m.phone if m.status == MerchantStatus.ACTIVE else None
     return m

@@ -121,16 +121,26 @@ def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-async def near_duplicate(session: AsyncSession, merchant: Merchant) -> str | None:
-    """Same street and the same name once diacritics, case and spacing are gone, or within 30 m."""
+def _box(lat: float, lon: float, metres_around: float) -> tuple[float, float, float, float]:
+    """A latitude/longitude box a little larger than the circle, for an indexed range lookup."""
+    dlat = metres_around / 111_000.0
+    dlon = metres_around / (111_000.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+async def near_duplicate(session: AsyncSession, merchant: Merchant, principal: Principal) -> str | None:
+    """Same street and the same name once diacritics, case and spacing are gone, or within 30 m; only shops
+    the caller may see are named (another ward's shop is not theirs to learn about)."""
     if merchant.street_id is None:
         return None
+    located = merchant.lat is not None and merchant.lon is not None
+    box = _box(merchant.lat, merchant.lon, NEAR_METRES) if located else None  # type: ignore[arg-type]
     key = fold_compact(merchant.name)
-    for other in await MerchantRepository(session).active_on_street(merchant.street_id, merchant.id):
-        if fold_compact(other.name) == key:
+    candidates = await MerchantRepository(session).near_duplicates(principal, merchant.street_id, merchant.id, key, box)
+    for other in candidates:
+        if key and other.name_compact == key:
             return other.id
-        if None not in (merchant.lat, merchant.lon, other.lat, other.lon) and (
-            metres(merchant.lat, merchant.lon, other.lat, other.lon) <= NEAR_METRES  # type: ignore[arg-type]
-        ):
-            return other.id
+        if located and other.lat is not None and other.lon is not None:  # noqa: SIM102
+            if metres(merchant.lat, merchant.lon, other.lat, other.lon) <= NEAR_METRES:  # type: ignore[arg-type]
+                return other.id
     return None

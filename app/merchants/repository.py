@@ -58,12 +58,34 @@ class MerchantRepository(Repository[Merchant]):
         )
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
 
-    async def active_on_street(self, street_id: int, exclude: str) -> list[Merchant]:
-        return await self.get_all(
-            select(Merchant).where(
-                Merchant.street_id == street_id, Merchant.status == MerchantStatus.ACTIVE, Merchant.id != exclude
-            )
+    async def near_duplicates(
+        self,
+        principal: Principal,
+        street_id: int,
+        exclude: str,
+        name_compact: str,
+        box: tuple[float, float, float, float] | None,
+    ) -> list[Merchant]:
+        """Active shops on the street that the caller may see, with this compact name, else inside the
+        (lat_min, lat_max, lon_min, lon_max) box. Served by the (street_id, name_compact) and (street_id, lat)
+        indexes: the cost does not grow with the street."""
+        base = (
+            Merchant.street_id == street_id,
+            Merchant.status == MerchantStatus.ACTIVE,
+            Merchant.id != exclude,
+            visible_filter(principal),
         )
+        if name_compact:
+            same = await self.get_all(select(Merchant).where(*base, Merchant.name_compact == name_compact).limit(1))
+            if same:
+                return same
+        if box is None:
+            return []
+        lat_min, lat_max, lon_min, lon_max = box
+        around = select(Merchant).where(
+            *base, Merchant.lat.between(lat_min, lat_max), Merchant.lon.between(lon_min, lon_max)
+        )
+        return await self.get_all(around.limit(50))
 
     async def active_bins(self) -> frozenset[str]:
         """Reference data checked on every registration: read once per session (one request or batch)."""

@@ -127,7 +127,7 @@ async def create(
     )
     account = await _account(session, merchant_id, body, None, active=True)
     await refuse_hard_duplicates(session, principal, merchant_id, m.phone, account.active_key if account else None)
-    m.possible_duplicate_of = await near_duplicate(session, m)
+    m.possible_duplicate_of = await near_duplicate(session, m, principal)
     try:
         async with session.begin_nested():  # a lost race rolls back only this insert
             session.add(m)
@@ -180,7 +180,7 @@ async def update(
     active = m.status == MerchantStatus.ACTIVE
     account = await _account(session, m.id, body, await MerchantRepository(session).account(m.id), active)
     await refuse_hard_duplicates(session, principal, m.id, m.phone_active, account.active_key if account else None)
-    m.possible_duplicate_of = await near_duplicate(session, m)
+    m.possible_duplicate_of = await near_duplicate(session, m, principal)
     m.version += 1
     m.updated_at = utcnow()
     if account is not None:
