@@ -142,8 +142,9 @@ async def test_snapshot_is_idempotent_per_day(session):
 
 
 async def test_history_is_empty_without_snapshots(client, auth):
-    body = await get(client, await auth("admin"), "history", period="week")
+    body = await get(client, await auth("admin"), "history", period="week", to="2026-06-30")
     assert body["points"] == [] and body["level"] == "unit"
+    assert (body["from"], body["to"]) == ("2025-07-01", "2026-06-30")  # a year of weeks by default
 
 
 async def test_past_days_are_kept_and_never_invented(session):
