@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.text import UserText
+
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -13,12 +15,12 @@ class IssueIn(BaseModel):
 
 class PayloadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    payload: str = Field(min_length=1, max_length=512, description="the text scanned from the QR")
+    payload: UserText = Field(min_length=1, max_length=512, description="the text scanned from the QR")
 
 
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=300)
+    reason: UserText = Field(min_length=1, max_length=300)
 
 
 class QROut(BaseModel):
