@@ -47,8 +47,8 @@ def make_engine(
     *,
     echo: bool = False,
     pool_size: int = 10,
-    connect_timeout: float = 2.0,
-    statement_timeout: float = 10.0,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
 ) -> AsyncEngine:
     """hide_parameters: a failing statement's log line never carries its values (account numbers, names)."""
     if url.startswith("sqlite"):
@@ -62,18 +62,20 @@ def make_engine(
     # A server that accepts connections and never answers must cost seconds, not minutes: asyncpg's connect
     # timeout, its client-side command timeout, and the server's own statement_timeout (which also frees the
     # server). pool_pre_ping replaces connections that died while the database was away: recovery needs no restart.
-    connect_args = {
-        "timeout": connect_timeout,
-        "command_timeout": statement_timeout,
-        "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
-    }
+    # The app passes its settings; batch jobs (migrations, demo data, benchmarks) keep asyncpg's defaults.
+    connect_args: dict[str, Any] = {}
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
+    if statement_timeout is not None:
+        connect_args["command_timeout"] = statement_timeout
+        connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
     return create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        pool_timeout=max(connect_timeout, 1.0) * 2,
+        pool_timeout=max(connect_timeout or 15.0, 1.0) * 2,
         hide_parameters=True,
         connect_args=connect_args,
     )
