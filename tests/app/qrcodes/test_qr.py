@@ -10,6 +10,7 @@ import qr
 from app.core.config import Settings
 from integrations import build_registry
 from integrations.sandbox import run_sandbox_in_thread
+from tests.app.consents.factories import make_consent
 from tests.factories import make_merchant, street_id
 
 
@@ -185,6 +186,9 @@ async def test_scope(client, auth, session):
     assert (await issue(client, auditor, shop.id)).status_code == 403
     assert (await client.get(body["image_url"], headers=auditor)).status_code == 200
     bank = await auth("bank.vcb")
+    # a bank sees a shop at its BIN only with the owner's consent (Law 91/2025), its QR likewise
+    assert (await client.get(body["image_url"], headers=bank)).status_code == 404
+    await make_consent(session, shop.id, "970436")
     assert (await client.get(body["image_url"], headers=bank)).status_code == 200
     assert (await client.get(ctg_qr["image_url"], headers=bank)).status_code == 404
     assert (
