@@ -27,9 +27,11 @@ async def live(db_url, settings):
     application = create_app(settings, engine=engine)
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     transport = httpx.ASGITransport(app=application, client=(address, 40000))
-    async with application.router.lifespan_context(application):
-        async with httpx.AsyncClient(transport=transport, base_url="http://w") as client:
-            yield client, engine, address
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://w") as client,
+    ):
+        yield client, engine, address
     async with AsyncSession(engine) as s:
         await s.execute(delete(RateLimitHit).where(RateLimitHit.key.contains(address)))
         await s.commit()
