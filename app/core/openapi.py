@@ -125,7 +125,7 @@ _QR_PAYLOAD = (
 EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "auth_token": {401: ("invalid_credentials",), 429: ("too_many_requests",)},
     "auth_refresh": {401: ("invalid_token", "refresh_token_reused")},
-    "merchants_create": {409: ("duplicate_account", "duplicate_phone", "duplicate_id"), 404: ("street_not_found",)},
+    "merchants_create": {409: ("duplicate_account", "duplicate_phone", "duplicate_id")},
     "merchants_patch": {409: ("duplicate_account", "duplicate_phone")},
     "merchants_review": {403: ("self_review",), 409: ("invalid_state",)},
     "merchants_close": {409: ("invalid_state",)},
@@ -138,8 +138,8 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "qr_decode": {422: _QR_PAYLOAD},
     "qr_verify": {422: _QR_PAYLOAD, 429: ("too_many_requests",)},
     "qr_revoke": {409: ("invalid_state",)},
-    "streets_create": {409: ("duplicate_street",), 404: ("unit_not_found",)},
-    "streets_patch": {409: ("duplicate_street",), 404: ("unit_not_found",)},
+    "streets_create": {409: ("duplicate_street",)},
+    "streets_patch": {409: ("duplicate_street",)},
 }
 BINARY_SUFFIXES = {
     ".png": "image/png",
