@@ -117,7 +117,15 @@ def test_no_server_error_anywhere(target: tuple[str, Any, dict[str, str]], calle
         try:
             run()
         except (Exception, FailureGroup) as exc:  # collect every operation's failure, report them together
-            failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
+            failures.append(f"{operation.method.upper()} {operation.path}: {_describe(exc)[:3000]}")
         timings.append((time.perf_counter() - started, f"{operation.method.upper()} {operation.path}"))
     print("slowest operations:", sorted(timings, reverse=True)[:5])
     assert not failures, f"{len(failures)} operations failed as {caller} on {backend}:\n\n" + "\n\n".join(failures)
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure and, for groups (schemathesis failures, hypothesis flaky runs), what is inside them."""
+    text = str(exc)
+    for inner in getattr(exc, "exceptions", ()):
+        text += "\n  - " + _describe(inner).replace("\n", "\n    ")
+    return text
