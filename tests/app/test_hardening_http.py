@@ -3,7 +3,6 @@ and the docs page served from this process."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 
@@ -72,5 +71,3 @@ async def test_docs_page_loads_its_assets_from_this_server_under_a_strict_csp(cl
         assert got.status_code == 200 and len(got.content) > 10_000
         assert got.headers["X-Content-Type-Options"] == "nosniff"
     assert (await client.get("/redoc")).status_code == 404  # ReDoc would load from a CDN
-
-
