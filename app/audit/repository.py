@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.audit.models import AuditLog
 from app.core.repository import Repository
@@ -15,7 +16,7 @@ class AuditRepository(Repository[AuditLog]):
         """Newest first."""
         stmt = select(AuditLog)
         if entity:
-            stmt = stmt.where(AuditLog.entity_type == entity)
+            stmt = stmt.where(col(AuditLog.entity_type) == entity)
         if entity_id:
-            stmt = stmt.where(AuditLog.entity_id == entity_id)
-        return await self.paginate(stmt, order=[AuditLog.id], cursor=cursor, limit=limit, descending=True)
+            stmt = stmt.where(col(AuditLog.entity_id) == entity_id)
+        return await self.paginate(stmt, order=[col(AuditLog.id)], cursor=cursor, limit=limit, descending=True)

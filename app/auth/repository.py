@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import String, column, delete, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth.models import RefreshToken, User, UserUnit
 
@@ -22,14 +23,16 @@ class UserRepository:
         self.session = session
 
     async def by_username(self, username: str) -> User | None:
-        return (await self.session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        return (await self.session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()
 
     async def by_id(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
     async def units(self, user_id: int) -> list[tuple[str, str]]:
         rows = await self.session.execute(
-            select(UserUnit.edition, UserUnit.code).where(UserUnit.user_id == user_id).order_by(UserUnit.code)
+            select(col(UserUnit.edition), col(UserUnit.code))
+            .where(col(UserUnit.user_id) == user_id)
+            .order_by(col(UserUnit.code))
         )
         return [(e, c) for e, c in rows.all()]
 
@@ -46,7 +49,7 @@ class UserRepository:
         return set(rows.scalars())
 
     async def set_units(self, user_id: int, units: list[tuple[str, str]]) -> None:
-        await self.session.execute(delete(UserUnit).where(UserUnit.user_id == user_id))
+        await self.session.execute(delete(UserUnit).where(col(UserUnit.user_id) == user_id))
         self.session.add_all([UserUnit(user_id=user_id, edition=e, code=c) for e, c in units])
 
     # refresh tokens
@@ -61,7 +64,11 @@ class UserRepository:
         """Atomic: only one of two concurrent uses of the same token wins."""
         result = await self.session.execute(
             update(RefreshToken)
-            .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+            .where(
+                col(RefreshToken.jti) == jti,
+                col(RefreshToken.used_at).is_(None),
+                col(RefreshToken.revoked_at).is_(None),
+            )
             .values(used_at=at)
         )
         return result.rowcount == 1
@@ -69,6 +76,6 @@ class UserRepository:
     async def revoke_family(self, family: str, at: datetime) -> None:
         await self.session.execute(
             update(RefreshToken)
-            .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+            .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=at)
         )

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.consents.models import AccountNameCheck
 from app.core.db import utcnow
@@ -116,12 +117,12 @@ def register() -> None:
 
 async def _due(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
     stmt = (
-        select(AccountNameCheck.merchant_id, AccountNameCheck.account_key)
+        select(col(AccountNameCheck.merchant_id), col(AccountNameCheck.account_key))
         .where(
-            AccountNameCheck.state.in_(("pending", "unavailable")),
-            or_(AccountNameCheck.next_attempt_at.is_(None), AccountNameCheck.next_attempt_at <= now),
+            col(AccountNameCheck.state).in_(("pending", "unavailable")),
+            or_(col(AccountNameCheck.next_attempt_at).is_(None), col(AccountNameCheck.next_attempt_at) <= now),
         )
-        .order_by(AccountNameCheck.next_attempt_at)
+        .order_by(col(AccountNameCheck.next_attempt_at))
         .limit(limit)
     )
     return [(m, k) for m, k in (await session.execute(stmt)).all()]
@@ -153,7 +154,7 @@ async def _store(
         return  # the account changed while the bank was asked: the new check stands
     now = utcnow()
     if outcome == "unsupported":
-        await session.execute(delete(AccountNameCheck).where(AccountNameCheck.merchant_id == merchant_id))
+        await session.execute(delete(AccountNameCheck).where(col(AccountNameCheck.merchant_id) == merchant_id))
         return
     check.attempts += 1
     check.updated_at, check.detail = now, detail

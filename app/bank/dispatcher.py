@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from app.bank import webhooks_crypto as crypto
 from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -116,8 +117,8 @@ class Dispatcher:
         async with self.sessionmaker() as session:
             await session.connection(execution_options={"read_only": True})
             due = await session.execute(
-                select(WebhookDelivery.id)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+                select(col(WebhookDelivery.id))
+                .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now)
                 .limit(1)
             )
             return due.first() is None
@@ -128,15 +129,15 @@ class Dispatcher:
             return []
         async with self.sessionmaker() as session, session.begin():
             due = (
-                select(WebhookDelivery.id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                select(col(WebhookDelivery.id))
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
                 .where(
-                    WebhookDelivery.status == "pending",
-                    WebhookDelivery.next_attempt_at <= now,
-                    or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
-                    WebhookEndpoint.status == "active",
+                    col(WebhookDelivery.status) == "pending",
+                    col(WebhookDelivery.next_attempt_at) <= now,
+                    or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
+                    col(WebhookEndpoint.status) == "active",
                 )
-                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
                 .limit(self.settings.webhook_batch_size)
                 .with_for_update(of=WebhookDelivery, skip_locked=True)
             )
@@ -145,9 +146,9 @@ class Dispatcher:
                 return []
             rows = await session.execute(
                 select(WebhookDelivery, WebhookEndpoint, BankEvent)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
-                .where(WebhookDelivery.id.in_(ids))
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+                .where(col(WebhookDelivery.id).in_(ids))
             )
             pending = []
             for delivery, endpoint, event in rows:
@@ -202,7 +203,9 @@ class Dispatcher:
         now = utcnow()
         async with self.sessionmaker() as session, session.begin():
             ids = sorted(o.claim.delivery_id for o in outcomes)  # one lock order for every dispatcher
-            rows = await session.execute(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).with_for_update())
+            rows = await session.execute(
+                select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)).with_for_update()
+            )
             held = {d.id: d for d in rows.scalars()}
             log_rows = []
             for o in sorted(outcomes, key=lambda o: o.claim.delivery_id):
@@ -248,15 +251,15 @@ class Dispatcher:
             d.status, d.next_attempt_at = "failed", None
             await session.execute(
                 update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == d.endpoint_id)
+                .where(col(WebhookEndpoint.id) == d.endpoint_id)
                 .values(status="disabled", disabled_reason="410 Gone from the receiver", updated_at=now)
             )
             await session.execute(
                 update(WebhookDelivery)
                 .where(
-                    WebhookDelivery.endpoint_id == d.endpoint_id,
-                    WebhookDelivery.status == "pending",
-                    WebhookDelivery.id != d.id,
+                    col(WebhookDelivery.endpoint_id) == d.endpoint_id,
+                    col(WebhookDelivery.status) == "pending",
+                    col(WebhookDelivery.id) != d.id,
                 )
                 .values(status="cancelled", next_attempt_at=None, updated_at=now)
             )

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth import Principal, Role
 from app.bank.events_models import BankEvent
@@ -42,8 +43,8 @@ async def list_events(session: AsyncSession, bank_bin: str, after: int, limit: i
     rows = (
         await session.execute(
             select(BankEvent)
-            .where(BankEvent.bank_bin == bank_bin, BankEvent.seq > after)
-            .order_by(BankEvent.seq)
+            .where(col(BankEvent.bank_bin) == bank_bin, col(BankEvent.seq) > after)
+            .order_by(col(BankEvent.seq))
             .limit(limit)
         )
     ).scalars()

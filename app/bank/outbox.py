@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
 from app.bank.records import bank_record, iso
@@ -62,14 +63,14 @@ async def next_seq(session: AsyncSession, bank_bin: str) -> int:
 async def banks_holding(session: AsyncSession, merchant_id: str) -> dict[str, str | None]:
     """BIN -> record_hash last sent, for every bank whose last event about the shop was not a withdrawal."""
     last = (
-        select(BankEvent.bank_bin, func.max(BankEvent.seq).label("seq"))
-        .where(BankEvent.merchant_id == merchant_id)
-        .group_by(BankEvent.bank_bin)
+        select(col(BankEvent.bank_bin), func.max(col(BankEvent.seq)).label("seq"))
+        .where(col(BankEvent.merchant_id) == merchant_id)
+        .group_by(col(BankEvent.bank_bin))
         .subquery()
     )
     rows = await session.execute(
-        select(BankEvent.bank_bin, BankEvent.type, BankEvent.record_hash).join(
-            last, (BankEvent.bank_bin == last.c.bank_bin) & (BankEvent.seq == last.c.seq)
+        select(col(BankEvent.bank_bin), col(BankEvent.type), col(BankEvent.record_hash)).join(
+            last, (col(BankEvent.bank_bin) == last.c.bank_bin) & (col(BankEvent.seq) == last.c.seq)
         )
     )
     return {bin_: digest for bin_, type_, digest in rows if type_ != WITHDRAWN}
@@ -90,8 +91,8 @@ async def append(session: AsyncSession, bank_bin: str, type_: str, merchant_id: 
     )
     session.add(event)
     endpoints = await session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status == "active"
+        select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types)).where(
+            col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) == "active"
         )
     )
     for endpoint_id, types in endpoints:

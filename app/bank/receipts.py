@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit import service as audit
 from app.auth import Principal
@@ -78,7 +79,7 @@ async def record_receipts(
     parsed = [_parse(i, raw) for i, raw in enumerate(raw_receipts)]
     ids = {p.merchant_id for p in parsed if isinstance(p, ReceiptIn)}
     visible = {r["merchant_id"]: r for r in await load_bank_records(session, bank_bin, ids)}
-    rows = await session.execute(select(Merchant).where(Merchant.id.in_(sorted(visible))))
+    rows = await session.execute(select(Merchant).where(col(Merchant.id).in_(sorted(visible))))
     merchants = {m.id: m for m in rows.scalars()}
     results: list[ReceiptResult] = []
     for index, p in enumerate(parsed):
@@ -102,7 +103,9 @@ async def record_receipts(
 
 async def _record(session: AsyncSession, principal: Principal, bank_bin: str, r: ReceiptIn, merchant: Merchant) -> None:
     digest = _digest(bank_bin, r)
-    if (await session.execute(select(BankReceipt.id).where(BankReceipt.digest == digest))).first() is not None:
+    if (
+        await session.execute(select(col(BankReceipt.id)).where(col(BankReceipt.digest) == digest))
+    ).first() is not None:
         return  # the same answer again: nothing changes
     now = utcnow()
     try:

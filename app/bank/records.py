@@ -40,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.bank import jcs
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
@@ -102,46 +103,46 @@ def visible_records_query(bank_bin: str) -> Select[Any]:
     """Shops the bank may see, with everything its record needs, in one query."""
     return (
         select(
-            Merchant.id,
-            Merchant.version,
-            Merchant.name,
-            Merchant.category,
-            Merchant.owner_name,
-            Merchant.phone,
-            Merchant.house_number,
-            Merchant.street_id,
-            Merchant.unit_code,
-            Merchant.unit_code_2020,
-            Merchant.lat,
-            Merchant.lon,
-            Merchant.accuracy_m,
-            Merchant.status,
-            PaymentAccount.bank_bin,
-            PaymentAccount.account_number,
-            PaymentAccount.account_name,
-            PaymentAccount.kind,
-            Consent.id.label("consent_id"),
-            Street.name.label("street_name"),
-            QRCode.payload.label("qr_payload"),
-            QRCode.sticker_code.label("qr_sticker_code"),
-            QRCode.issued_at.label("qr_issued_at"),
+            col(Merchant.id),
+            col(Merchant.version),
+            col(Merchant.name),
+            col(Merchant.category),
+            col(Merchant.owner_name),
+            col(Merchant.phone),
+            col(Merchant.house_number),
+            col(Merchant.street_id),
+            col(Merchant.unit_code),
+            col(Merchant.unit_code_2020),
+            col(Merchant.lat),
+            col(Merchant.lon),
+            col(Merchant.accuracy_m),
+            col(Merchant.status),
+            col(PaymentAccount.bank_bin),
+            col(PaymentAccount.account_number),
+            col(PaymentAccount.account_name),
+            col(PaymentAccount.kind),
+            col(Consent.id).label("consent_id"),
+            col(Street.name).label("street_name"),
+            col(QRCode.payload).label("qr_payload"),
+            col(QRCode.sticker_code).label("qr_sticker_code"),
+            col(QRCode.issued_at).label("qr_issued_at"),
         )
-        .join(PaymentAccount, PaymentAccount.merchant_id == Merchant.id)
+        .join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
         .join(
             Consent,
             and_(
-                Consent.merchant_id == Merchant.id,
-                Consent.bank_bin == PaymentAccount.bank_bin,
-                Consent.purpose == PURPOSE_BANK_ONBOARDING,
-                Consent.active_key.is_not(None),
+                col(Consent.merchant_id) == col(Merchant.id),
+                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
+                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
+                col(Consent.active_key).is_not(None),
             ),
         )
-        .outerjoin(Street, Street.id == Merchant.street_id)
-        .outerjoin(QRCode, QRCode.active_for == Merchant.id)
+        .outerjoin(Street, col(Street.id) == col(Merchant.street_id))
+        .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
         .where(
-            PaymentAccount.bank_bin == bank_bin,
-            PaymentAccount.kind.in_(BANK_KINDS),
-            PaymentAccount.account_number.is_not(None),
+            col(PaymentAccount.bank_bin) == bank_bin,
+            col(PaymentAccount.kind).in_(BANK_KINDS),
+            col(PaymentAccount.account_number).is_not(None),
         )
     )
 
@@ -149,20 +150,20 @@ def visible_records_query(bank_bin: str) -> Select[Any]:
 def visible_ids_query(bank_bin: str) -> Select[Any]:
     """Ids of the shops a bank may see (for scope filters elsewhere, e.g. GET /merchants)."""
     return (
-        select(PaymentAccount.merchant_id)
+        select(col(PaymentAccount.merchant_id))
         .join(
             Consent,
             and_(
-                Consent.merchant_id == PaymentAccount.merchant_id,
-                Consent.bank_bin == PaymentAccount.bank_bin,
-                Consent.purpose == PURPOSE_BANK_ONBOARDING,
-                Consent.active_key.is_not(None),
+                col(Consent.merchant_id) == col(PaymentAccount.merchant_id),
+                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
+                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
+                col(Consent.active_key).is_not(None),
             ),
         )
         .where(
-            PaymentAccount.bank_bin == bank_bin,
-            PaymentAccount.kind.in_(BANK_KINDS),
-            PaymentAccount.account_number.is_not(None),
+            col(PaymentAccount.bank_bin) == bank_bin,
+            col(PaymentAccount.kind).in_(BANK_KINDS),
+            col(PaymentAccount.account_number).is_not(None),
         )
     )
 
@@ -182,15 +183,15 @@ async def load_bank_records(
         ids = sorted(set(merchant_ids))
         if not ids:
             return []
-        stmt = stmt.where(Merchant.id.in_(ids))
+        stmt = stmt.where(col(Merchant.id).in_(ids))
     if unit is not None:
-        column = Merchant.unit_code if unit[0] == "2025" else Merchant.unit_code_2020
+        column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
         stmt = stmt.where(column == unit[1])
     if street_id is not None:
-        stmt = stmt.where(Merchant.street_id == street_id)
+        stmt = stmt.where(col(Merchant.street_id) == street_id)
     if after is not None:
-        stmt = stmt.where(Merchant.id > after)
-    stmt = stmt.order_by(Merchant.id)
+        stmt = stmt.where(col(Merchant.id) > after)
+    stmt = stmt.order_by(col(Merchant.id))
     if limit is not None:
         stmt = stmt.limit(limit)
     return [build_record(row) for row in (await session.execute(stmt)).all()]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth import Principal
 from app.bank import webhooks_crypto as crypto
@@ -50,7 +51,9 @@ def _out(e: WebhookEndpoint, secret: str | None = None) -> WebhookOut:
 
 async def _endpoint(session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
     stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted"
+        col(WebhookEndpoint.id) == endpoint_id,
+        col(WebhookEndpoint.bank_bin) == bank_bin,
+        col(WebhookEndpoint.status) != "deleted",
     )
     endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
     if endpoint is None:
@@ -71,7 +74,7 @@ async def create(
         await session.execute(
             select(func.count())
             .select_from(WebhookEndpoint)
-            .where(WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted")
+            .where(col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) != "deleted")
         )
     ).scalar_one()
     if count >= MAX_ENDPOINTS:
@@ -99,8 +102,8 @@ async def create(
 async def list_endpoints(session: AsyncSession, bank_bin: str) -> list[WebhookOut]:
     rows = await session.execute(
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.bank_bin == bank_bin, WebhookEndpoint.status != "deleted")
-        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        .where(col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) != "deleted")
+        .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
     )
     return [_out(e) for e in rows.scalars()]
 
@@ -111,7 +114,7 @@ async def delete(session: AsyncSession, bank_bin: str, endpoint_id: str) -> None
     endpoint.status, endpoint.updated_at = "deleted", utcnow()
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .where(col(WebhookDelivery.endpoint_id) == endpoint.id, col(WebhookDelivery.status) == "pending")
         .values(status="cancelled", next_attempt_at=None, updated_at=utcnow())
     )
     await session.flush()
@@ -134,7 +137,7 @@ async def _attempts(session: AsyncSession, ids: list[str]) -> dict[str, list[Att
     if not ids:
         return out
     rows = await session.execute(
-        select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)).order_by(WebhookAttempt.attempt_no)
+        select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)).order_by(col(WebhookAttempt.attempt_no))
     )
     for a in rows.scalars():
         out[a.delivery_id].append(AttemptOut.model_validate(a, from_attributes=True))
@@ -167,16 +170,16 @@ async def deliveries(
     after = decode_cursor(cursor, 1)
     stmt = (
         select(WebhookDelivery, BankEvent)
-        .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.bank_bin == bank_bin)
+        .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+        .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.bank_bin) == bank_bin)
     )
     if status:
-        stmt = stmt.where(WebhookDelivery.status == status)
+        stmt = stmt.where(col(WebhookDelivery.status) == status)
     if after:
         if not isinstance(after[0], int):
             raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
-        stmt = stmt.where(BankEvent.seq < after[0])
-    rows = (await session.execute(stmt.order_by(BankEvent.seq.desc()).limit(limit + 1))).all()
+        stmt = stmt.where(col(BankEvent.seq) < after[0])
+    rows = (await session.execute(stmt.order_by(col(BankEvent.seq).desc()).limit(limit + 1))).all()
     more, rows = len(rows) > limit, rows[:limit]
     logs = await _attempts(session, [d.id for d, _ in rows])
     items = [_delivery_out(d, e, logs.get(d.id, [])) for d, e in rows]
@@ -188,9 +191,9 @@ async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> D
     row = (
         await session.execute(
             select(WebhookDelivery, BankEvent, WebhookEndpoint)
-            .join(BankEvent, BankEvent.id == WebhookDelivery.event_id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.bank_bin == bank_bin)
+            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.bank_bin) == bank_bin)
             .with_for_update(of=WebhookDelivery)
         )
     ).one_or_none()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Index, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from app.core.db import utcnow
 from app.core.errors import RateLimited
@@ -52,13 +52,15 @@ async def hit(
     now = datetime.now(UTC)
     since = now - timedelta(seconds=window_seconds)
     await lock_key(session, key)
-    await session.execute(delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at < since))
+    await session.execute(delete(RateLimitHit).where(col(RateLimitHit.key) == key, col(RateLimitHit.at) < since))
     row = RateLimitHit(key=key, at=now)
     session.add(row)
     await session.flush()
     count, oldest = (
         await session.execute(
-            select(func.count(), func.min(RateLimitHit.at)).where(RateLimitHit.key == key, RateLimitHit.at >= since)
+            select(func.count(), func.min(col(RateLimitHit.at))).where(
+                col(RateLimitHit.key) == key, col(RateLimitHit.at) >= since
+            )
         )
     ).one()
     if count > limit:
@@ -70,9 +72,9 @@ async def hit(
 
 async def clear(session: AsyncSession, key: str) -> None:
     """Forget every hit of `key` (a successful login wipes its username's failures)."""
-    await session.execute(delete(RateLimitHit).where(RateLimitHit.key == key))
+    await session.execute(delete(RateLimitHit).where(col(RateLimitHit.key) == key))
 
 
 async def forget(session: AsyncSession, hit_id: int) -> None:
     """Take back one counted hit (the attempt turned out not to be a failure)."""
-    await session.execute(delete(RateLimitHit).where(RateLimitHit.id == hit_id))
+    await session.execute(delete(RateLimitHit).where(col(RateLimitHit.id) == hit_id))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
 from app.core.errors import ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
@@ -97,7 +97,7 @@ class Repository(Generic[M]):
         self,
         stmt: Select[Any],
         *,
-        order: Sequence[InstrumentedAttribute[Any]],
+        order: Sequence[Mapped[Any]],
         cursor: str | None,
         limit: int,
         descending: bool = False,
@@ -107,13 +107,14 @@ class Repository(Generic[M]):
         The cursor holds the order values of the last row returned; a cursor that does not decode to values of
         the columns' types is a 422 naming `cursor`, never a 500.
         """
-        after = decode_cursor(cursor, len(order))
+        columns = [cast("InstrumentedAttribute[Any]", c) for c in order]  # model attributes (col(...)) at run time
+        after = decode_cursor(cursor, len(columns))
         if after is not None:
-            stmt = stmt.where(_after(order, [_coerce(c, v) for c, v in zip(order, after, strict=True)], descending))
-        ordering = [c.desc() for c in order] if descending else list(order)
+            stmt = stmt.where(_after(columns, [_coerce(c, v) for c, v in zip(columns, after, strict=True)], descending))
+        ordering = [c.desc() for c in columns] if descending else list(columns)
         rows = list((await self.session.execute(stmt.order_by(*ordering).limit(limit + 1))).scalars())
         more, rows = len(rows) > limit, rows[:limit]
         nxt = None
         if more and rows:
-            nxt = encode_cursor([_cursor_value(getattr(rows[-1], c.key)) for c in order])
+            nxt = encode_cursor([_cursor_value(getattr(rows[-1], c.key)) for c in columns])
         return rows, nxt

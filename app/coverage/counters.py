@@ -17,6 +17,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.events import ShopChanged, subscribe
 from app.coverage.models import CoverageCounter
@@ -62,8 +63,8 @@ async def _add(session: AsyncSession, key: CoverageKey, delta: int) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["unit_code", "unit_code_2020", "street_id", "category"],
         set_={
-            "shops": CoverageCounter.shops + stmt.excluded.shops,
-            "with_qr": CoverageCounter.with_qr + stmt.excluded.with_qr,
+            "shops": col(CoverageCounter.shops) + stmt.excluded.shops,
+            "with_qr": col(CoverageCounter.with_qr) + stmt.excluded.with_qr,
         },
     )
     await session.execute(stmt)
@@ -117,15 +118,17 @@ async def rebuild(session: AsyncSession) -> None:
     await session.execute(delete(CoverageCounter))
     rows = await session.execute(
         select(
-            Merchant.unit_code,
-            func.coalesce(Merchant.unit_code_2020, ""),
-            func.coalesce(Merchant.street_id, 0),
-            Merchant.category,
+            col(Merchant.unit_code),
+            func.coalesce(col(Merchant.unit_code_2020), ""),
+            func.coalesce(col(Merchant.street_id), 0),
+            col(Merchant.category),
             func.count(),
-            func.sum(case((Merchant.has_qr, 1), else_=0)),
+            func.sum(case((col(Merchant.has_qr), 1), else_=0)),
         )
-        .where(Merchant.status == MerchantStatus.ACTIVE)
-        .group_by(Merchant.unit_code, Merchant.unit_code_2020, Merchant.street_id, Merchant.category)
+        .where(col(Merchant.status) == MerchantStatus.ACTIVE)
+        .group_by(
+            col(Merchant.unit_code), col(Merchant.unit_code_2020), col(Merchant.street_id), col(Merchant.category)
+        )
     )
     session.add_all(
         [

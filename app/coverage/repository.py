@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.coverage.models import CoverageCounter
 from app.streets.models import Street, StreetUnit
@@ -17,31 +18,36 @@ class CoverageRepository:
     ) -> dict[str | int, tuple[int, int]]:
         """(shops, with_qr) per group key from the running counters: a few hundred rows at most."""
         column = {
-            "unit_2025": CoverageCounter.unit_code,
-            "unit_2020": CoverageCounter.unit_code_2020,
-            "street": CoverageCounter.street_id,
+            "unit_2025": col(CoverageCounter.unit_code),
+            "unit_2020": col(CoverageCounter.unit_code_2020),
+            "street": col(CoverageCounter.street_id),
         }[group]
-        stmt = select(column, func.sum(CoverageCounter.shops), func.sum(CoverageCounter.with_qr)).group_by(column)
+        stmt = select(column, func.sum(col(CoverageCounter.shops)), func.sum(col(CoverageCounter.with_qr))).group_by(
+            column
+        )
         if unit is not None:
             stmt = stmt.where(
-                (CoverageCounter.unit_code if unit[0] == "2025" else CoverageCounter.unit_code_2020) == unit[1]
+                (col(CoverageCounter.unit_code) if unit[0] == "2025" else col(CoverageCounter.unit_code_2020))
+                == unit[1]
             )
         if category:
-            stmt = stmt.where(CoverageCounter.category == category)
+            stmt = stmt.where(col(CoverageCounter.category) == category)
         rows = await self.session.execute(stmt)
         return {key: (int(s or 0), int(q or 0)) for key, s, q in rows.all()}
 
     async def units(self, edition: str) -> list[AdminUnit]:
-        stmt = select(AdminUnit).where(AdminUnit.edition == edition).order_by(AdminUnit.code)
+        stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition).order_by(col(AdminUnit.code))
         return list((await self.session.execute(stmt)).scalars())
 
     async def streets(self, ids: set[int], unit: tuple[str, str] | None, model_only: bool) -> list[Street]:
         """Streets with shops, plus the model streets of the unit (which count even before a shop registers)."""
-        model = Street.is_model_street.is_(True)
+        model = col(Street.is_model_street).is_(True)
         if unit is not None:
-            model = model & Street.id.in_(
-                select(StreetUnit.street_id).where(StreetUnit.edition == unit[0], StreetUnit.code == unit[1])
+            model = model & col(Street.id).in_(
+                select(col(StreetUnit.street_id)).where(
+                    col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
+                )
             )
-        condition = model if model_only else or_(Street.id.in_(sorted(ids)), model)
-        stmt = select(Street).where(condition).order_by(Street.name_search, Street.id)
+        condition = model if model_only else or_(col(Street.id).in_(sorted(ids)), model)
+        stmt = select(Street).where(condition).order_by(col(Street.name_search), col(Street.id))
         return list((await self.session.execute(stmt)).scalars())

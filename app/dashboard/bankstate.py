@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth import Principal
 from app.consents.models import BankStatus
@@ -26,9 +27,9 @@ NOT_SENT = BankState("not_sent")
 
 
 def _joined(stmt):  # type: ignore[no-untyped-def]
-    return stmt.join(PaymentAccount, PaymentAccount.merchant_id == Merchant.id).join(
+    return stmt.join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id)).join(
         BankStatus,
-        (BankStatus.merchant_id == Merchant.id) & (BankStatus.bank_bin == PaymentAccount.bank_bin),
+        (col(BankStatus.merchant_id) == col(Merchant.id)) & (col(BankStatus.bank_bin) == col(PaymentAccount.bank_bin)),
     )
 
 
@@ -36,8 +37,14 @@ async def states(session: AsyncSession, merchant_ids: list[str]) -> dict[str, Ba
     if not merchant_ids:
         return {}
     stmt = _joined(
-        select(Merchant.id, BankStatus.state, BankStatus.reason_code, BankStatus.reason, BankStatus.at)
-    ).where(Merchant.id.in_(merchant_ids))
+        select(
+            col(Merchant.id),
+            col(BankStatus.state),
+            col(BankStatus.reason_code),
+            col(BankStatus.reason),
+            col(BankStatus.at),
+        )
+    ).where(col(Merchant.id).in_(merchant_ids))
     return {i: BankState(s, c, r, a) for i, s, c, r, a in (await session.execute(stmt)).all()}
 
 
@@ -47,9 +54,9 @@ async def rejected(
     """Shops whose bank refused them, newest answer first: the ward's to-do list (`?bank_state=rejected`)."""
     stmt = (
         _joined(_shops_stmt(principal))
-        .add_columns(BankStatus.state, BankStatus.reason_code, BankStatus.reason, BankStatus.at)
-        .where(BankStatus.state == "rejected", Merchant.unit_code.in_(units))
-        .order_by(BankStatus.at.desc(), Merchant.id)
+        .add_columns(col(BankStatus.state), col(BankStatus.reason_code), col(BankStatus.reason), col(BankStatus.at))
+        .where(col(BankStatus.state) == "rejected", col(Merchant.unit_code).in_(units))
+        .order_by(col(BankStatus.at).desc(), col(Merchant.id))
         .limit(limit)
     )
     n = len(_SHOP_COLUMNS)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.auth import Principal
 from app.auth.models import User
@@ -38,36 +39,36 @@ class ShopLine:
 
 
 _SHOP_COLUMNS = (
-    Merchant.id,
-    Merchant.name,
-    Merchant.house_number,
-    Merchant.category,
-    Merchant.has_qr,
-    QRCode.sticker_code,
-    Merchant.review_state,
-    Merchant.possible_duplicate_of,
-    Merchant.lat,
-    Merchant.lon,
-    Merchant.created_at,
-    Merchant.street_id,
-    Street.name,
-    Merchant.unit_code,
+    col(Merchant.id),
+    col(Merchant.name),
+    col(Merchant.house_number),
+    col(Merchant.category),
+    col(Merchant.has_qr),
+    col(QRCode.sticker_code),
+    col(Merchant.review_state),
+    col(Merchant.possible_duplicate_of),
+    col(Merchant.lat),
+    col(Merchant.lon),
+    col(Merchant.created_at),
+    col(Merchant.street_id),
+    col(Street.name),
+    col(Merchant.unit_code),
 )
 
 
 def _shops_stmt(principal: Principal):  # type: ignore[no-untyped-def]
     return (
         select(*_SHOP_COLUMNS)
-        .outerjoin(QRCode, QRCode.active_for == Merchant.id)
-        .outerjoin(Street, Street.id == Merchant.street_id)
-        .where(visible_filter(principal), Merchant.status == "active")
+        .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
+        .outerjoin(Street, col(Street.id) == col(Merchant.street_id))
+        .where(visible_filter(principal), col(Merchant.status) == "active")
     )
 
 
 def _unit_filter(unit: tuple[str, str] | None):  # type: ignore[no-untyped-def]
     if unit is None:
         return literal_column("1") == 1
-    column = Merchant.unit_code if unit[0] == "2025" else Merchant.unit_code_2020
+    column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
     return column == unit[1]
 
 
@@ -83,7 +84,7 @@ class DashboardRepository:
         if street is None:
             return None
         rows = await self.session.execute(
-            select(StreetUnit.edition, StreetUnit.code).where(StreetUnit.street_id == street_id)
+            select(col(StreetUnit.edition), col(StreetUnit.code)).where(col(StreetUnit.street_id) == street_id)
         )
         return street, [(e, c) for e, c in rows.all()]
 
@@ -92,8 +93,8 @@ class DashboardRepository:
     ) -> list[ShopLine]:
         stmt = (
             _shops_stmt(principal)
-            .where(Merchant.street_id == street_id, _unit_filter(unit))
-            .order_by(Merchant.name_search, Merchant.id)
+            .where(col(Merchant.street_id) == street_id, _unit_filter(unit))
+            .order_by(col(Merchant.name_search), col(Merchant.id))
             .limit(limit)
             .offset(offset)
         )
@@ -103,13 +104,13 @@ class DashboardRepository:
         self, principal: Principal, street_id: int, unit: tuple[str, str] | None, limit: int
     ) -> list[tuple[float, float, bool]]:
         stmt = (
-            select(Merchant.lon, Merchant.lat, Merchant.has_qr)
+            select(col(Merchant.lon), col(Merchant.lat), col(Merchant.has_qr))
             .where(
                 visible_filter(principal),
-                Merchant.status == "active",
-                Merchant.street_id == street_id,
+                col(Merchant.status) == "active",
+                col(Merchant.street_id) == street_id,
                 _unit_filter(unit),
-                Merchant.lat.is_not(None),
+                col(Merchant.lat).is_not(None),
             )
             .limit(limit)
         )
@@ -118,14 +119,14 @@ class DashboardRepository:
     async def points(self, principal: Principal, units: list[str], limit: int) -> list[tuple[float, float, bool]]:
         """The newest shops with a location in these 2025 units (a map of 100,000 dots says nothing more)."""
         stmt = (
-            select(Merchant.lon, Merchant.lat, Merchant.has_qr)
+            select(col(Merchant.lon), col(Merchant.lat), col(Merchant.has_qr))
             .where(
                 visible_filter(principal),
-                Merchant.status == "active",
-                Merchant.unit_code.in_(units),
-                Merchant.lat.is_not(None),
+                col(Merchant.status) == "active",
+                col(Merchant.unit_code).in_(units),
+                col(Merchant.lat).is_not(None),
             )
-            .order_by(Merchant.created_at.desc())
+            .order_by(col(Merchant.created_at).desc())
             .limit(limit)
         )
         return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all()]
@@ -133,8 +134,8 @@ class DashboardRepository:
     async def pending_reviews(self, principal: Principal, units: list[str], limit: int) -> list[ShopLine]:
         stmt = (
             _shops_stmt(principal)
-            .where(Merchant.review_state == "pending", Merchant.unit_code.in_(units))
-            .order_by(Merchant.created_at, Merchant.id)
+            .where(col(Merchant.review_state) == "pending", col(Merchant.unit_code).in_(units))
+            .order_by(col(Merchant.created_at), col(Merchant.id))
             .limit(limit)
         )
         return await self._lines(stmt)
@@ -142,8 +143,8 @@ class DashboardRepository:
     async def duplicates(self, principal: Principal, units: list[str], limit: int) -> list[ShopLine]:
         stmt = (
             _shops_stmt(principal)
-            .where(Merchant.possible_duplicate_of.is_not(None), Merchant.unit_code.in_(units))
-            .order_by(Merchant.created_at.desc(), Merchant.id)
+            .where(col(Merchant.possible_duplicate_of).is_not(None), col(Merchant.unit_code).in_(units))
+            .order_by(col(Merchant.created_at).desc(), col(Merchant.id))
             .limit(limit)
         )
         return await self._lines(stmt)
@@ -151,7 +152,9 @@ class DashboardRepository:
     async def names(self, merchant_ids: list[str]) -> dict[str, str]:
         if not merchant_ids:
             return {}
-        rows = await self.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids)))
+        rows = await self.session.execute(
+            select(col(Merchant.id), col(Merchant.name)).where(col(Merchant.id).in_(merchant_ids))
+        )
         return dict(rows.all())
 
     def _bucket(self, column, period: str):  # type: ignore[no-untyped-def]
@@ -165,11 +168,11 @@ class DashboardRepository:
         self, principal: Principal, units: list[str], period: str, since: datetime
     ) -> list[tuple[int | None, str, str, int]]:
         """(agent id, unit, period start, shops registered) since a date, in these units."""
-        bucket = self._bucket(Merchant.created_at, period).label("b")
+        bucket = self._bucket(col(Merchant.created_at), period).label("b")
         stmt = (
-            select(Merchant.created_by, Merchant.unit_code, bucket, func.count())
-            .where(visible_filter(principal), Merchant.unit_code.in_(units), Merchant.created_at >= since)
-            .group_by(Merchant.created_by, Merchant.unit_code, bucket)
+            select(col(Merchant.created_by), col(Merchant.unit_code), bucket, func.count())
+            .where(visible_filter(principal), col(Merchant.unit_code).in_(units), col(Merchant.created_at) >= since)
+            .group_by(col(Merchant.created_by), col(Merchant.unit_code), bucket)
         )
         return [(a, u, str(b), int(n)) for a, u, b, n in (await self.session.execute(stmt)).all()]
 
@@ -177,17 +180,19 @@ class DashboardRepository:
         self, principal: Principal, units: list[str], period: str, since: datetime
     ) -> list[tuple[int | None, str, str, int]]:
         """(issuing user, shop's unit, period start, QRs issued or registered) since a date."""
-        bucket = self._bucket(QRCode.issued_at, period).label("b")
+        bucket = self._bucket(col(QRCode.issued_at), period).label("b")
         stmt = (
-            select(QRCode.issued_by, Merchant.unit_code, bucket, func.count())
-            .join(Merchant, Merchant.id == QRCode.merchant_id)
-            .where(visible_filter(principal), Merchant.unit_code.in_(units), QRCode.issued_at >= since)
-            .group_by(QRCode.issued_by, Merchant.unit_code, bucket)
+            select(col(QRCode.issued_by), col(Merchant.unit_code), bucket, func.count())
+            .join(Merchant, col(Merchant.id) == col(QRCode.merchant_id))
+            .where(visible_filter(principal), col(Merchant.unit_code).in_(units), col(QRCode.issued_at) >= since)
+            .group_by(col(QRCode.issued_by), col(Merchant.unit_code), bucket)
         )
         return [(a, u, str(b), int(n)) for a, u, b, n in (await self.session.execute(stmt)).all()]
 
     async def users(self, ids: set[int]) -> dict[int, tuple[str, str]]:
         if not ids:
             return {}
-        rows = await self.session.execute(select(User.id, User.username, User.full_name).where(User.id.in_(ids)))
+        rows = await self.session.execute(
+            select(col(User.id), col(User.username), col(User.full_name)).where(col(User.id).in_(ids))
+        )
         return {i: (u, f) for i, u, f in rows.all()}

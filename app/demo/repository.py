@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
@@ -20,28 +21,30 @@ class DemoRepository:
         self.session = session
 
     async def demo_shops(self) -> int:
-        return (await self.session.execute(select(func.count()).where(Merchant.device_id == DEVICE))).scalar_one()
+        return (await self.session.execute(select(func.count()).where(col(Merchant.device_id) == DEVICE))).scalar_one()
 
     async def held_phones(self) -> set[str]:
-        rows = await self.session.execute(select(Merchant.phone_active).where(Merchant.phone_active.is_not(None)))
+        rows = await self.session.execute(
+            select(col(Merchant.phone_active)).where(col(Merchant.phone_active).is_not(None))
+        )
         return set(rows.scalars())
 
     async def held_account_keys(self) -> set[str]:
-        stmt = select(PaymentAccount.active_key).where(PaymentAccount.active_key.is_not(None))
+        stmt = select(col(PaymentAccount.active_key)).where(col(PaymentAccount.active_key).is_not(None))
         return set((await self.session.execute(stmt)).scalars())
 
     async def active_per_street(self) -> list[tuple[int | None, int]]:
         stmt = (
-            select(Merchant.street_id, func.count())
-            .where(Merchant.status == MerchantStatus.ACTIVE)
-            .group_by(Merchant.street_id)
+            select(col(Merchant.street_id), func.count())
+            .where(col(Merchant.status) == MerchantStatus.ACTIVE)
+            .group_by(col(Merchant.street_id))
         )
         return [(s, n) for s, n in (await self.session.execute(stmt)).all()]
 
     async def make_model_street(self, street_id: int, baseline: int) -> None:
         await self.session.execute(
             update(Street)
-            .where(Street.id == street_id, Street.is_model_street.is_(False))
+            .where(col(Street.id) == street_id, col(Street.is_model_street).is_(False))
             .values(is_model_street=True, target_pct=100, target_date=date(2026, 12, 31), baseline_shop_count=baseline)
         )
 

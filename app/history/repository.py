@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.coverage.models import CoverageCounter
 from app.history.models import CoverageSnapshot, SnapshotRun
@@ -57,33 +58,35 @@ class HistoryRepository:
     async def cells(self) -> list[Cell]:
         rows = await self.session.execute(
             select(
-                CoverageCounter.unit_code,
-                CoverageCounter.unit_code_2020,
-                CoverageCounter.street_id,
-                CoverageCounter.category,
-                CoverageCounter.shops,
-                CoverageCounter.with_qr,
-            ).where(CoverageCounter.shops != 0)
+                col(CoverageCounter.unit_code),
+                col(CoverageCounter.unit_code_2020),
+                col(CoverageCounter.street_id),
+                col(CoverageCounter.category),
+                col(CoverageCounter.shops),
+                col(CoverageCounter.with_qr),
+            ).where(col(CoverageCounter.shops) != 0)
         )
         return [Cell(*r) for r in rows.all()]
 
     async def reference(self) -> Reference:
         from app.units.repository import UnitRepository
 
-        units = (await self.session.execute(select(AdminUnit).where(AdminUnit.edition == "2025"))).scalars()
+        units = (await self.session.execute(select(AdminUnit).where(col(AdminUnit.edition) == "2025"))).scalars()
         units_2025 = {u.code: Target(u.baseline_shop_count, u.target_pct, u.target_date) for u in units}
         succ = await UnitRepository(self.session).successor_map()
-        olds = (await self.session.execute(select(AdminUnit.code).where(AdminUnit.edition == "2020"))).scalars()
+        olds = (
+            await self.session.execute(select(col(AdminUnit.code)).where(col(AdminUnit.edition) == "2020"))
+        ).scalars()
         streets = {
             s.id: Target(s.baseline_shop_count, s.target_pct, s.target_date, s.is_model_street)
             for s in (await self.session.execute(select(Street))).scalars()
             if s.id is not None
         }
         placed = await self.session.execute(
-            select(StreetUnit.street_id, StreetUnit.code)
-            .join(Street, Street.id == StreetUnit.street_id)
-            .where(Street.is_model_street.is_(True), StreetUnit.edition == "2025")
-            .order_by(StreetUnit.street_id, StreetUnit.code)
+            select(col(StreetUnit.street_id), col(StreetUnit.code))
+            .join(Street, col(Street.id) == col(StreetUnit.street_id))
+            .where(col(Street.is_model_street).is_(True), col(StreetUnit.edition) == "2025")
+            .order_by(col(StreetUnit.street_id), col(StreetUnit.code))
         )
         model_units: dict[int, list[str]] = {}
         for street_id, code in placed.all():
@@ -97,15 +100,15 @@ class HistoryRepository:
         # SQLite: every write transaction already holds the database's write lock (BEGIN IMMEDIATE)
 
     async def run_on(self, day: date) -> SnapshotRun | None:
-        return (await self.session.execute(select(SnapshotRun).where(SnapshotRun.day == day))).scalar_one_or_none()
+        return (await self.session.execute(select(SnapshotRun).where(col(SnapshotRun.day) == day))).scalar_one_or_none()
 
     async def run(self, run_id: int) -> SnapshotRun | None:
         return await self.session.get(SnapshotRun, run_id)
 
     async def delete_runs(self, run_ids: Sequence[int]) -> None:
         if run_ids:
-            await self.session.execute(delete(CoverageSnapshot).where(CoverageSnapshot.run_id.in_(run_ids)))
-            await self.session.execute(delete(SnapshotRun).where(SnapshotRun.id.in_(run_ids)))
+            await self.session.execute(delete(CoverageSnapshot).where(col(CoverageSnapshot.run_id).in_(run_ids)))
+            await self.session.execute(delete(SnapshotRun).where(col(SnapshotRun.id).in_(run_ids)))
 
     async def add_run(self, run: SnapshotRun, rows: list[dict]) -> SnapshotRun:
         self.session.add(run)
@@ -117,19 +120,26 @@ class HistoryRepository:
 
     async def run_ids_between(self, first: date, last: date) -> dict[date, int]:
         """day -> run id (plain columns: a year of runs is read on every history request)."""
-        stmt = select(SnapshotRun.day, SnapshotRun.id).where(SnapshotRun.day.between(first, last))
+        stmt = select(col(SnapshotRun.day), col(SnapshotRun.id)).where(col(SnapshotRun.day).between(first, last))
         return {day: run_id for day, run_id in (await self.session.execute(stmt)).all()}
 
     async def days_between(self, first: date, last: date) -> list[date]:
-        stmt = select(SnapshotRun.day).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day)
+        stmt = (
+            select(col(SnapshotRun.day)).where(col(SnapshotRun.day).between(first, last)).order_by(col(SnapshotRun.day))
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def last_run_between(self, first: date, last: date) -> SnapshotRun | None:
-        stmt = select(SnapshotRun).where(SnapshotRun.day.between(first, last)).order_by(SnapshotRun.day.desc()).limit(1)
+        stmt = (
+            select(SnapshotRun)
+            .where(col(SnapshotRun.day).between(first, last))
+            .order_by(col(SnapshotRun.day).desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def demo_runs(self) -> list[SnapshotRun]:
-        stmt = select(SnapshotRun).where(SnapshotRun.source == "demo")
+        stmt = select(SnapshotRun).where(col(SnapshotRun.source) == "demo")
         return list((await self.session.execute(stmt)).scalars())
 
     # --- what history reads -------------------------------------------------------------------------------
@@ -159,19 +169,19 @@ class HistoryRepository:
             c.is_model_street,
         ).where(c.level == level)
         if isinstance(days, tuple):
-            stmt = stmt.where(CoverageSnapshot.day.between(*days))
+            stmt = stmt.where(col(CoverageSnapshot.day).between(*days))
         else:
-            stmt = stmt.where(CoverageSnapshot.day.in_(sorted(set(days))))
+            stmt = stmt.where(col(CoverageSnapshot.day).in_(sorted(set(days))))
         if edition is not None:
-            stmt = stmt.where(CoverageSnapshot.edition == edition)
+            stmt = stmt.where(col(CoverageSnapshot.edition) == edition)
         if unit_code is not None:
-            stmt = stmt.where(CoverageSnapshot.unit_code == unit_code)
+            stmt = stmt.where(col(CoverageSnapshot.unit_code) == unit_code)
         if code is not None:
-            stmt = stmt.where(CoverageSnapshot.code == code)
+            stmt = stmt.where(col(CoverageSnapshot.code) == code)
         if model_only:
-            stmt = stmt.where(CoverageSnapshot.is_model_street.is_(True))
-        return list((await self.session.execute(stmt.order_by(CoverageSnapshot.day))).all())
+            stmt = stmt.where(col(CoverageSnapshot.is_model_street).is_(True))
+        return list((await self.session.execute(stmt.order_by(col(CoverageSnapshot.day)))).all())
 
     async def count_rows(self, run_id: int) -> int:
-        stmt = select(func.count()).select_from(CoverageSnapshot).where(CoverageSnapshot.run_id == run_id)
+        stmt = select(func.count()).select_from(CoverageSnapshot).where(col(CoverageSnapshot.run_id) == run_id)
         return (await self.session.execute(stmt)).scalar_one()

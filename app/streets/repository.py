@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlmodel import col
 
 from app.core.repository import Repository
 from app.streets.models import Street, StreetUnit
@@ -13,16 +14,16 @@ class StreetRepository(Repository[Street]):
         return await self.get_by_id(street_id)
 
     async def by_natural_key(self, key: str) -> Street | None:
-        return await self.get_one_or_none(select(Street).where(Street.natural_key == key))
+        return await self.get_one_or_none(select(Street).where(col(Street.natural_key) == key))
 
     async def units_of(self, street_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
         out: dict[int, list[tuple[str, str]]] = {i: [] for i in street_ids}
         if not street_ids:
             return out
         rows = await self.session.execute(
-            select(StreetUnit.street_id, StreetUnit.edition, StreetUnit.code)
-            .where(StreetUnit.street_id.in_(street_ids))
-            .order_by(StreetUnit.edition, StreetUnit.code)
+            select(col(StreetUnit.street_id), col(StreetUnit.edition), col(StreetUnit.code))
+            .where(col(StreetUnit.street_id).in_(street_ids))
+            .order_by(col(StreetUnit.edition), col(StreetUnit.code))
         )
         for sid, edition, code in rows.all():
             out[sid].append((edition, code))
@@ -35,12 +36,12 @@ class StreetRepository(Repository[Street]):
         return (await self.units_of([street_id]))[street_id]
 
     async def set_units(self, street_id: int, units: set[tuple[str, str]]) -> None:
-        await self.session.execute(delete(StreetUnit).where(StreetUnit.street_id == street_id))
+        await self.session.execute(delete(StreetUnit).where(col(StreetUnit.street_id) == street_id))
         self.session.add_all([StreetUnit(street_id=street_id, edition=e, code=c) for e, c in sorted(units)])
         await self.session.flush()
 
     async def all_ordered(self) -> list[Street]:
-        return await self.get_all(select(Street).order_by(Street.id))
+        return await self.get_all(select(Street).order_by(col(Street.id)))
 
     async def search(
         self,
@@ -56,14 +57,16 @@ class StreetRepository(Repository[Street]):
         stmt = select(Street)
         if unit:
             stmt = stmt.where(
-                Street.id.in_(
-                    select(StreetUnit.street_id).where(StreetUnit.edition == unit[0], StreetUnit.code == unit[1])
+                col(Street.id).in_(
+                    select(col(StreetUnit.street_id)).where(
+                        col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
+                    )
                 )
             )
         if model is not None:
-            stmt = stmt.where(Street.is_model_street == model)
+            stmt = stmt.where(col(Street.is_model_street) == model)
         if kind:
-            stmt = stmt.where(Street.kind == kind)
+            stmt = stmt.where(col(Street.kind) == kind)
         if q:
-            stmt = stmt.where(Street.name_search.contains(q, autoescape=True))
-        return await self.paginate(stmt, order=[Street.name_search, Street.id], cursor=cursor, limit=limit)
+            stmt = stmt.where(col(Street.name_search).contains(q, autoescape=True))
+        return await self.paginate(stmt, order=[col(Street.name_search), col(Street.id)], cursor=cursor, limit=limit)

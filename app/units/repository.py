@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.units.models import AdminUnit, UnitSuccession
 
@@ -11,23 +12,23 @@ class UnitRepository:
         self.session = session
 
     async def list(self, edition: str | None) -> list[AdminUnit]:
-        stmt = select(AdminUnit).order_by(AdminUnit.edition, AdminUnit.code)
+        stmt = select(AdminUnit).order_by(col(AdminUnit.edition), col(AdminUnit.code))
         if edition:
-            stmt = stmt.where(AdminUnit.edition == edition)
+            stmt = stmt.where(col(AdminUnit.edition) == edition)
         return list((await self.session.execute(stmt)).scalars())
 
     async def get(self, edition: str, code: str) -> AdminUnit | None:
-        stmt = select(AdminUnit).where(AdminUnit.edition == edition, AdminUnit.code == code)
+        stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.code) == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def succession(
         self, from_edition: str, from_code: str, to_edition: str, to_code: str
     ) -> UnitSuccession | None:
         stmt = select(UnitSuccession).where(
-            UnitSuccession.from_edition == from_edition,
-            UnitSuccession.from_code == from_code,
-            UnitSuccession.to_edition == to_edition,
-            UnitSuccession.to_code == to_code,
+            col(UnitSuccession.from_edition) == from_edition,
+            col(UnitSuccession.from_code) == from_code,
+            col(UnitSuccession.to_edition) == to_edition,
+            col(UnitSuccession.to_code) == to_code,
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
@@ -43,8 +44,8 @@ class UnitRepository:
         if cached is not None:
             return cached
         rows = await self.session.execute(
-            select(UnitSuccession.from_code, UnitSuccession.to_code).where(
-                UnitSuccession.from_edition == "2020", UnitSuccession.to_edition == "2025"
+            select(col(UnitSuccession.from_code), col(UnitSuccession.to_code)).where(
+                col(UnitSuccession.from_edition) == "2020", col(UnitSuccession.to_edition) == "2025"
             )
         )
         self.session.info["successor_map"] = result = dict(rows.all())
