@@ -18,7 +18,7 @@ from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.guards import RequestGuard
 from app.core.i18n import pick_lang
-from app.core.openapi import install_openapi
+from app.core.openapi import install_openapi, operation_id
 from app.dashboard import mount as mount_dashboard
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         docs_url=None,  # served by install_docs from this process, not from a CDN
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,  # also names request bodies: Body_merchants_upload_photo
     )
     app.state.settings = settings
     install_error_handlers(app)

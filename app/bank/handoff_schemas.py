@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.core.text import nfc
 
 
-class UnitOut(BaseModel):
+class BankUnit(BaseModel):
     edition: str
     code: str
 
@@ -19,8 +19,8 @@ class AddressOut(BaseModel):
     house_number: str | None
     street: str | None
     street_id: int | None
-    unit_2025: UnitOut
-    unit_2020: UnitOut | None
+    unit_2025: BankUnit
+    unit_2020: BankUnit | None
 
 
 class LocationOut(BaseModel):

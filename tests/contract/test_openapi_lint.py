@@ -15,3 +15,10 @@ def test_document_passes_redocly_lint(tmp_path: Path) -> None:
     path = write_schema(schema, tmp_path / "openapi.json")
     result = run(BIN / "redocly", "lint", "--config", TS_DIR.parent / "redocly.yaml", path, "--format", "stylish")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_schema_names_are_unique_and_plain() -> None:
+    """Two models with one name come out as `app__x__schemas__Name` and generators drop one of them."""
+    schema = create_app(Settings(environment="test")).openapi()
+    qualified = [name for name in schema["components"]["schemas"] if "__" in name]
+    assert not qualified, f"rename these models so each schema name is unique: {qualified}"
