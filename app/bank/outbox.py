@@ -50,7 +50,7 @@ async def next_seq(session: AsyncSession, bank_bin: str) -> int:
     """The bank's next sequence number, taken under the counter row's lock until this transaction ends."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = BankEventCounter.__table__
+    table = BankEventCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__; its stubs do not say
     stmt = (
         insert(table)
         .values(bank_bin=bank_bin, last_seq=1)

@@ -99,7 +99,7 @@ def build_record(row: Any) -> dict[str, Any]:
     return record
 
 
-def visible_records_query(bank_bin: str) -> Select[Any]:
+def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
     """Shops the bank may see, with everything its record needs, in one query."""
     return (
         select(
