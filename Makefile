@@ -26,10 +26,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	$(BIN)/mypy qr integrations app
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	$(BIN)/mypy qr integrations app
 
 format: $(STAMP)
 	$(BIN)/ruff format .

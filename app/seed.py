@@ -7,6 +7,7 @@ import csv
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,22 +47,32 @@ async def load_units(session: AsyncSession) -> int:
     for ed in doc["editions"]:
         district = ed.get("district") or {}
         for u in ed["units"]:
-            row = await units.get(ed["edition"], u["code"]) or AdminUnit(edition=ed["edition"], code=u["code"])
-            row.name, row.kind = nfc(u["name"]), u["kind"]
-            row.province_code, row.province_name = ed["province"]["code"], nfc(ed["province"]["name"])
-            row.district_code, row.district_name = district.get("code"), district.get("name")
-            row.valid_from, row.valid_to = _d(ed["valid_from"]) or date(2020, 1, 1), _d(ed.get("valid_to"))
-            row.population = u.get("population_2024")
+            fields: dict[str, Any] = {
+                "name": nfc(u["name"]),
+                "kind": u["kind"],
+                "province_code": ed["province"]["code"],
+                "province_name": nfc(ed["province"]["name"]),
+                "district_code": district.get("code"),
+                "district_name": district.get("name"),
+                "valid_from": _d(ed["valid_from"]) or date(2020, 1, 1),
+                "valid_to": _d(ed.get("valid_to")),
+                "population": u.get("population_2024"),
+            }
+            row = await units.get(ed["edition"], u["code"])
+            if row is None:
+                row = AdminUnit(edition=ed["edition"], code=u["code"], **fields)
+            else:
+                row.sqlmodel_update(fields)
             session.add(row)
             n += 1
     await session.flush()
     for s in doc["succession"]:
         exists = await units.succession(s["from_edition"], s["from_code"], s["to_edition"], s["to_code"])
-        row = exists or UnitSuccession(
+        link = exists or UnitSuccession(
             **{k: s[k] for k in ("from_edition", "from_code", "to_edition", "to_code")}, how=s["how"]
         )
-        row.how = s["how"]
-        session.add(row)
+        link.how = s["how"]
+        session.add(link)
     await session.flush()
     return n
 
@@ -114,10 +125,11 @@ async def load_banks(session: AsyncSession) -> int:
     n = 0
     with (DATA / "banks.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
+            name, legal_name = nfc(r["name"]), nfc(r["legal_name"])
             row = await banks.by_natural_key(r["bin"], r["short_name"], r["status"]) or Bank(
-                bin=r["bin"], short_name=r["short_name"], status=r["status"]
+                bin=r["bin"], short_name=r["short_name"], status=r["status"], name=name, legal_name=legal_name
             )
-            row.name, row.legal_name = nfc(r["name"]), nfc(r["legal_name"])
+            row.name, row.legal_name = name, legal_name
             row.swift = r["swift"] or None
             row.accepts_transfers_in_app = r["accepts_transfers_in_app"] == "yes"
             session.add(row)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import String, column, delete, select, table, update
+from sqlalchemy import CursorResult, String, column, delete, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -71,7 +72,7 @@ class UserRepository:
             )
             .values(used_at=at)
         )
-        return result.rowcount == 1
+        return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE answers a CursorResult
 
     async def revoke_family(self, family: str, at: datetime) -> None:
         await self.session.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,7 +38,9 @@ class WebhookIn(BaseModel):
 
     url: str = Field(min_length=8, max_length=2000, examples=["https://bank.example/phoqr/webhooks"])
     event_types: list[EventType] = Field(
-        default_factory=lambda: list(EVENT_TYPES), min_length=1, description="Default: every type"
+        default_factory=lambda: cast("list[EventType]", list(EVENT_TYPES)),
+        min_length=1,
+        description="Default: every type",
     )
 
     @field_validator("event_types")

@@ -57,10 +57,6 @@ async def texts(session: AsyncSession) -> list[ConsentText]:
 
 
 async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentText:
-    if body.text_sha256 is None and body.text_version is None:  # which words did the owner agree to?
-        raise ValidationFailed(
-            f"{prefix}text_sha256", "Cần text_sha256 hoặc text_version", "Name the text by text_sha256 or text_version"
-        )
     if body.text_sha256 is not None:
         found = await ConsentRepository(session).text_by_hash(body.text_sha256)
         if found is None:
@@ -73,12 +69,16 @@ async def _text(session: AsyncSession, body: ConsentIn, prefix: str) -> ConsentT
                 f"Mã băm thuộc phiên bản {found.version}",
                 f"The hash belongs to version {found.version}",
             )
-    else:
+    elif body.text_version is not None:
         found = await ConsentRepository(session).text_by_version(body.text_version)
         if found is None:
             raise ValidationFailed(
                 f"{prefix}text_version", "Không có phiên bản văn bản này", "No consent text has this version"
             )
+    else:  # which words did the owner agree to?
+        raise ValidationFailed(
+            f"{prefix}text_sha256", "Cần text_sha256 hoặc text_version", "Name the text by text_sha256 or text_version"
+        )
     if found.purpose != body.purpose:
         raise ValidationFailed(f"{prefix}purpose", "Văn bản không dành cho mục đích này", "Text is for another purpose")
     return found

@@ -258,7 +258,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path, route in api_routes(app):
         if not route.include_in_schema:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             op = schema["paths"].get(path, {}).get(method.lower())
             if op is None:
                 continue

@@ -35,7 +35,7 @@ class RateLimitHit(SQLModel, table=True):
 
 async def lock_key(session: AsyncSession, key: str) -> None:
     """Serialise every transaction that counts `key` until the holder commits or rolls back."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     # SQLite: the connection began with BEGIN IMMEDIATE (app.core.db), so writers are already one at a time
 

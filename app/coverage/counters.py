@@ -9,7 +9,7 @@ rows instead of scanning every shop.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ def key_of(shop: Merchant | Mapping[str, Any] | None) -> CoverageKey | None:
     """The counter a shop counts in (a row, or its audited snapshot); None for a shop that counts nowhere."""
     if shop is None:
         return None
-    get = shop.get if isinstance(shop, Mapping) else lambda name: getattr(shop, name)
+    get: Callable[[str], Any] = shop.get if isinstance(shop, Mapping) else lambda name: getattr(shop, name)
     if get("status") != MerchantStatus.ACTIVE:
         return None  # closed shops leave every denominator
     return CoverageKey(
@@ -58,7 +58,7 @@ async def _add(session: AsyncSession, key: CoverageKey, delta: int) -> None:
         "shops": delta,
         "with_qr": delta if key.has_qr else 0,
     }
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(CoverageCounter).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["unit_code", "unit_code_2020", "street_id", "category"],

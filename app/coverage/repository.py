@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.coverage.models import CoverageCounter
@@ -17,11 +20,12 @@ class CoverageRepository:
         self, group: str, *, unit: tuple[str, str] | None, category: str | None
     ) -> dict[str | int, tuple[int, int]]:
         """(shops, with_qr) per group key from the running counters: a few hundred rows at most."""
-        column = {
+        columns: dict[str, Mapped[Any]] = {
             "unit_2025": col(CoverageCounter.unit_code),
             "unit_2020": col(CoverageCounter.unit_code_2020),
             "street": col(CoverageCounter.street_id),
-        }[group]
+        }
+        column = columns[group]
         stmt = select(column, func.sum(col(CoverageCounter.shops)), func.sum(col(CoverageCounter.with_qr))).group_by(
             column
         )
@@ -41,7 +45,7 @@ class CoverageRepository:
 
     async def streets(self, ids: set[int], unit: tuple[str, str] | None, model_only: bool) -> list[Street]:
         """Streets with shops, plus the model streets of the unit (which count even before a shop registers)."""
-        model = col(Street.is_model_street).is_(True)
+        model: ColumnElement[bool] = col(Street.is_model_street).is_(True)
         if unit is not None:
             model = model & col(Street.id).in_(
                 select(col(StreetUnit.street_id)).where(

@@ -71,7 +71,7 @@ async def coverage_csv(report: Annotated[CoverageReport, Depends(_report)]) -> R
     )
     for row in [*report.rows, report.total]:
         label = row.unit or row.street
-        code = (row.unit.code if row.unit else str(row.street.id)) if label else ""
+        code = row.unit.code if row.unit else str(row.street.id) if row.street else ""
         name = label.name if label else "Tổng"
         writer.writerow(  # every cell: a street or unit named "=HYPERLINK(...)" must stay text
             safe_row(

@@ -114,7 +114,7 @@ class DashboardRepository:
             )
             .limit(limit)
         )
-        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all()]
+        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all() if x is not None and y is not None]
 
     async def points(self, principal: Principal, units: list[str], limit: int) -> list[tuple[float, float, bool]]:
         """The newest shops with a location in these 2025 units (a map of 100,000 dots says nothing more)."""
@@ -129,7 +129,7 @@ class DashboardRepository:
             .order_by(col(Merchant.created_at).desc())
             .limit(limit)
         )
-        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all()]
+        return [(x, y, q) for x, y, q in (await self.session.execute(stmt)).all() if x is not None and y is not None]
 
     async def pending_reviews(self, principal: Principal, units: list[str], limit: int) -> list[ShopLine]:
         stmt = (
@@ -158,7 +158,7 @@ class DashboardRepository:
         return dict(rows.all())
 
     def _bucket(self, column, period: str):  # type: ignore[no-untyped-def]
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             return func.to_char(func.date_trunc(period, column), "YYYY-MM-DD")
         if period == "week":  # Monday of the week, as PostgreSQL's date_trunc('week') gives
             return func.date(column, "-6 days", "weekday 1")
@@ -195,4 +195,4 @@ class DashboardRepository:
         rows = await self.session.execute(
             select(col(User.id), col(User.username), col(User.full_name)).where(col(User.id).in_(ids))
         )
-        return {i: (u, f) for i, u, f in rows.all()}
+        return {i: (u, f) for i, u, f in rows.all() if i is not None}

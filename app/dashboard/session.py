@@ -82,7 +82,7 @@ def signed_in(user_id: int) -> DashSession:
 
 
 def csrf_ok(s: DashSession | None, submitted: str | None) -> bool:
-    return bool(s and submitted) and hmac.compare_digest(s.csrf.encode(), (submitted or "").encode())
+    return s is not None and bool(submitted) and hmac.compare_digest(s.csrf.encode(), (submitted or "").encode())
 
 
 def cookie_args(settings: Settings, s: DashSession) -> dict[str, object]:

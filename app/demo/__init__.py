@@ -164,7 +164,7 @@ async def generate(session: AsyncSession, merchants: int, *, seed: int = 7, crea
         derive(m)
         account, payload = _account(rng, m, closed)
         key = account_key(account)
-        if key in keys:
+        if key is None or key in keys:
             continue
         keys.add(key)
         batches[Merchant].append(m.model_dump())

@@ -27,11 +27,11 @@ class DemoRepository:
         rows = await self.session.execute(
             select(col(Merchant.phone_active)).where(col(Merchant.phone_active).is_not(None))
         )
-        return set(rows.scalars())
+        return {p for p in rows.scalars() if p is not None}
 
     async def held_account_keys(self) -> set[str]:
         stmt = select(col(PaymentAccount.active_key)).where(col(PaymentAccount.active_key).is_not(None))
-        return set((await self.session.execute(stmt)).scalars())
+        return {k for k in (await self.session.execute(stmt)).scalars() if k is not None}
 
     async def active_per_street(self) -> list[tuple[int | None, int]]:
         stmt = (

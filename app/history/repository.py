@@ -95,7 +95,7 @@ class HistoryRepository:
 
     # --- runs ---------------------------------------------------------------------------------------------
     async def lock(self) -> None:
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SNAPSHOT_LOCK})
         # SQLite: every write transaction already holds the database's write lock (BEGIN IMMEDIATE)
 
@@ -110,7 +110,7 @@ class HistoryRepository:
             await self.session.execute(delete(CoverageSnapshot).where(col(CoverageSnapshot.run_id).in_(run_ids)))
             await self.session.execute(delete(SnapshotRun).where(col(SnapshotRun.id).in_(run_ids)))
 
-    async def add_run(self, run: SnapshotRun, rows: list[dict]) -> SnapshotRun:
+    async def add_run(self, run: SnapshotRun, rows: list[dict[str, Any]]) -> SnapshotRun:
         self.session.add(run)
         await self.session.flush()
         for start in range(0, len(rows), 2000):
@@ -121,7 +121,7 @@ class HistoryRepository:
     async def run_ids_between(self, first: date, last: date) -> dict[date, int]:
         """day -> run id (plain columns: a year of runs is read on every history request)."""
         stmt = select(col(SnapshotRun.day), col(SnapshotRun.id)).where(col(SnapshotRun.day).between(first, last))
-        return {day: run_id for day, run_id in (await self.session.execute(stmt)).all()}
+        return {day: run_id for day, run_id in (await self.session.execute(stmt)).all() if run_id is not None}
 
     async def days_between(self, first: date, last: date) -> list[date]:
         stmt = (
@@ -156,18 +156,18 @@ class HistoryRepository:
         """Snapshot rows of one level on the given days (a list, or a (first, last) range), as plain tuples."""
         c = CoverageSnapshot
         stmt = select(
-            c.run_id,
-            c.day,
-            c.edition,
-            c.unit_code,
-            c.code,
-            c.shops,
-            c.with_qr,
-            c.baseline_shop_count,
-            c.target_pct,
-            c.target_date,
-            c.is_model_street,
-        ).where(c.level == level)
+            col(c.run_id),
+            col(c.day),
+            col(c.edition),
+            col(c.unit_code),
+            col(c.code),
+            col(c.shops),
+            col(c.with_qr),
+            col(c.baseline_shop_count),
+            col(c.target_pct),
+            col(c.target_date),
+            col(c.is_model_street),
+        ).where(col(c.level) == level)
         if isinstance(days, tuple):
             stmt = stmt.where(col(CoverageSnapshot.day).between(*days))
         else:

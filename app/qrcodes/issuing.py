@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,7 +80,7 @@ def _request_for(m: Merchant, account: PaymentAccount | None, scheme: str) -> QR
             raise ValidationFailed(
                 "payment_account", "Cửa hàng chưa có tài khoản ngân hàng", "The shop has no bank account registered"
             )
-        kind = "card" if account.kind == "card" else "account"
+        kind: Literal["account", "card"] = "card" if account.kind == "card" else "account"
         ref = AccountRef(account.bank_bin, account.account_number, kind, account.account_name)
         return QRRequest("vietqr", m.name, account=ref)
     if account is None or not account.vnpay_merchant_id:

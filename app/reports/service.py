@@ -122,7 +122,7 @@ async def build_report(
         if not wanted:
             continue
         name = names.get((r.edition, r.code)) or f"{UNKNOWN_OLD_WARD} ({names.get(('2025', r.unit_code), '')})"
-        row = {"code": f"{r.edition}:{r.code}" if r.code else "", "name": name, "_style": ""}
+        row: dict[str, Any] = {"code": f"{r.edition}:{r.code}" if r.code else "", "name": name, "_style": ""}
         row |= figures(r.shops, r.with_qr, r.baseline_shop_count, r.target_pct) | {"target_date": r.target_date}
         unit_table.rows.append(with_change(row, prev_of("unit", r)))
     unit_table.rows.append(summed(unit_table.rows, code="", name="Tổng cộng", _style="total"))

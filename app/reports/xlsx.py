@@ -52,17 +52,17 @@ def _write_table(ws: Worksheet, report: Report, table: Table) -> None:
                 cell.font = Font(italic=True)
             if col.kind == "text":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = ws.cell(row=head + 1, column=1)
+    ws.freeze_panes = ws.cell(row=head + 1, column=1)  # type: ignore[assignment]  # a Cell: the setter takes one
     ws.print_title_rows = f"{head}:{head}"
     ws.auto_filter.ref = f"A{head}:{get_column_letter(len(table.columns))}{head + len(table.rows)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]  # always set on a new workbook; stubs say optional
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = f"Bản chụp số {report.snapshot_id} - trang &P/&N"
-    ws.oddHeader.right.text = f"{report.period_title} ({report.period_label})"
+    ws.oddFooter.center.text = f"Bản chụp số {report.snapshot_id} - trang &P/&N"  # type: ignore[union-attr]  # always set on a new workbook; stubs say optional
+    ws.oddHeader.right.text = f"{report.period_title} ({report.period_label})"  # type: ignore[union-attr]  # always set on a new workbook; stubs say optional
 
 
 def _value(col: Column, value: Any) -> Any:
@@ -73,7 +73,7 @@ def _value(col: Column, value: Any) -> Any:
 
 def render_xlsx(report: Report) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.active)  # type: ignore[arg-type]  # always set on a new workbook; stubs say optional
     for table in report.tables:
         _write_table(wb.create_sheet(table.name), report, table)
     wb.properties.title = f"Báo cáo QR {report.period_label}"

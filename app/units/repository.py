@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -32,7 +34,7 @@ class UnitRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def successions(self) -> list[UnitSuccession]:
+    async def successions(self) -> builtins.list[UnitSuccession]:
         return list((await self.session.execute(select(UnitSuccession))).scalars())
 
     async def successor_map(self) -> dict[str, str]:
