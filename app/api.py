@@ -13,9 +13,9 @@ from app.bank.webhooks_router import router as bank_webhooks_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.history.router import router as history_router
-from app.reports.router import router as reports_router
 from app.merchants.router import router as merchants_router
 from app.qrcodes.router import router as qrcodes_router
+from app.reports.router import router as reports_router
 from app.streets.router import router as streets_router
 from app.sync.router import router as sync_router
 from app.units.router import router as units_router
