@@ -142,7 +142,8 @@ class StreamingXlsx:
             'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/>'
             '<diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
             'borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" '
-            'xfId="0"/></cellXfs></styleSheet>',
+            'xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+            "</cellStyles></styleSheet>",
         }
         for name, xml in parts.items():
             self._zip.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + xml)

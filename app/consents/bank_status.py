@@ -5,6 +5,7 @@ Interfaces:
         # the record at `version` went to the bank (an event for it exists); keeps the bank's own ids
     async def statuses(session, pairs: list[tuple[merchant_id, bank_bin | None]]) -> dict[merchant_id, BankStatusOut]
     bank_state_clause(merchant_id_column, state) -> SQL condition, for GET /merchants?bank_state=
+    async def standing(session, pairs) / standing_of(session, merchant_id, bank_bin)   # for the shop output
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, column, exists, not_, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.consents.models import BankStatus
-from app.consents.schemas import BankStatusOut
+from app.consents.models import AccountNameCheck, BankStatus
+from app.consents.schemas import AccountCheckOut, BankStatusOut
 from app.core.db import utcnow
 
 STATES = ("not_sent", "sent", "accepted", "rejected")
@@ -78,3 +79,33 @@ def bank_state_clause(merchant_id_column: Any, state: str) -> ColumnElement[bool
     if state == "not_sent":
         return not_(exists(stmt))
     return exists(stmt.where(BankStatus.state == state))
+
+
+async def standing(
+    session: AsyncSession, pairs: list[tuple[str, str | None]]
+) -> tuple[dict[str, BankStatusOut], dict[str, AccountCheckOut]]:
+    """For the shop output: each shop's bank_status, and its account-name check where there is one."""
+    checks: dict[str, AccountCheckOut] = {}
+    ids = [m for m, _ in pairs]
+    if ids:
+        rows = await session.execute(select(AccountNameCheck).where(AccountNameCheck.merchant_id.in_(ids)))
+        checks = {c.merchant_id: check_out(c) for c in rows.scalars()}
+    return await statuses(session, pairs), checks
+
+
+async def standing_of(
+    session: AsyncSession, merchant_id: str, bank_bin: str | None
+) -> tuple[BankStatusOut, AccountCheckOut | None]:
+    """The same for one shop, by primary key (rows written in this transaction are found without a query)."""
+    status = await session.get(BankStatus, (merchant_id, bank_bin)) if bank_bin else None
+    check = await session.get(AccountNameCheck, merchant_id)
+    return to_out(status, bank_bin), (check_out(check) if check is not None else None)
+
+
+def check_out(c: AccountNameCheck) -> AccountCheckOut:
+    return AccountCheckOut(
+        state=c.state,  # type: ignore[arg-type]
+        bank_account_name=c.bank_account_name,
+        checked_at=c.checked_at,
+        attempts=c.attempts,
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, column, select, table
+from sqlalchemy import Select, and_, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.banks.models import Bank
-from app.consents.models import Consent, ConsentText
+from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent, ConsentText
 
 # the photo table belongs to merchants, above this domain: named here, not imported
 _photo = table("merchant_photo", column("id"), column("merchant_id"))
@@ -49,3 +49,10 @@ class ConsentRepository:
             stmt = stmt.where(Consent.bank_bin == bank_bin)
         rows = await self.session.execute(stmt.order_by(Consent.recorded_at.desc(), Consent.id))
         return list(rows.scalars())
+
+
+def consented_merchant_ids(bank_bin: str) -> Select[tuple[str]]:
+    """Shops whose owner's consent to hand them to this bank is in force (for scope filters)."""
+    return select(Consent.merchant_id).where(
+        Consent.bank_bin == bank_bin, Consent.purpose == PURPOSE_BANK_ONBOARDING, Consent.active_key.is_not(None)
+    )

@@ -1,4 +1,5 @@
-"""How a shop is shown: the API shape of a shop with its payment account and active QR."""
+"""How a shop is shown: the API shape of a shop with its payment account, active QR and standing with its bank
+(`bank_status`, and the account-name check where the bank offers one; both from app.consents)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
 from app.auth.schemas import UnitRef
+from app.consents.bank_status import standing, standing_of
+from app.consents.schemas import AccountCheckOut, BankStatusOut
 from app.merchants.enums import AccountKind
 from app.merchants.models import Merchant, PaymentAccount, QRCode
 from app.merchants.repository import MerchantRepository
@@ -40,7 +43,19 @@ def _bank_account(account: PaymentAccount | None) -> PaymentAccountOut | None:
     )
 
 
-def to_out(m: Merchant, account: PaymentAccount | None, active_qr: QRCode | None) -> MerchantOut:
+def bank_bin_of(account: PaymentAccount | None) -> str | None:
+    """The BIN of the shop's bank account (not of a VNPAY-only shop): whose bank_status the shop shows."""
+    ok = account is not None and account.kind in (AccountKind.ACCOUNT, AccountKind.CARD)
+    return account.bank_bin if ok and account is not None else None
+
+
+def to_out(
+    m: Merchant,
+    account: PaymentAccount | None,
+    active_qr: QRCode | None,
+    bank_status: BankStatusOut | None = None,
+    account_check: AccountCheckOut | None = None,
+) -> MerchantOut:
     vnpay = None
     if account is not None and account.vnpay_merchant_id:
         vnpay = VnpayOut(merchant_id=account.vnpay_merchant_id, terminal_id=account.vnpay_terminal_id)
@@ -70,16 +85,21 @@ def to_out(m: Merchant, account: PaymentAccount | None, active_qr: QRCode | None
         created_by=m.created_by,
         created_at=m.created_at,
         updated_at=m.updated_at,
+        bank_status=bank_status or BankStatusOut(state="not_sent", bank_bin=bank_bin_of(account)),
+        account_check=account_check,
     )
 
 
-async def render(session: AsyncSession, merchant: Merchant) -> MerchantOut:
+async def render(session: AsyncSession, merchant: Merchant, account: PaymentAccount | None = None) -> MerchantOut:
     repo = MerchantRepository(session)
-    return to_out(merchant, await repo.account(merchant.id), await repo.active_qr(merchant.id))
+    account = account or await repo.account(merchant.id)
+    status, check = await standing_of(session, merchant.id, bank_bin_of(account))
+    return to_out(merchant, account, await repo.active_qr(merchant.id), status, check)
 
 
 async def render_many(session: AsyncSession, rows: list[Merchant]) -> list[MerchantOut]:
     repo = MerchantRepository(session)
     ids = [m.id for m in rows]
     accounts, qrs = await repo.accounts(ids), await repo.active_qrs(ids)
-    return [to_out(m, accounts.get(m.id), qrs.get(m.id)) for m in rows]
+    statuses, checks = await standing(session, [(i, bank_bin_of(accounts.get(i))) for i in ids])
+    return [to_out(m, accounts.get(m.id), qrs.get(m.id), statuses[m.id], checks.get(m.id)) for m in rows]

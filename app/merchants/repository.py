@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from app.auth import Principal
 from app.banks.repository import BankRepository
+from app.consents.bank_status import bank_state_clause
 from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
@@ -106,6 +107,7 @@ class MerchantRepository(Repository[Merchant]):
         q: str | None,
         cursor: str | None,
         limit: int,
+        bank_state: str | None = None,
     ) -> tuple[list[Merchant], str | None]:
         """Newest first, keyset-paged on (created_at, id)."""
         stmt = select(Merchant).where(visible_filter(principal))
@@ -122,6 +124,8 @@ class MerchantRepository(Repository[Merchant]):
             stmt = stmt.where(Merchant.has_qr == has_qr)
         for term in (q or "").split():
             stmt = stmt.where(Merchant.search_text.contains(term, autoescape=True))
+        if bank_state:  # with the bank of the shop's current account (a ward's to-do list: rejected)
+            stmt = stmt.where(bank_state_clause(Merchant.id, bank_state))
         order = [Merchant.created_at, Merchant.id]
         return await self.paginate(stmt, order=order, cursor=cursor, limit=limit, descending=True)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
@@ -50,6 +50,10 @@ async def list_merchants(
     review: ReviewState | None = None,
     has_qr: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="name, owner, phone or house number")] = None,
+    bank_state: Annotated[
+        Literal["not_sent", "sent", "accepted", "rejected"] | None,
+        Query(description="bank_status.state with the shop's bank; rejected is the ward's to-do list"),
+    ] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[MerchantOut]:
@@ -64,6 +68,7 @@ async def list_merchants(
         status=status,
         review=review,
         has_qr=has_qr,
+        bank_state=bank_state,
     )
     return Page(items=items, next_cursor=nxt)
 

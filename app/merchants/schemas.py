@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.auth.schemas import UnitRef
+from app.consents.schemas import AccountCheckOut, BankStatusOut, ConsentIn
 from app.core.text import UserText, nfc
 from app.core.types import DbId
 from app.core.validation import refuse_null
@@ -80,6 +81,9 @@ class _MerchantFields(BaseModel):
     payment_account: PaymentAccountIn | None = None
     vnpay: VnpayIn | None = None
     non_coverage_reason: NonCoverage | None = None
+    consent: ConsentIn | None = Field(
+        None, description="the owner's consent to hand the shop to its bank, recorded with this change"
+    )
 
     @field_validator("owner_name", "house_number", mode="after")
     @classmethod
@@ -188,6 +192,10 @@ class MerchantOut(BaseModel):
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+    bank_status: BankStatusOut = Field(default_factory=lambda: BankStatusOut(state="not_sent"))
+    account_check: AccountCheckOut | None = Field(
+        None, description="the bank's answer on the account holder's name, where the bank offers the inquiry"
+    )
 
 
 class PhotoOut(BaseModel):

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.auth.schemas import UnitRef
+from app.consents import service as consents
+from app.consents.bank_status import standing_of
 from app.core.concurrency import check_version
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldError
@@ -26,9 +28,9 @@ from app.merchants.accounts import BankAccount, VnpayIds, upsert_account
 from app.merchants.builder import account_key, build_merchant, derive
 from app.merchants.changes import finish_change, snapshot
 from app.merchants.enums import MerchantStatus
-from app.merchants.models import PaymentAccount
+from app.merchants.models import Merchant, PaymentAccount
 from app.merchants.placement import near_duplicate, place, refuse_hard_duplicates
-from app.merchants.presentation import render, render_many, to_out
+from app.merchants.presentation import bank_bin_of, render, render_many, to_out
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate, MerchantOut, MerchantPatch
 
@@ -79,6 +81,21 @@ async def _account(
     bank = BankAccount(p.bank_bin, p.account_number, p.kind, p.account_name) if p is not None else None
     vnpay = VnpayIds(v.merchant_id, v.terminal_id) if v is not None else None
     return await upsert_account(session, merchant_id, current, bank=bank, vnpay=vnpay, shop_active=active)
+
+
+async def _consent(
+    session: AsyncSession,
+    principal: Principal,
+    m: Merchant,
+    account: PaymentAccount | None,
+    body: MerchantCreate | MerchantPatch,
+    device_id: str | None,
+) -> None:
+    """The owner's consent given with the registration or the change (field errors name `consent.*`)."""
+    if body.consent is not None:
+        await consents.give(
+            session, principal, m, bank_bin_of(account), body.consent, field_prefix="consent.", device_id=device_id
+        )
 
 
 async def create(
@@ -144,7 +161,9 @@ async def create(
             return 200, await render(session, stored)
         raise
     await finish_change(session, principal, m, "merchant.create", None, device_id=device_id)
-    return 201, to_out(m, account, None)
+    await _consent(session, principal, m, account, body, device_id)
+    status, check = await standing_of(session, m.id, bank_bin_of(account))
+    return 201, to_out(m, account, None, status, check)
 
 
 async def update(
@@ -187,6 +206,7 @@ async def update(
         session.add(account)
     await _flush(session)
     await finish_change(session, principal, m, "merchant.update", before, device_id=device_id)
+    await _consent(session, principal, m, account, body, device_id)
     return await render(session, m)
 
 

@@ -4,6 +4,7 @@ import io
 
 from PIL import Image
 
+from tests.app.consents.factories import make_consent
 from tests.factories import make_merchant
 
 
@@ -42,9 +43,13 @@ async def test_auditor_reads_everything_changes_nothing(client, auth, shop):
 async def test_bank_sees_only_its_bin(client, auth, session):
     vcb = await make_merchant(session, bank_bin="970436")
     ctg = await make_merchant(session, bank_bin="970415", phone="0903333333")
+    silent = await make_merchant(session, bank_bin="970436", phone="0904444444")  # no consent: not handed over
+    for m in (vcb, ctg):
+        await make_consent(session, m.id, "970436")  # ctg's consent names VCB, but its account is elsewhere
     b = await auth("bank.vcb")
     ids = {m["id"] for m in (await client.get("/api/v1/merchants", headers=b)).json()["items"]}
-    assert vcb.id in ids and ctg.id not in ids
+    assert vcb.id in ids and ctg.id not in ids and silent.id not in ids
+    assert (await client.get(f"/api/v1/merchants/{silent.id}", headers=b)).status_code == 404
     assert (await client.get(f"/api/v1/merchants/{ctg.id}", headers=b)).status_code == 404
     assert (await client.get(f"/api/v1/merchants/{vcb.id}", headers=b)).status_code == 200
     assert (await client.post(f"/api/v1/merchants/{vcb.id}/close", json={"reason": "x"}, headers=b)).status_code == 403
