@@ -169,9 +169,8 @@ async def test_reconciliation_digests_and_mismatch(client, auth, session):
     totals_only = await client.post("/api/v1/bank/reconciliation", json=claim, headers=h)
     assert totals_only.json() == {"match": False, "mismatched": []}
     # a group the bank holds and we don't (a withdrawn consent it missed) is named too
-    extra = groups(lambda r: "2025:" + r["address"]["unit_2025"]["code"]) + [
-        {"key": "2025:26526x", "count": 1, "digest": hashlib.sha256(b"x").hexdigest()}
-    ]
+    unknown = {"key": "2025:26526x", "count": 1, "digest": hashlib.sha256(b"x").hexdigest()}
+    extra = [*groups(lambda r: "2025:" + r["address"]["unit_2025"]["code"]), unknown]
     r = await client.post("/api/v1/bank/reconciliation", json=claim | {"groups": extra}, headers=h)
     assert "2025:26526x" in r.json()["mismatched"]
     bad = await client.post("/api/v1/bank/reconciliation", json={"count": -1, "digest": "zz"}, headers=h)
