@@ -88,7 +88,7 @@ async def _fill(url: str, n: int, start: int) -> None:
     from app.streets.models import StreetUnit
 
     sha = TEXTS[-1].sha256
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout=3600)  # the fill and a million-row read take long
     async with engine.begin() as conn:
         pairs = (
             await conn.execute(select(StreetUnit.street_id, StreetUnit.code).where(StreetUnit.edition == "2025"))
@@ -175,7 +175,7 @@ async def _child(url: str, mode: str) -> dict[str, float]:
     from app.bank.records import load_bank_records
     from app.core.db import make_engine, utcnow
 
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout=3600)  # the fill and a million-row read take long
     async with AsyncSession(engine, expire_on_commit=False) as session:
         await session.execute(text("SELECT 1"))
         await session.commit()
@@ -277,7 +277,7 @@ async def _prepare(url: str) -> None:
     from app.seed import seed_reference
 
     await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
+    engine = make_engine(url, statement_timeout=3600)  # the fill and a million-row read take long
     async with AsyncSession(engine) as s:
         await seed_reference(s)
         await s.commit()
