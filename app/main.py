@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api import api_router
 from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
+from app.bank.webhooks_doc import document_webhooks
 from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
 from app.core.docs import install_docs
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.include_router(metrics_router)
     app.include_router(api_router)
     mount_dashboard(app)
+    document_webhooks(app.webhooks)
     install_openapi(app)
     install_docs(app)
     app.add_middleware(RequestGuard, settings=settings)  # URL, body size and auth-first checks; security headers
