@@ -141,6 +141,50 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "streets_create": {409: ("duplicate_street",)},
     "streets_patch": {409: ("duplicate_street",)},
 }
+_SHOP = {
+    "id": "0b6f3c1e-2a4d-4f8e-9c7b-5d1a2e3f4a5b",
+    "name": "Tạp hóa Hương",
+    "category": "grocery",
+    "owner_name": "Nguyễn Thị Hương",
+    "phone": "0901 234 567",
+    "house_number": "12",
+    "street_id": 7,
+    "location": {"lat": 10.3461, "lon": 107.0843, "accuracy_m": 8},
+    "payment_account": {"bank_bin": "970436", "account_number": "0011001234567", "account_name": "NGUYEN THI HUONG"},
+}
+# examples generators and docs show for the requests integrators write most (schema name -> examples)
+SCHEMA_EXAMPLES: dict[str, list[Any]] = {
+    "MerchantCreate": [_SHOP],
+    "SyncIn": [
+        {
+            "device_id": "phone-42",
+            "operations": [
+                {"op_id": "op-0001", "type": "upsert_merchant", "payload": _SHOP},
+                {"op_id": "op-0002", "type": "issue_qr", "payload": {"merchant_id": _SHOP["id"], "scheme": "vietqr"}},
+            ],
+        }
+    ],
+    "ReceiptsIn": [
+        {
+            "receipts": [
+                {
+                    "merchant_id": _SHOP["id"],
+                    "version": 3,
+                    "result": "accepted",
+                    "bank_merchant_id": "VCB-MID-000123",
+                    "bank_terminal_id": "VCB-TID-01",
+                },
+                {
+                    "merchant_id": "7d2c9a10-5e4f-4b3a-9c8d-1e2f3a4b5c6d",
+                    "version": 1,
+                    "result": "rejected",
+                    "reason_code": "name_mismatch",
+                    "reason": "Tên chủ tài khoản không khớp với tên chủ cửa hàng",
+                },
+            ]
+        }
+    ],
+}
 BINARY_SUFFIXES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
@@ -277,6 +321,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             for status, codes in sorted(statuses.items()):
                 responses[str(status)] = _problem_response(status, codes)
             _declare_binary(path, responses)
+    for name, examples in SCHEMA_EXAMPLES.items():
+        if name in components:
+            components[name]["examples"] = examples
     for hook in schema.get("webhooks", {}).values():
         for op in hook.values():
             # the receiver is the bank's: what it answers on bad input is its own business

@@ -22,3 +22,15 @@ def test_schema_names_are_unique_and_plain() -> None:
     schema = create_app(Settings(environment="test")).openapi()
     qualified = [name for name in schema["components"]["schemas"] if "__" in name]
     assert not qualified, f"rename these models so each schema name is unique: {qualified}"
+
+
+def test_examples_are_valid_requests() -> None:
+    """The Vietnamese examples integrators copy are accepted by the models that parse those requests."""
+    from app.bank.handoff_schemas import ReceiptsIn
+    from app.merchants.schemas import MerchantCreate
+    from app.sync.schemas import SyncIn
+
+    schemas = create_app(Settings(environment="test")).openapi()["components"]["schemas"]
+    for name, model in (("MerchantCreate", MerchantCreate), ("SyncIn", SyncIn), ("ReceiptsIn", ReceiptsIn)):
+        for example in schemas[name]["examples"]:
+            model.model_validate(example)
