@@ -84,14 +84,41 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     if event.action not in TRIGGERS:
         return
     account = await session.get(PaymentAccount, event.merchant_id)
-    key, check = _key(account), await session.get(AccountNameCheck, event.merchant_id)
+    await _react(session, event, account, await session.get(AccountNameCheck, event.merchant_id))
+
+
+async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
+    """`on_shop_changed` for distinct shops at once (a sync batch): accounts and checks read in bulk."""
+    events = [e for e in events if e.action in TRIGGERS]
+    if not events:
+        return
+    ids = [e.merchant_id for e in events]
+    rows = await session.execute(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(ids)))
+    accounts = {a.merchant_id: a for a in rows.scalars()}
+    found = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(ids)))
+    checks = {c.merchant_id: c for c in found.scalars()}
+    for event in events:
+        await _react(session, event, accounts.get(event.merchant_id), checks.get(event.merchant_id), flush=False)
+    await session.flush()  # the batch's new and changed checks in one flush
+
+
+async def _react(
+    session: AsyncSession,
+    event: ShopChanged,
+    account: PaymentAccount | None,
+    check: AccountNameCheck | None,
+    *,
+    flush: bool = True,
+) -> None:
+    key = _key(account)
     now = utcnow()
     if key is not None and not _offers_inquiry(_registry, key.partition(":")[0]):
         key = None
     if key is None:
         if check is not None:
             await session.delete(check)
-            await session.flush()
+            if flush:
+                await session.flush()
         return
     assert account is not None
     if check is not None and check.account_key == key:
@@ -100,7 +127,8 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
             ours = _our_name(account, event.merchant)
             check.state = "matched" if holder_matches(ours, check.bank_account_name) else "mismatch"
             check.updated_at = now
-            await session.flush()
+            if flush:
+                await session.flush()
         return
     if check is None:
         check = AccountNameCheck(merchant_id=event.merchant_id, account_key=key)
@@ -108,11 +136,12 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     check.account_key, check.state, check.bank_account_name = key, "pending", None
     check.attempts, check.next_attempt_at, check.checked_at, check.detail = 0, now, None, None
     check.updated_at = now
-    await session.flush()
+    if flush:
+        await session.flush()
 
 
 def register() -> None:
-    subscribe(SUBSCRIBER, on_shop_changed)
+    subscribe(SUBSCRIBER, on_shop_changed, many=on_shops_changed)
 
 
 async def _due(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.records import bank_record, iso
+from app.bank.records import bank_record, bank_records_many, iso
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -123,7 +123,46 @@ def _change_type(action: str, record: dict[str, Any], before: Any) -> str:
 
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     current_bin, record = await bank_record(session, event.merchant_id)
-    held = await banks_holding(session, event.merchant_id)
+    await _react(session, event, current_bin, record, await banks_holding(session, event.merchant_id))
+
+
+async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
+    """`on_shop_changed` for distinct shops at once (a sync batch): the records and held hashes in bulk."""
+    ids = [e.merchant_id for e in events]
+    records = await bank_records_many(session, ids)
+    held = await banks_holding_many(session, ids)
+    for event in events:
+        current_bin, record = records[event.merchant_id]
+        await _react(session, event, current_bin, record, held.get(event.merchant_id, {}))
+
+
+async def banks_holding_many(session: AsyncSession, merchant_ids: list[str]) -> dict[str, dict[str, str | None]]:
+    """`banks_holding` of several shops in one query."""
+    last = (
+        select(col(BankEvent.merchant_id), col(BankEvent.bank_bin), func.max(col(BankEvent.seq)).label("seq"))
+        .where(col(BankEvent.merchant_id).in_(merchant_ids))
+        .group_by(col(BankEvent.merchant_id), col(BankEvent.bank_bin))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(col(BankEvent.merchant_id), col(BankEvent.bank_bin), col(BankEvent.type), col(BankEvent.record_hash))
+        .join(last, (col(BankEvent.bank_bin) == last.c.bank_bin) & (col(BankEvent.seq) == last.c.seq))
+        .where(col(BankEvent.merchant_id) == last.c.merchant_id)
+    )
+    out: dict[str, dict[str, str | None]] = {}
+    for merchant_id, bin_, type_, digest in rows:
+        if type_ != WITHDRAWN:
+            out.setdefault(merchant_id, {})[bin_] = digest
+    return out
+
+
+async def _react(
+    session: AsyncSession,
+    event: ShopChanged,
+    current_bin: str | None,
+    record: dict[str, Any] | None,
+    held: dict[str, str | None],
+) -> None:
     for bank_bin in sorted(held):
         if record is None or bank_bin != current_bin:
             await append(session, bank_bin, WITHDRAWN, event.merchant_id, {"merchant_id": event.merchant_id})
@@ -142,7 +181,7 @@ def feed_item(e: BankEvent) -> dict[str, Any]:
 
 
 def register() -> None:
-    subscribe(SUBSCRIBER, on_shop_changed)
+    subscribe(SUBSCRIBER, on_shop_changed, many=on_shops_changed)
 
 
 __all__ = ["EVENT_TYPES", "append", "banks_holding", "feed_item", "next_seq", "on_shop_changed", "register"]

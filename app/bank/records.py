@@ -225,3 +225,20 @@ async def bank_record(
         return current_bin, None
     records = await load_bank_records(session, wanted, [merchant_id])
     return current_bin, (records[0] if records else None)
+
+
+async def bank_records_many(
+    session: AsyncSession, merchant_ids: list[str]
+) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
+    """`bank_record(session, id)` of several shops: one account query, one record query per bank involved."""
+    rows = await session.execute(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(merchant_ids)))
+    accounts = {a.merchant_id: a for a in rows.scalars()}
+    bins = {
+        i: (a.bank_bin if a is not None and a.kind in BANK_KINDS else None)
+        for i, a in ((i, accounts.get(i)) for i in merchant_ids)
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for bank_bin in sorted({b for b in bins.values() if b}):
+        for record in await load_bank_records(session, bank_bin, [i for i, b in bins.items() if b == bank_bin]):
+            found[record["merchant_id"]] = record
+    return {i: (bins[i], found.get(i) if bins[i] else None) for i in merchant_ids}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.records import bank_record
+from app.bank.records import bank_record, bank_records_many
 from app.consents.bank_status import mark_sent
 from app.core.events import ShopChanged, subscribe
 
@@ -24,5 +24,14 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
         await mark_sent(session, event.merchant_id, bank_bin, record["version"])
 
 
+async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
+    """`on_shop_changed` for distinct shops at once (a sync batch): their records read in bulk."""
+    events = [e for e in events if e.action != "bank.receipt"]
+    records = await bank_records_many(session, [e.merchant_id for e in events]) if events else {}
+    for bank_bin, record in records.values():
+        if bank_bin is not None and record is not None:
+            await mark_sent(session, record["merchant_id"], bank_bin, record["version"])
+
+
 def register() -> None:
-    subscribe(SUBSCRIBER, on_shop_changed)
+    subscribe(SUBSCRIBER, on_shop_changed, many=on_shops_changed)

@@ -38,12 +38,21 @@ class ShopChanged:
 
 
 Handler = Callable[[AsyncSession, ShopChanged], Awaitable[None]]
+ManyHandler = Callable[[AsyncSession, list[ShopChanged]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_many: dict[str, ManyHandler] = {}
 
 
-def subscribe(name: str, handler: Handler) -> None:
-    """Register (or replace, so repeated app creation is harmless) a named handler; runs in registration order."""
+def subscribe(name: str, handler: Handler, *, many: ManyHandler | None = None) -> None:
+    """Register (or replace, so repeated app creation is harmless) a named handler; runs in registration order.
+
+    `many`: the same reaction to several changes of distinct shops at once (a sync batch), with its lookups
+    made once for all of them; without it `publish_many` calls `handler` once per event."""
     _handlers[name] = handler
+    if many is None:
+        _many.pop(name, None)
+    else:
+        _many[name] = many
 
 
 async def publish(session: AsyncSession, event: ShopChanged) -> None:
@@ -51,3 +60,20 @@ async def publish(session: AsyncSession, event: ShopChanged) -> None:
         raise RuntimeError("no ShopChanged subscriber registered: import app.subscribers first")
     for handler in list(_handlers.values()):
         await handler(session, event)
+
+
+async def publish_many(session: AsyncSession, events: list[ShopChanged]) -> None:
+    """The changes of several shops at once (each shop at most once, else one by one, in order)."""
+    if not _handlers:
+        raise RuntimeError("no ShopChanged subscriber registered: import app.subscribers first")
+    if len({e.merchant_id for e in events}) != len(events):
+        for event in events:
+            await publish(session, event)
+        return
+    for name, handler in list(_handlers.items()):
+        many = _many.get(name)
+        if many is not None:
+            await many(session, events)
+        else:
+            for event in events:
+                await handler(session, event)

@@ -84,6 +84,10 @@ async def track(session: AsyncSession, before: CoverageKey | None, after: Covera
 
 
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
+    if event.before is not None and "status" not in event.before:
+        # not a snapshot of the shop (consent.give/withdraw carry the consent): the shop's own columns, hence its
+        # counter, did not move; read as "nothing before" it would count the shop a second time
+        return
     await track(session, key_of(event.before), key_of(event.merchant))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.auth import Principal
 from app.core.db import utcnow
-from app.core.events import ShopChanged, publish
+from app.core.events import ShopChanged, publish, publish_many
 from app.merchants.models import Merchant
 
 AUDITED = (
@@ -59,6 +59,17 @@ async def finish_change(
         session, principal, action, entity_type, m.id, before=before, after=snapshot(m), device_id=device_id
     )
     await publish(session, ShopChanged(merchant_id=m.id, action=action, merchant=m, before=before))
+
+
+async def finish_creates(
+    session: AsyncSession, principal: Principal, shops: list[Merchant], *, device_id: str | None = None
+) -> None:
+    """`finish_change(..., "merchant.create", None)` for several new shops at once (a sync batch): one audit row
+    and one `ShopChanged` each, the subscribers' lookups made once for all of them."""
+    for m in shops:
+        after = snapshot(m)
+        await audit.record(session, principal, "merchant.create", "merchant", m.id, after=after, device_id=device_id)
+    await publish_many(session, [ShopChanged(merchant_id=m.id, action="merchant.create", merchant=m) for m in shops])
 
 
 async def qr_changed(session: AsyncSession, m: Merchant, action: str, *, has_qr: bool) -> None:

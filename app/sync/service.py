@@ -30,6 +30,7 @@ from app.merchants import service as merchants
 from app.merchants.access import load_merchant
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantPatch
 from app.qrcodes import service as qrcodes
+from app.sync import bulk
 from app.sync.schemas import OpError, OpResult, SyncIn, SyncOperation, SyncOut
 from integrations import AdapterRegistry
 
@@ -139,7 +140,8 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
     counters = session.info[BATCH] = Batch()
     audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
     try:
-        await _run_ops(session, principal, adapters, body, stored, results, records, counters, audit_rows)
+        ready = await bulk.create_new(session, principal, body.operations, body.device_id, stored, counters, audit_rows)
+        await _run_ops(session, principal, adapters, body, stored, results, records, ready)
     finally:
         session.info.pop(BATCH, None)
         session.info.pop(PENDING, None)
@@ -158,9 +160,10 @@ async def _run_ops(
     stored: dict[str, Any],
     results: list[OpResult],
     records: list[StoredOp],
-    counters: Batch,
-    audit_rows: list[AuditLog],
+    ready: dict[str, OpResult],
 ) -> None:
+    counters: Batch = session.info[BATCH]
+    audit_rows: list[AuditLog] = session.info[PENDING]
     for op in body.operations:
         digest = op_hash(op)
         previous = stored.get(op.op_id)
@@ -183,29 +186,11 @@ async def _run_ops(
                     )
                 )
             continue
-        mark, audit_mark = counters.mark(), len(audit_rows)
-        try:
-            async with session.begin_nested():
-                result = await _apply(session, principal, adapters, op, body.device_id)
-        except (AppError, ValidationError) as exc:
-            counters.rollback(mark)  # what a failed operation would have counted or audited never happened
-            del audit_rows[audit_mark:]
-            result = await _failed(session, principal, op, exc)
-        except Exception as exc:
-            if database_unavailable(exc):
-                raise  # no operation can stand without the database: the batch answers 503, the phone retries
-            # a bug or a misbehaving bank: this operation fails alone, and is not stored so a replay can succeed
-            log.exception("sync operation %s (%s) failed unexpectedly", op.op_id, op.type)
-            counters.rollback(mark)
-            del audit_rows[audit_mark:]
-            results.append(
-                OpResult(
-                    op_id=op.op_id,
-                    status="invalid",
-                    merchant_id=_merchant_id(op),
-                    errors=[OpError(field=None, message="internal error, retry later", code="internal_error")],
-                )
-            )
+        result = ready.get(op.op_id)  # registered in bulk with the batch's other sure new shops
+        if result is None:
+            result = await _one(session, principal, adapters, op, body.device_id, counters, audit_rows)
+        if result.status == "invalid" and result.errors and result.errors[0].code == "internal_error":
+            results.append(result)  # not stored, so a replay can succeed
             continue
         record = StoredOp(
             user_id=principal.id,
@@ -217,3 +202,36 @@ async def _run_ops(
         records.append(record)
         stored[op.op_id] = record
         results.append(result)
+
+
+async def _one(
+    session: AsyncSession,
+    principal: Principal,
+    adapters: AdapterRegistry,
+    op: SyncOperation,
+    device: str,
+    counters: Batch,
+    audit_rows: list[AuditLog],
+) -> OpResult:
+    """One operation in its own SAVEPOINT; what a failed one counted or audited is cut back off."""
+    mark, audit_mark = counters.mark(), len(audit_rows)
+    try:
+        async with session.begin_nested():
+            return await _apply(session, principal, adapters, op, device)
+    except (AppError, ValidationError) as exc:
+        counters.rollback(mark)
+        del audit_rows[audit_mark:]
+        return await _failed(session, principal, op, exc)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise  # no operation can stand without the database: the batch answers 503, the phone retries
+        # a bug or a misbehaving bank: this operation fails alone
+        log.exception("sync operation %s (%s) failed unexpectedly", op.op_id, op.type)
+        counters.rollback(mark)
+        del audit_rows[audit_mark:]
+        return OpResult(
+            op_id=op.op_id,
+            status="invalid",
+            merchant_id=_merchant_id(op),
+            errors=[OpError(field=None, message="internal error, retry later", code="internal_error")],
+        )
