@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, column, exists, not_, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.consents.models import AccountNameCheck, BankStatus
 from app.consents.schemas import AccountCheckOut, BankStatusOut
@@ -61,7 +62,7 @@ async def statuses(session: AsyncSession, pairs: list[tuple[str, str | None]]) -
     keys = [(m, b) for m, b in pairs if b]
     rows: dict[tuple[str, str], BankStatus] = {}
     if keys:
-        stmt = select(BankStatus).where(tuple_(BankStatus.merchant_id, BankStatus.bank_bin).in_(keys))
+        stmt = select(BankStatus).where(tuple_(col(BankStatus.merchant_id), col(BankStatus.bank_bin)).in_(keys))
         rows = {(r.merchant_id, r.bank_bin): r for r in (await session.execute(stmt)).scalars()}
     return {m: to_out(rows.get((m, b)) if b else None, b) for m, b in pairs}
 
@@ -69,16 +70,18 @@ async def statuses(session: AsyncSession, pairs: list[tuple[str, str | None]]) -
 def bank_state_clause(merchant_id_column: Any, state: str) -> ColumnElement[bool]:
     """Shops whose status with the bank of their current account is `state`."""
     stmt = (
-        select(BankStatus.merchant_id)
+        select(col(BankStatus.merchant_id))
         .join(
             _account,
-            and_(_account.c.merchant_id == BankStatus.merchant_id, _account.c.bank_bin == BankStatus.bank_bin),
+            and_(
+                _account.c.merchant_id == col(BankStatus.merchant_id), _account.c.bank_bin == col(BankStatus.bank_bin)
+            ),
         )
-        .where(BankStatus.merchant_id == merchant_id_column, _account.c.kind.in_(_BANK_KINDS))
+        .where(col(BankStatus.merchant_id) == merchant_id_column, _account.c.kind.in_(_BANK_KINDS))
     )
     if state == "not_sent":
         return not_(exists(stmt))
-    return exists(stmt.where(BankStatus.state == state))
+    return exists(stmt.where(col(BankStatus.state) == state))
 
 
 async def standing(
@@ -88,7 +91,7 @@ async def standing(
     checks: dict[str, AccountCheckOut] = {}
     ids = [m for m, _ in pairs]
     if ids:
-        rows = await session.execute(select(AccountNameCheck).where(AccountNameCheck.merchant_id.in_(ids)))
+        rows = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(ids)))
         checks = {c.merchant_id: check_out(c) for c in rows.scalars()}
     return await statuses(session, pairs), checks
 

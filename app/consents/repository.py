@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.banks.models import Bank
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent, ConsentText
@@ -17,17 +18,17 @@ class ConsentRepository:
         self.session = session
 
     async def texts(self) -> list[ConsentText]:
-        return list((await self.session.execute(select(ConsentText).order_by(ConsentText.version))).scalars())
+        return list((await self.session.execute(select(ConsentText).order_by(col(ConsentText.version)))).scalars())
 
     async def text_by_hash(self, sha256: str) -> ConsentText | None:
-        stmt = select(ConsentText).where(ConsentText.sha256 == sha256)
+        stmt = select(ConsentText).where(col(ConsentText.sha256) == sha256)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def text_by_version(self, version: int) -> ConsentText | None:
         return await self.session.get(ConsentText, version)
 
     async def bank_is_active(self, bank_bin: str) -> bool:
-        stmt = select(Bank.bin).where(Bank.bin == bank_bin, Bank.status == "active").limit(1)
+        stmt = select(col(Bank.bin)).where(col(Bank.bin) == bank_bin, col(Bank.status) == "active").limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none() is not None
 
     async def photo_of(self, merchant_id: str, photo_id: str) -> bool:
@@ -35,24 +36,26 @@ class ConsentRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none() is not None
 
     async def active(self, key: str) -> Consent | None:
-        return (await self.session.execute(select(Consent).where(Consent.active_key == key))).scalar_one_or_none()
+        return (await self.session.execute(select(Consent).where(col(Consent.active_key) == key))).scalar_one_or_none()
 
     async def get(self, consent_id: str, *, for_update: bool = False) -> Consent | None:
-        stmt = select(Consent).where(Consent.id == consent_id)
+        stmt = select(Consent).where(col(Consent.id) == consent_id)
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def of_merchant(self, merchant_id: str, bank_bin: str | None = None) -> list[Consent]:
-        stmt = select(Consent).where(Consent.merchant_id == merchant_id)
+        stmt = select(Consent).where(col(Consent.merchant_id) == merchant_id)
         if bank_bin is not None:
-            stmt = stmt.where(Consent.bank_bin == bank_bin)
-        rows = await self.session.execute(stmt.order_by(Consent.recorded_at.desc(), Consent.id))
+            stmt = stmt.where(col(Consent.bank_bin) == bank_bin)
+        rows = await self.session.execute(stmt.order_by(col(Consent.recorded_at).desc(), col(Consent.id)))
         return list(rows.scalars())
 
 
-def consented_merchant_ids(bank_bin: str) -> Select[tuple[str]]:
+def consented_merchant_ids(bank_bin: str) -> Select[str]:
     """Shops whose owner's consent to hand them to this bank is in force (for scope filters)."""
-    return select(Consent.merchant_id).where(
-        Consent.bank_bin == bank_bin, Consent.purpose == PURPOSE_BANK_ONBOARDING, Consent.active_key.is_not(None)
+    return select(col(Consent.merchant_id)).where(
+        col(Consent.bank_bin) == bank_bin,
+        col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
+        col(Consent.active_key).is_not(None),
     )

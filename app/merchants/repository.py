@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlmodel import col
 
 from app.auth import Principal
 from app.banks.repository import BankRepository
@@ -21,7 +22,7 @@ class MerchantRepository(Repository[Merchant]):
 
     async def get_visible(self, principal: Principal, merchant_id: str, *, for_update: bool = False) -> Merchant | None:
         """The shop if the caller may see it; `for_update` locks it for the rest of the transaction."""
-        stmt = select(Merchant).where(Merchant.id == merchant_id, visible_filter(principal))
+        stmt = select(Merchant).where(col(Merchant.id) == merchant_id, visible_filter(principal))
         if for_update:
             stmt = stmt.with_for_update()
         return await self.get_one_or_none(stmt)
@@ -32,29 +33,29 @@ class MerchantRepository(Repository[Merchant]):
     async def accounts(self, ids: list[str]) -> dict[str, PaymentAccount]:
         if not ids:
             return {}
-        rows = await self.get_all(select(PaymentAccount).where(PaymentAccount.merchant_id.in_(ids)))
+        rows = await self.get_all(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(ids)))
         return {a.merchant_id: a for a in rows}
 
     async def active_qr(self, merchant_id: str) -> QRCode | None:
-        return await self.get_one_or_none(select(QRCode).where(QRCode.active_for == merchant_id))
+        return await self.get_one_or_none(select(QRCode).where(col(QRCode.active_for) == merchant_id))
 
     async def active_qrs(self, ids: list[str]) -> dict[str, QRCode]:
         if not ids:
             return {}
-        return {q.merchant_id: q for q in await self.get_all(select(QRCode).where(QRCode.active_for.in_(ids)))}
+        return {q.merchant_id: q for q in await self.get_all(select(QRCode).where(col(QRCode.active_for).in_(ids)))}
 
     async def holders(self, phone: str | None, key: str | None) -> list[tuple[Merchant, str | None]]:
         """Active shops holding this phone or this account key, in one query (it runs on every registration)."""
         conditions = []
         if phone:
-            conditions.append(Merchant.phone_active == phone)
+            conditions.append(col(Merchant.phone_active) == phone)
         if key:
-            conditions.append(PaymentAccount.active_key == key)
+            conditions.append(col(PaymentAccount.active_key) == key)
         if not conditions:
             return []
         stmt = (
-            select(Merchant, PaymentAccount.active_key)
-            .outerjoin(PaymentAccount, PaymentAccount.merchant_id == Merchant.id)
+            select(Merchant, col(PaymentAccount.active_key))
+            .outerjoin(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
             .where(or_(*conditions))
         )
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
@@ -71,20 +72,22 @@ class MerchantRepository(Repository[Merchant]):
         (lat_min, lat_max, lon_min, lon_max) box. Served by the (street_id, name_compact) and (street_id, lat)
         indexes: the cost does not grow with the street."""
         base = (
-            Merchant.street_id == street_id,
-            Merchant.status == MerchantStatus.ACTIVE,
-            Merchant.id != exclude,
+            col(Merchant.street_id) == street_id,
+            col(Merchant.status) == MerchantStatus.ACTIVE,
+            col(Merchant.id) != exclude,
             visible_filter(principal),
         )
         if name_compact:
-            same = await self.get_all(select(Merchant).where(*base, Merchant.name_compact == name_compact).limit(1))
+            same = await self.get_all(
+                select(Merchant).where(*base, col(Merchant.name_compact) == name_compact).limit(1)
+            )
             if same:
                 return same
         if box is None:
             return []
         lat_min, lat_max, lon_min, lon_max = box
         around = select(Merchant).where(
-            *base, Merchant.lat.between(lat_min, lat_max), Merchant.lon.between(lon_min, lon_max)
+            *base, col(Merchant.lat).between(lat_min, lat_max), col(Merchant.lon).between(lon_min, lon_max)
         )
         return await self.get_all(around.limit(50))
 
@@ -112,25 +115,27 @@ class MerchantRepository(Repository[Merchant]):
         """Newest first, keyset-paged on (created_at, id)."""
         stmt = select(Merchant).where(visible_filter(principal))
         if street_id is not None:
-            stmt = stmt.where(Merchant.street_id == street_id)
+            stmt = stmt.where(col(Merchant.street_id) == street_id)
         if unit is not None:
-            column = Merchant.unit_code if unit[0] == "2025" else Merchant.unit_code_2020
+            column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
             stmt = stmt.where(column == unit[1])
         if status:
-            stmt = stmt.where(Merchant.status == status)
+            stmt = stmt.where(col(Merchant.status) == status)
         if review:
-            stmt = stmt.where(Merchant.review_state == review)
+            stmt = stmt.where(col(Merchant.review_state) == review)
         if has_qr is not None:
-            stmt = stmt.where(Merchant.has_qr == has_qr)
+            stmt = stmt.where(col(Merchant.has_qr) == has_qr)
         for term in (q or "").split():
-            stmt = stmt.where(Merchant.search_text.contains(term, autoescape=True))
+            stmt = stmt.where(col(Merchant.search_text).contains(term, autoescape=True))
         if bank_state:  # with the bank of the shop's current account (a ward's to-do list: rejected)
-            stmt = stmt.where(bank_state_clause(Merchant.id, bank_state))
-        order = [Merchant.created_at, Merchant.id]
+            stmt = stmt.where(bank_state_clause(col(Merchant.id), bank_state))
+        order = [col(Merchant.created_at), col(Merchant.id)]
         return await self.paginate(stmt, order=order, cursor=cursor, limit=limit, descending=True)
 
     async def photo_by_hash(self, merchant_id: str, sha256: str) -> Photo | None:
-        return await self.get_first(select(Photo).where(Photo.merchant_id == merchant_id, Photo.sha256 == sha256))
+        return await self.get_first(
+            select(Photo).where(col(Photo.merchant_id) == merchant_id, col(Photo.sha256) == sha256)
+        )
 
     async def photo(self, merchant_id: str, photo_id: str) -> Photo | None:
         photo = await self.session.get(Photo, photo_id)

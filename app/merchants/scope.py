@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, select, true
+from sqlmodel import col
 
 from app.auth import Principal, Role
 from app.consents.repository import consented_merchant_ids
@@ -23,12 +24,12 @@ def visible_filter(principal: Principal) -> ColumnElement[bool]:
     if principal.role == Role.BANK_PARTNER:
         if not principal.bank_bin:
             return false()
-        at_bank = select(PaymentAccount.merchant_id).where(
-            PaymentAccount.bank_bin == principal.bank_bin,
-            PaymentAccount.kind.in_((AccountKind.ACCOUNT, AccountKind.CARD)),
+        at_bank = select(col(PaymentAccount.merchant_id)).where(
+            col(PaymentAccount.bank_bin) == principal.bank_bin,
+            col(PaymentAccount.kind).in_((AccountKind.ACCOUNT, AccountKind.CARD)),
         )
         # silence is not consent: a bank sees a shop only while its owner's consent for that bank is in force
-        return and_(Merchant.id.in_(at_bank), Merchant.id.in_(consented_merchant_ids(principal.bank_bin)))
+        return and_(col(Merchant.id).in_(at_bank), col(Merchant.id).in_(consented_merchant_ids(principal.bank_bin)))
     if not principal.units_2025:
         return false()
-    return Merchant.unit_code.in_(sorted(principal.units_2025))
+    return col(Merchant.unit_code).in_(sorted(principal.units_2025))
