@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.models import AuditLog
 from app.auth import Principal
@@ -97,12 +98,12 @@ async def _taken(session: AsyncSession, ids: list[str], phones: list[str], keys:
     """Shop ids that exist, and phones / account keys an active shop holds: three indexed IN lookups."""
     taken: set[str] = set()
     if ids:
-        taken |= set((await session.execute(select(Merchant.id).where(Merchant.id.in_(ids)))).scalars())
+        taken |= set((await session.execute(select(col(Merchant.id)).where(col(Merchant.id).in_(ids)))).scalars())
     if phones:
-        stmt = select(Merchant.phone_active).where(Merchant.phone_active.in_(phones))
+        stmt = select(col(Merchant.phone_active)).where(col(Merchant.phone_active).in_(phones))
         taken |= {f"phone:{p}" for p in (await session.execute(stmt)).scalars()}
     if keys:
-        stmt = select(PaymentAccount.active_key).where(PaymentAccount.active_key.in_(keys))
+        stmt = select(col(PaymentAccount.active_key)).where(col(PaymentAccount.active_key).in_(keys))
         taken |= {f"key:{k}" for k in (await session.execute(stmt)).scalars()}
     return taken
 
@@ -112,10 +113,10 @@ async def _same_names(session: AsyncSession, principal: Principal, shops: list[M
     named = [m for m in shops if m.street_id is not None and m.name_compact]
     if not named:
         return {}
-    stmt = select(Merchant.street_id, Merchant.name_compact, Merchant.id).where(
-        Merchant.street_id.in_({m.street_id for m in named}),
-        Merchant.name_compact.in_({m.name_compact for m in named}),
-        Merchant.status == MerchantStatus.ACTIVE,
+    stmt = select(col(Merchant.street_id), col(Merchant.name_compact), col(Merchant.id)).where(
+        col(Merchant.street_id).in_({m.street_id for m in named}),
+        col(Merchant.name_compact).in_({m.name_compact for m in named}),
+        col(Merchant.status) == MerchantStatus.ACTIVE,
         visible_filter(principal),
     )
     found: dict[tuple, str] = {}
