@@ -2,7 +2,12 @@
 
 Every operation runs in its own SAVEPOINT, so one bad operation never rolls back the others, and its outcome
 is stored under (user, op_id): sending the same batch again answers the same results without touching data.
-The operations call the very services the HTTP endpoints call.
+The operations call the very services the HTTP endpoints call; sure new shops are registered together first
+(`app.sync.bulk`), everything else runs one by one.
+
+`issue_qr` asks the bank inside the batch's transaction. `app.qrcodes.issuing.issue_between_transactions` is
+not used here: it ends the transaction before the outside call, which would release the batch's advisory lock
+and commit the operations before it while their stored results and audit rows are still pending.
 """
 
 from __future__ import annotations
