@@ -151,7 +151,7 @@ def _delivery_out(d: WebhookDelivery, event: BankEvent, attempts: list[AttemptOu
         event_id=d.event_id,
         event_type=event.type,
         seq=event.seq,
-        status=d.status,  # type: ignore[arg-type]
+        status=d.status,
         attempts=d.attempts,
         next_attempt_at=d.next_attempt_at,
         last_status_code=d.last_status_code,

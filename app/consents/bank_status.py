@@ -46,7 +46,7 @@ def to_out(row: BankStatus | None, bank_bin: str | None) -> BankStatusOut:
     if row is None:
         return BankStatusOut(state="not_sent", bank_bin=bank_bin)
     return BankStatusOut(
-        state=row.state,  # type: ignore[arg-type]
+        state=row.state,
         bank_bin=row.bank_bin,
         version=row.version,
         reason_code=row.reason_code,
@@ -107,7 +107,7 @@ async def standing_of(
 
 def check_out(c: AccountNameCheck) -> AccountCheckOut:
     return AccountCheckOut(
-        state=c.state,  # type: ignore[arg-type]
+        state=c.state,
         bank_account_name=c.bank_account_name,
         checked_at=c.checked_at,
         attempts=c.attempts,

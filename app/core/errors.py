@@ -250,7 +250,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return await _unhandled(request, exc)
 
     for kind in (DBAPIError, SQLAlchemyTimeoutError, TimeoutError, ConnectionError, OverflowError):
-        app.add_exception_handler(kind, _database)  # type: ignore[arg-type]
+        app.add_exception_handler(kind, _database)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

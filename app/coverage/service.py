@@ -38,7 +38,7 @@ def make_row(
         target_date=target_date,
         gap_to_target=gap,
         **label,
-    )  # type: ignore[arg-type]
+    )
 
 
 def total_of(rows: list[CoverageRow]) -> CoverageRow:

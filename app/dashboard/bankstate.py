@@ -26,7 +26,7 @@ class BankState:
 NOT_SENT = BankState("not_sent")
 
 
-def _joined(stmt):  # type: ignore[no-untyped-def]
+def _joined(stmt):
     return stmt.join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id)).join(
         BankStatus,
         (col(BankStatus.merchant_id) == col(Merchant.id)) & (col(BankStatus.bank_bin) == col(PaymentAccount.bank_bin)),

@@ -51,7 +51,7 @@ def line_chart(
     series: list[tuple[str, list[float | None], list[str]]],
     *,
     y_max: float | None = None,
-    y_format=str,  # type: ignore[no-untyped-def]
+    y_format=str,
     max_x_ticks: int = 8,
 ) -> Chart:
     """labels: the x categories (periods); series: (name, values per label (None = gap), tooltips)."""

@@ -88,7 +88,7 @@ def bbox_of(points: list[Point]) -> tuple[float, float, float, float]:
 
 def city_bbox() -> tuple[float, float, float, float]:
     pts = [tuple(p) for b in boundaries().values() for poly in b["polygons"] for ring in poly for p in ring]
-    return bbox_of(pts)  # type: ignore[arg-type]
+    return bbox_of(pts)
 
 
 @dataclass(frozen=True)

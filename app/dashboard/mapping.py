@@ -71,7 +71,7 @@ def _label_point(proj: geo.Projection, polygons: list) -> tuple[float, float]:
     """Middle of the widest stretch of the largest ring along the horizontal line through its centre, so the
     label sits inside even a crescent-shaped ward."""
     ring = max((poly[0] for poly in polygons), key=len)
-    x0, y0, x1, y1 = geo.bbox_of([tuple(p) for p in ring])  # type: ignore[misc]
+    x0, y0, x1, y1 = geo.bbox_of([tuple(p) for p in ring])
     y = (y0 + y1) / 2
     xs = sorted(
         ax + (y - ay) * (bx - ax) / (by - ay)

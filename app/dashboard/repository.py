@@ -56,7 +56,7 @@ _SHOP_COLUMNS = (
 )
 
 
-def _shops_stmt(principal: Principal):  # type: ignore[no-untyped-def]
+def _shops_stmt(principal: Principal):
     return (
         select(*_SHOP_COLUMNS)
         .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
@@ -65,7 +65,7 @@ def _shops_stmt(principal: Principal):  # type: ignore[no-untyped-def]
     )
 
 
-def _unit_filter(unit: tuple[str, str] | None):  # type: ignore[no-untyped-def]
+def _unit_filter(unit: tuple[str, str] | None):
     if unit is None:
         return literal_column("1") == 1
     column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
@@ -76,7 +76,7 @@ class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _lines(self, stmt) -> list[ShopLine]:  # type: ignore[no-untyped-def]
+    async def _lines(self, stmt) -> list[ShopLine]:
         return [ShopLine(*row) for row in (await self.session.execute(stmt)).all()]
 
     async def street(self, street_id: int) -> tuple[Street, list[tuple[str, str]]] | None:
@@ -157,7 +157,7 @@ class DashboardRepository:
         )
         return dict(rows.all())
 
-    def _bucket(self, column, period: str):  # type: ignore[no-untyped-def]
+    def _bucket(self, column, period: str):
         if self.session.get_bind().dialect.name == "postgresql":
             return func.to_char(func.date_trunc(period, column), "YYYY-MM-DD")
         if period == "week":  # Monday of the week, as PostgreSQL's date_trunc('week') gives

@@ -50,7 +50,7 @@ def to_out(street: Street, units: list[tuple[str, str]]) -> StreetOut:
         id=street.id or 0,
         kind=street.kind,
         name=street.name,
-        segment=street.segment,  # type: ignore[arg-type]
+        segment=street.segment,
         units=[UnitRef(edition=e, code=c) for e, c in units],
         is_model_street=street.is_model_street,
         target_pct=street.target_pct,

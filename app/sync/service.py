@@ -124,7 +124,7 @@ async def _failed(session: AsyncSession, principal: Principal, op: SyncOperation
         OpError(field=None, message=exc.detail_en or exc.code, code=exc.code)
     ]
     status = STATUS_BY_CODE.get(exc.code, "invalid")
-    result = OpResult(op_id=op.op_id, status=status, merchant_id=merchant_id, errors=errors)  # type: ignore[arg-type]
+    result = OpResult(op_id=op.op_id, status=status, merchant_id=merchant_id, errors=errors)
     if status == "conflict" and merchant_id:
         try:  # the server's copy, so the phone can resolve the conflict
             result.server_copy = await merchants.get(session, principal, merchant_id)
