@@ -129,7 +129,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "merchants_patch": {409: ("duplicate_account", "duplicate_phone")},
     "merchants_review": {403: ("self_review",), 409: ("invalid_state",)},
     "merchants_close": {409: ("invalid_state",)},
-    "merchants_upload_photo": {415: ("unsupported_media_type",)},
+    "merchants_upload_photo": {415: ("unsupported_media_type",), 413: ("image_too_large",)},
     "qr_issue": {409: ("invalid_state", "qr_account_mismatch"), 502: ("bank_rejected",), 503: ("bank_unavailable",)},
     "qr_register_existing": {
         409: ("duplicate_account", "qr_account_mismatch", "invalid_state"),
@@ -139,6 +139,19 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "qr_verify": {422: _QR_PAYLOAD, 429: ("too_many_requests",)},
     "qr_revoke": {409: ("invalid_state",)},
     "streets_create": {409: ("duplicate_street",)},
+    "history_coverage": {404: ("street_not_found", "unit_not_found")},
+    "history_coverage_forecast": {404: ("street_not_found", "unit_not_found")},
+    "reports_coverage_xlsx": {404: ("snapshot_not_found",)},
+    "reports_coverage_csv": {404: ("snapshot_not_found",)},
+    "bank_handoff_give_consent": {409: ("merchant_closed", "conflict")},
+    "bank_handoff_create_webhook": {409: ("too_many_webhooks",), 422: ("webhook_url_not_allowed",)},
+    "bank_handoff_redeliver_delivery": {409: ("invalid_state",)},
+    # the bank's view: role checked in the handler (a bank, or city_admin/auditor naming ?bin=)
+    "bank_handoff_merchants": {403: ("forbidden",)},
+    "bank_handoff_merchants_csv": {403: ("forbidden",)},
+    "bank_handoff_merchants_xlsx": {403: ("forbidden",)},
+    "bank_handoff_reconciliation_digests": {403: ("forbidden",)},
+    "bank_handoff_reconciliation_compare": {403: ("forbidden",)},
     "streets_patch": {409: ("duplicate_street",)},
 }
 _SHOP = {
@@ -237,6 +250,8 @@ def inferred_statuses(route: APIRoute, path: str) -> dict[int, set[str]]:
         add(404, name.removesuffix("_id") + "_not_found")
     if params or route.body_field is not None:
         add(422)
+    if any(kind == "query" and p.alias == "cursor" for kind, p in params):
+        add(422, "invalid_cursor")
     if route.body_field is not None:
         add(413)
     headers = {p.alias.lower() for kind, p in params if kind == "header"}
