@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import app.models  # noqa: F401  (every table mapped before any query)
+import app.models
 import app.subscribers  # noqa: F401  (ShopChanged subscribers: demo data and seeds keep coverage right)
 from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
@@ -68,7 +68,6 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import generate
-
     from app.demo.history import backfill_history
 
     async def fill(session: AsyncSession) -> dict:

@@ -5,10 +5,10 @@ from app.auth.models import RefreshToken, User, UserUnit
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
-from app.history.models import CoverageSnapshot, SnapshotRun
-from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.core.ratelimit import RateLimitHit
 from app.coverage.models import CoverageCounter
+from app.history.models import CoverageSnapshot, SnapshotRun
+from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit, UnitSuccession

@@ -58,15 +58,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
-    # operations (app/observability): /metrics bearer token (unset: loopback only, and never in production)
-    metrics_token: str = ""
-    log_level: str = "INFO"
-    log_json: bool = True
-
     # coverage history (app/history): the service snapshots the counters at start-up and daily at this
     # Vietnam time; None = on, except in tests
     snapshot_daily: bool | None = None
     snapshot_at: time = time(23, 55)
+
+    # operations (app/observability): /metrics bearer token (unset: loopback only, and never in production)
+    metrics_token: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
 
     # account-name inquiry (app/bank/account_names.py): asks the banks whose adapter can; None = on except in tests
     account_checks: bool | None = None
