@@ -1,6 +1,6 @@
 """A bank's webhook endpoints: register, list, delete, rotate the secret, read the delivery log, redeliver.
 
-Every function takes the BIN the request acts for (`app.bank.events.bank_scope`); an endpoint or delivery of
+Every function takes the BIN the request acts for (`app.bank.scope.acting_bin`); an endpoint or delivery of
 another bank is answered 404 exactly like one that does not exist. A secret leaves the service only in the
 answer to creation and rotation; at rest it is encrypted (app.bank.webhooks_crypto).
 """

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from app.auth import BankPartner, Principal, Role, require_roles
 from app.bank import webhooks
 from app.bank import webhooks_crypto as crypto
-from app.bank.events import bank_scope, list_events
+from app.bank.events import list_events
+from app.bank.scope import acting_bin
 from app.bank.webhooks_schemas import DeliveryOut, DeliveryPage, EventPage, WebhookIn, WebhookOut, WebhookWithSecret
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
@@ -36,7 +37,7 @@ async def list_bank_events(
     limit: LimitQuery = 50,
     bin: BinQuery = None,
 ) -> EventPage:
-    return EventPage.model_validate(await list_events(session, bank_scope(principal, bin), after, limit))
+    return EventPage.model_validate(await list_events(session, acting_bin(principal, bin), after, limit))
 
 
 @router.post(
@@ -59,7 +60,7 @@ async def create_webhook(
     resolver = getattr(request.app.state, "webhook_resolver", None)
 
     async def handler() -> tuple[int, object, dict[str, str]]:
-        out = await webhooks.create(session, settings, principal, bank_scope(principal, None), body, resolver)
+        out = await webhooks.create(session, settings, principal, acting_bin(principal, None), body, resolver)
         # what the idempotency store keeps (to answer a replay) holds the secret encrypted, never in clear
         sealed = out.model_copy(update={"secret": crypto.encrypt(settings, out.secret)})
         return 201, sealed, {"Location": f"/api/v1/bank/webhooks/{out.id}"}
@@ -74,12 +75,12 @@ async def create_webhook(
 
 @router.get("/webhooks", response_model=list[WebhookOut])
 async def list_webhooks(session: SessionDep, principal: BankReader, bin: BinQuery = None) -> list[WebhookOut]:
-    return await webhooks.list_endpoints(session, bank_scope(principal, bin))
+    return await webhooks.list_endpoints(session, acting_bin(principal, bin))
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, responses={404: _404})
 async def delete_webhook(webhook_id: str, session: SessionDep, principal: BankPartner) -> Response:
-    await webhooks.delete(session, bank_scope(principal, None), webhook_id)
+    await webhooks.delete(session, acting_bin(principal, None), webhook_id)
     return Response(status_code=204)
 
 
@@ -87,7 +88,7 @@ async def delete_webhook(webhook_id: str, session: SessionDep, principal: BankPa
 async def rotate_webhook_secret(
     webhook_id: str, session: SessionDep, settings: SettingsDep, principal: BankPartner
 ) -> WebhookWithSecret:
-    return await webhooks.rotate(session, settings, bank_scope(principal, None), webhook_id)
+    return await webhooks.rotate(session, settings, acting_bin(principal, None), webhook_id)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=DeliveryPage, responses={404: _404})
@@ -101,7 +102,7 @@ async def list_webhook_deliveries(
     bin: BinQuery = None,
 ) -> DeliveryPage:
     return await webhooks.deliveries(
-        session, bank_scope(principal, bin), webhook_id, status=status, cursor=cursor, limit=limit
+        session, acting_bin(principal, bin), webhook_id, status=status, cursor=cursor, limit=limit
     )
 
 
@@ -115,4 +116,4 @@ async def list_webhook_deliveries(
     },
 )
 async def redeliver_delivery(delivery_id: str, session: SessionDep, principal: BankPartner) -> DeliveryOut:
-    return await webhooks.redeliver(session, bank_scope(principal, None), delivery_id)
+    return await webhooks.redeliver(session, acting_bin(principal, None), delivery_id)
