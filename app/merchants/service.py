@@ -29,7 +29,7 @@ from app.merchants.builder import account_key, build_merchant, derive
 from app.merchants.changes import finish_change, snapshot
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
-from app.merchants.placement import near_duplicate, place, refuse_hard_duplicates
+from app.merchants.placement import Placement, near_duplicate, place, refuse_hard_duplicates
 from app.merchants.presentation import bank_bin_of, render, render_many, to_out
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate, MerchantOut, MerchantPatch
@@ -98,6 +98,31 @@ async def _consent(
         )
 
 
+def merchant_from_body(
+    body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
+) -> Merchant:
+    """The shop row a registration asks for, placed where `place` resolved it (HTTP and bulk sync alike)."""
+    loc = body.location
+    return build_merchant(
+        id=str(body.id),
+        name=body.name,
+        category=body.category,
+        owner_name=body.owner_name,
+        phone=body.phone,
+        house_number=body.house_number,
+        street_id=where.street_id,
+        unit_code=where.unit_code,
+        unit_code_2020=where.unit_code_2020,
+        lat=loc.lat if loc else None,
+        lon=loc.lon if loc else None,
+        accuracy_m=loc.accuracy_m if loc else None,
+        non_coverage_reason=body.non_coverage_reason,
+        create_hash=create_hash,
+        created_by=created_by,
+        device_id=device_id,
+    )
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -123,24 +148,8 @@ async def create(
             errors=[FieldError("id", "Đã tồn tại", "Already exists")],
         )
     where = await place(session, principal, body.street_id, body.unit, body.unit_2020)
-    loc = body.location
-    m = build_merchant(
-        id=merchant_id,
-        name=body.name,
-        category=body.category,
-        owner_name=body.owner_name,
-        phone=body.phone,
-        house_number=body.house_number,
-        street_id=where.street_id,
-        unit_code=where.unit_code,
-        unit_code_2020=where.unit_code_2020,
-        lat=loc.lat if loc else None,
-        lon=loc.lon if loc else None,
-        accuracy_m=loc.accuracy_m if loc else None,
-        non_coverage_reason=body.non_coverage_reason,
-        create_hash=digest,
-        created_by=principal.id,
-        device_id=device_id or principal.device_id,
+    m = merchant_from_body(
+        body, where, create_hash=digest, created_by=principal.id, device_id=device_id or principal.device_id
     )
     account = await _account(session, merchant_id, body, None, active=True)
     await refuse_hard_duplicates(session, principal, merchant_id, m.phone, account.active_key if account else None)

@@ -35,7 +35,6 @@ from app.core.errors import AppError
 from app.coverage.counters import Batch
 from app.merchants import service as merchants
 from app.merchants.accounts import BankAccount, VnpayIds, upsert_account
-from app.merchants.builder import build_merchant
 from app.merchants.changes import finish_creates
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
@@ -154,22 +153,11 @@ async def _near(session: AsyncSession, principal: Principal, shops: list[Merchan
 async def _build(
     session: AsyncSession, principal: Principal, body: MerchantCreate, where: Placement, device: str
 ) -> tuple[Merchant, PaymentAccount | None]:
-    loc, p, v = body.location, body.payment_account, body.vnpay
+    p, v = body.payment_account, body.vnpay
     merchant_id = str(body.id)
-    m = build_merchant(
-        id=merchant_id,
-        name=body.name,
-        category=body.category,
-        owner_name=body.owner_name,
-        phone=body.phone,
-        house_number=body.house_number,
-        street_id=where.street_id,
-        unit_code=where.unit_code,
-        unit_code_2020=where.unit_code_2020,
-        lat=loc.lat if loc else None,
-        lon=loc.lon if loc else None,
-        accuracy_m=loc.accuracy_m if loc else None,
-        non_coverage_reason=body.non_coverage_reason,
+    m = merchants.merchant_from_body(
+        body,
+        where,
         create_hash=merchants.body_hash(body),
         created_by=principal.id,
         device_id=device or principal.device_id,
