@@ -144,6 +144,10 @@ RETRY_AFTER_SECONDS = 5
 # (57P01-57P05), statement timeout (57014), too many connections (53300), serialization under failover (40001 not)
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "57P04", "57P05", "57014", "53300")
 _UNAVAILABLE_SQLITE = ("database is locked", "unable to open database file", "disk i/o error")
+# the transaction lost a race the database settled by aborting it (deadlock, serialization failure): the same
+# request succeeds when sent again
+_BUSY_STATES = ("40P01", "40001")
+BUSY_RETRY_AFTER_SECONDS = 1
 # text PostgreSQL cannot store (NUL, bad encoding) and numbers beyond a column's range: the caller's input
 _BAD_INPUT_STATES = ("22021", "22P05", "22003")
 
@@ -172,6 +176,11 @@ def database_unavailable(exc: BaseException) -> bool:
     if state and state.startswith(_UNAVAILABLE_STATES):
         return True
     return str(exc.orig).lower().startswith(_UNAVAILABLE_SQLITE)
+
+
+def database_busy(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: nothing was written, and a retry a moment later goes through."""
+    return isinstance(exc, DBAPIError) and _sqlstate(exc) in _BUSY_STATES
 
 
 def bad_text_for_database(exc: BaseException) -> bool:
@@ -239,6 +248,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if database_unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
             return problem(request, 503, "database_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if database_busy(exc):
+            log.warning("transaction aborted by the database on %s %s (%s)", request.method, request.url.path,
+                        _sqlstate(exc))  # fmt: skip
+            return problem(request, 503, "database_busy", headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
         if bad_text_for_database(exc):
             return problem(
                 request,

@@ -110,7 +110,7 @@ BASE_CODES: dict[int, tuple[str, ...]] = {
     422: ("validation_error",),
     428: ("if_match_required",),
     429: ("too_many_requests",),
-    503: ("service_unavailable",),
+    503: ("database_unavailable", "database_busy"),
 }
 # what a route can answer beyond its dependencies, by operation id: {status: codes}
 # every code qr.QRFormatError carries

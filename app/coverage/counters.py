@@ -49,17 +49,35 @@ def key_of(shop: Merchant | Mapping[str, Any] | None) -> CoverageKey | None:
     )
 
 
-async def _add(session: AsyncSession, key: CoverageKey, delta: int) -> None:
-    values = {
-        "unit_code": key.unit_code,
-        "unit_code_2020": key.unit_code_2020,
-        "street_id": key.street_id,
-        "category": key.category,
-        "shops": delta,
-        "with_qr": delta if key.has_qr else 0,
+def _row(key: tuple[str, str, int, str], shops: int, with_qr: int) -> dict[str, Any]:
+    unit_code, unit_code_2020, street_id, category = key
+    return {
+        "unit_code": unit_code,
+        "unit_code_2020": unit_code_2020,
+        "street_id": street_id,
+        "category": category,
+        "shops": shops,
+        "with_qr": with_qr,
     }
+
+
+async def _add(session: AsyncSession, changes: list[tuple[CoverageKey, int]]) -> None:
+    """Move the counters by `changes` in ONE statement, rows in primary-key order.
+
+    Every writer locks counter rows in the same order, so two transactions that touch the same rows (two sync
+    batches on the same streets, two shops moving between two streets in opposite directions) queue behind
+    each other instead of deadlocking.
+    """
+    totals: dict[tuple[str, str, int, str], list[int]] = {}
+    for key, delta in changes:
+        row = totals.setdefault((key.unit_code, key.unit_code_2020, key.street_id, key.category), [0, 0])
+        row[0] += delta
+        row[1] += delta if key.has_qr else 0
+    rows = [_row(k, shops, qr) for k, (shops, qr) in sorted(totals.items()) if shops or qr]
+    if not rows:
+        return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CoverageCounter).values(**values)
+    stmt = insert(CoverageCounter).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=["unit_code", "unit_code_2020", "street_id", "category"],
         set_={
@@ -77,10 +95,7 @@ async def track(session: AsyncSession, before: CoverageKey | None, after: Covera
     if batch is not None:  # a sync batch applies its deltas once, at its end
         batch.changes += [(k, d) for k, d in ((before, -1), (after, +1)) if k is not None]
         return
-    if before is not None:
-        await _add(session, before, -1)
-    if after is not None:
-        await _add(session, after, +1)
+    await _add(session, [(k, d) for k, d in ((before, -1), (after, +1)) if k is not None])
 
 
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
@@ -108,12 +123,7 @@ class Batch:
         del self.changes[mark:]
 
     async def apply(self, session: AsyncSession) -> None:
-        totals: dict[CoverageKey, int] = {}
-        for key, delta in self.changes:
-            totals[key] = totals.get(key, 0) + delta
-        for key, delta in totals.items():
-            if delta:
-                await _add(session, key, delta)
+        await _add(session, self.changes)
         self.changes.clear()
 
 

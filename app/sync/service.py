@@ -25,7 +25,7 @@ from app.audit.models import AuditLog
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.core.db import utcnow
-from app.core.errors import AppError, database_unavailable
+from app.core.errors import AppError, database_busy, database_unavailable
 from app.core.text import UserText
 from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp
@@ -228,8 +228,10 @@ async def _one(
         del audit_rows[audit_mark:]
         return await _failed(session, principal, op, exc)
     except Exception as exc:
-        if database_unavailable(exc):
-            raise  # no operation can stand without the database: the batch answers 503, the phone retries
+        if database_unavailable(exc) or database_busy(exc):
+            # no operation can stand without the database, and a deadlock aborted the whole transaction: the
+            # batch answers 503 + Retry-After and the phone sends it again (stored results make that harmless)
+            raise
         # a bug or a misbehaving bank: this operation fails alone
         log.exception("sync operation %s (%s) failed unexpectedly", op.op_id, op.type)
         counters.rollback(mark)
