@@ -183,7 +183,11 @@ async def load_bank_records(
         ids = sorted(set(merchant_ids))
         if not ids:
             return []
-        stmt = stmt.where(col(Merchant.id).in_(ids))
+        # the ids drive every join (the merchant, account and consent primary or merchant indexes), whatever the
+        # planner believes of the bank's size: with stale statistics it scanned merchants once per account
+        stmt = stmt.where(
+            col(Merchant.id).in_(ids), col(PaymentAccount.merchant_id).in_(ids), col(Consent.merchant_id).in_(ids)
+        )
     if unit is not None:
         column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
         stmt = stmt.where(column == unit[1])
