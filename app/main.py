@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import api_router
@@ -18,7 +18,6 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.guards import RequestGuard
-from app.core.i18n import pick_lang
 from app.core.openapi import install_openapi, operation_id
 from app.dashboard import mount as mount_dashboard
 from app.health import router as health_router
@@ -81,13 +80,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.settings = settings
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # the request id (validated, echoed in X-Request-ID) comes from ObservabilityMiddleware
-        response = await call_next(request)
-        response.headers.setdefault("Content-Language", pick_lang(request.headers.get("accept-language")))
-        return response
-
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(api_router)
@@ -95,7 +87,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     document_webhooks(app.webhooks)
     install_openapi(app)
     install_docs(app)
-    app.add_middleware(RequestGuard, settings=settings)  # URL, body size and auth-first checks; security headers
+    # URL, body size and auth-first checks; security and Content-Language headers. All our middleware is pure ASGI:
+    # `@app.middleware("http")` runs the rest of the app in a separate task with a body stream per request
+    app.add_middleware(RequestGuard, settings=settings)
     # added last so it is outermost: it times and logs everything, including other middleware's refusals
     app.add_middleware(ObservabilityMiddleware)
     return app

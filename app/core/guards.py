@@ -6,7 +6,8 @@ One pure ASGI middleware, outermost of ours, so it runs before FastAPI reads a b
   the bytes actually received are counted (chunked uploads cannot lie their way past the limit);
 - routes that take big bodies (/sync, photos) need a valid bearer token before the body is read, so an
   anonymous caller cannot make a worker buffer 100 MB;
-- security headers: nosniff everywhere, a restrictive CSP on HTML, no-store on token responses.
+- security headers: nosniff everywhere, a restrictive CSP on HTML, no-store on token responses; and the
+  `Content-Language` the problem details were written in (from `Accept-Language`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.errors import FieldError, problem
+from app.core.i18n import pick_lang
 from app.core.security import TokenError, decode_token
 from app.core.text import text_problem
 
@@ -151,10 +153,12 @@ class RequestGuard:
 
     def _with_headers(self, scope: Scope, send: Send) -> Send:
         path: str = scope["path"]
+        lang = pick_lang(Headers(scope=scope).get("accept-language"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 h = MutableHeaders(scope=message)
+                h.setdefault("Content-Language", lang)
                 h.setdefault("X-Content-Type-Options", "nosniff")
                 html = h.get("content-type", "").startswith("text/html")
                 h.setdefault("Content-Security-Policy", HTML_CSP if html else API_CSP)

@@ -71,3 +71,18 @@ async def test_docs_page_loads_its_assets_from_this_server_under_a_strict_csp(cl
         assert got.status_code == 200 and len(got.content) > 10_000
         assert got.headers["X-Content-Type-Options"] == "nosniff"
     assert (await client.get("/redoc")).status_code == 404  # ReDoc would load from a CDN
+
+
+async def test_content_language_follows_accept_language_on_every_answer(client, auth):
+    """Routes, the guard's own refusals and the dashboard all say which language their messages are in."""
+    h = await auth("agent.vungtau")
+    ok = await client.get("/api/v1/units", headers=h | {"Accept-Language": "en-GB,en;q=0.9"})
+    assert ok.status_code == 200 and ok.headers["Content-Language"] == "en"
+    default = await client.get("/api/v1/units", headers=h)
+    assert default.headers["Content-Language"] == "vi"
+    refused = await client.get("/api/v1/merchants", params={"q": "a\u202eb"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and refused.headers["Content-Language"] == "en"
+    assert refused.json()["detail"].isascii()  # the English text, as the header says
+    page = await client.get("/dashboard/login", headers={"Accept-Language": "vi"})
+    assert page.headers["Content-Language"] == "vi" and page.headers["X-Frame-Options"] == "DENY"
+    assert "default-src" in page.headers["Content-Security-Policy"]
