@@ -84,7 +84,8 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     if event.action not in TRIGGERS:
         return
     account = await session.get(PaymentAccount, event.merchant_id)
-    await _react(session, event, account, await session.get(AccountNameCheck, event.merchant_id))
+    check = None if event.is_new_shop else await session.get(AccountNameCheck, event.merchant_id)
+    await _react(session, event, account, check)
 
 
 async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
@@ -95,8 +96,11 @@ async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> 
     ids = [e.merchant_id for e in events]
     rows = await session.execute(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(ids)))
     accounts = {a.merchant_id: a for a in rows.scalars()}
-    found = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(ids)))
-    checks = {c.merchant_id: c for c in found.scalars()}
+    old = [e.merchant_id for e in events if not e.is_new_shop]  # a shop registered just now has no check yet
+    checks: dict[str, AccountNameCheck] = {}
+    if old:
+        found = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(old)))
+        checks = {c.merchant_id: c for c in found.scalars()}
     for event in events:
         await _react(session, event, accounts.get(event.merchant_id), checks.get(event.merchant_id), flush=False)
     await session.flush()  # the batch's new and changed checks in one flush

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.records import bank_record, bank_records_many, iso
+from app.bank.records import event_record, event_records, iso
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -122,17 +122,20 @@ def _change_type(action: str, record: dict[str, Any], before: Any) -> str:
 
 
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
-    current_bin, record = await bank_record(session, event.merchant_id)
-    await _react(session, event, current_bin, record, await banks_holding(session, event.merchant_id))
+    current_bin, record = await event_record(session, event)
+    if record is None and event.is_new_shop:
+        return  # no bank may see it and none can hold it yet: nothing to send or withdraw
+    held = {} if event.is_new_shop else await banks_holding(session, event.merchant_id)
+    await _react(session, event, current_bin, record, held)
 
 
 async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
     """`on_shop_changed` for distinct shops at once (a sync batch): the records and held hashes in bulk."""
-    ids = [e.merchant_id for e in events]
-    records = await bank_records_many(session, ids)
-    held = await banks_holding_many(session, ids)
+    await event_records(session, events)
+    old = [e.merchant_id for e in events if not e.is_new_shop]
+    held = await banks_holding_many(session, old) if old else {}
     for event in events:
-        current_bin, record = records[event.merchant_id]
+        current_bin, record = await event_record(session, event)  # read in bulk above
         await _react(session, event, current_bin, record, held.get(event.merchant_id, {}))
 
 

@@ -44,6 +44,7 @@ from sqlmodel import col
 
 from app.bank import jcs
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
+from app.core.events import ShopChanged
 from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
 from app.streets.models import Street
@@ -229,6 +230,26 @@ async def bank_record(
         return current_bin, None
     records = await load_bank_records(session, wanted, [merchant_id])
     return current_bin, (records[0] if records else None)
+
+
+_RECORD = "bank.record"
+
+
+async def event_record(session: AsyncSession, event: ShopChanged) -> tuple[str | None, dict[str, Any] | None]:
+    """`bank_record` of the shop as `event` left it, read once whichever subscriber asks first."""
+    if _RECORD not in event.memo:
+        event.memo[_RECORD] = await bank_record(session, event.merchant_id)
+    found: tuple[str | None, dict[str, Any] | None] = event.memo[_RECORD]
+    return found
+
+
+async def event_records(session: AsyncSession, events: list[ShopChanged]) -> None:
+    """`event_record` of several events of distinct shops, the missing ones read in bulk into each event's memo."""
+    missing = [e for e in events if _RECORD not in e.memo]
+    if missing:
+        records = await bank_records_many(session, [e.merchant_id for e in missing])
+        for e in missing:
+            e.memo[_RECORD] = records[e.merchant_id]
 
 
 async def bank_records_many(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.records import bank_record, bank_records_many
+from app.bank.records import event_record, event_records
 from app.consents.bank_status import mark_sent
 from app.core.events import ShopChanged, subscribe
 
@@ -19,7 +19,7 @@ SUBSCRIBER = "bank.sent_status"
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     if event.action == "bank.receipt":
         return  # the bank's own answer changes nothing it holds
-    bank_bin, record = await bank_record(session, event.merchant_id)
+    bank_bin, record = await event_record(session, event)  # the outbox read it for this change already
     if bank_bin is not None and record is not None:
         await mark_sent(session, event.merchant_id, bank_bin, record["version"])
 
@@ -27,8 +27,9 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
 async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
     """`on_shop_changed` for distinct shops at once (a sync batch): their records read in bulk."""
     events = [e for e in events if e.action != "bank.receipt"]
-    records = await bank_records_many(session, [e.merchant_id for e in events]) if events else {}
-    for bank_bin, record in records.values():
+    await event_records(session, events)
+    for event in events:
+        bank_bin, record = await event_record(session, event)
         if bank_bin is not None and record is not None:
             await mark_sent(session, record["merchant_id"], bank_bin, record["version"])
 

@@ -18,7 +18,7 @@ Handlers run in the caller's transaction, may only `flush()`, and must not publi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,12 +29,19 @@ class ShopChanged:
     """A shop (merchant) changed. `action` is the audit action name, e.g. merchant.create, merchant.update,
     merchant.close, review.approve, review.reject, qr.issue, qr.existing, qr.revoke, consent.give,
     consent.withdraw, bank.receipt. `merchant` is the row after the change (already flushed); `before` is the
-    audited snapshot before it (None on create)."""
+    audited snapshot before it (None on create). `memo`: scratch space for this event's subscribers, so a
+    lookup two of them need (the bank record) is read once per change."""
 
     merchant_id: str
     action: str
     merchant: Any
     before: Mapping[str, Any] | None = None
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_new_shop(self) -> bool:
+        """The shop was registered in this very transaction: nothing outside it (a bank, a check) knows it yet."""
+        return self.action == "merchant.create"
 
 
 Handler = Callable[[AsyncSession, ShopChanged], Awaitable[None]]
