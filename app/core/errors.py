@@ -220,9 +220,12 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             msg = str(err.get("msg", ""))
+            loc = tuple(err.get("loc", ()))
+            if err.get("type") == "json_invalid":  # loc is ("body", <character offset>): the body is what's wrong
+                loc = ("body",)
             errors.append(
                 FieldError(
-                    _loc_to_field(tuple(err.get("loc", ()))),
+                    _loc_to_field(loc),
                     field_message(err.get("type", ""), msg, "vi"),
                     field_message(err.get("type", ""), msg, "en"),
                 )

@@ -86,3 +86,11 @@ async def test_content_language_follows_accept_language_on_every_answer(client, 
     page = await client.get("/dashboard/login", headers={"Accept-Language": "vi"})
     assert page.headers["Content-Language"] == "vi" and page.headers["X-Frame-Options"] == "DENY"
     assert "default-src" in page.headers["Content-Security-Policy"]
+
+
+async def test_malformed_json_names_the_body_not_a_character_offset(client, auth):
+    h = await auth("agent.vungtau") | {"Content-Type": "application/json"}
+    for url in ("/api/v1/merchants", "/api/v1/auth/refresh", "/api/v1/qr/verify"):
+        r = await client.post(url, content=b'{"name": ', headers=h)
+        assert r.status_code == 422, (url, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == ["body"], (url, r.text)
