@@ -28,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from load.cluster import Cluster, free_port, private_cluster
+from load.cpu import CpuMeter, children, postmaster_pid
 from load.workload import UNITS, Stats, device, field_agent, login, officer, percentile, streets_of
 
 SECONDS = float(os.environ.get("PHOQR_LOAD_SECONDS", "60"))
@@ -100,9 +101,22 @@ async def _clone_users(url: str, template: str, prefix: str, n: int) -> list[str
     return names
 
 
+def _meter(server: subprocess.Popen[bytes], cluster: Cluster) -> CpuMeter:
+    def database() -> list[int]:
+        pm = postmaster_pid(cluster.data_dir)
+        return [pm, *children(pm)] if pm else []
+
+    return CpuMeter({
+        "app": lambda: [server.pid, *children(server.pid)],
+        "postgresql": database,
+        "load generator": lambda: [os.getpid()],
+    })  # fmt: skip
+
+
 async def _main_run(
-    client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats, url: str
+    client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats, cluster: Cluster
 ) -> dict[str, object]:
+    url = cluster.url
     agents = await _clone_users(url, "agent.vungtau", "load.agent.", 64)
     devices = await _clone_users(url, "agent.tamthang", "load.device.", 8)
     gate = asyncio.Semaphore(4)  # 64 logins at once from one address queue on its rate-limit lock past 10 s
@@ -122,15 +136,17 @@ async def _main_run(
     tasks += [asyncio.create_task(device(client, t, stats, stop, 1000 + i, away)) for i, t in enumerate(device_tokens)]
     tasks += [asyncio.create_task(officer(client, officer_token, stats, stop, i)) for i in range(4)]
     started = time.monotonic()
-    await asyncio.sleep(SECONDS / 2)
-    victims = _workers(server.pid)
-    killed = victims[0] if victims else None
-    if killed:
-        os.kill(killed, signal.SIGKILL)
-    await asyncio.sleep(SECONDS / 2)
-    stop.set()
-    await asyncio.gather(*tasks)
+    async with _meter(server, cluster).running() as meter:
+        await asyncio.sleep(SECONDS / 2)
+        victims = _workers(server.pid)
+        killed = victims[0] if victims else None
+        if killed:
+            os.kill(killed, signal.SIGKILL)
+        await asyncio.sleep(SECONDS / 2)
+        stop.set()
+        await asyncio.gather(*tasks)
     return {
+        "cpu": {name: meter.seconds(name) for name in meter.groups},
         "elapsed": time.monotonic() - started,
         "killed": killed,
         "workers_after": _workers(server.pid),
@@ -222,6 +238,16 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
     n, p50 = run["calibration"]  # type: ignore[misc]
     print(f"baseline, same run: one agent alone made {n} registrations in 3 s, p50 {p50 * 1000:.1f} ms; "
           f"1-minute load average at the end {run['load']:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    cpu: dict[str, float] = run["cpu"]  # type: ignore[assignment]
+    served = cpu["app"] + cpu["postgresql"]
+    per_reg = served / max(stats.registrations, 1)
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU over the {elapsed:.0f} s ({cores} cores = {cores * elapsed:.0f} CPU-s): "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+        + f"; app + PostgreSQL per registration {per_reg * 1000:.1f} ms, so at most "
+        f"{cores / per_reg:.0f} registrations/s on {cores} cores with this mix and nothing else running"
+    )
     if outage is not None:
         print(f"database stopped 5 s: /health {outage['health']}, a write answered {outage['probe']}, "
               f"answers during the outage {outage['during']}, recovery {outage['recovery_s']} s, "
@@ -245,7 +271,7 @@ async def main() -> None:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
                 await _wait_up(client)
                 stats = Stats()
-                run = await _main_run(client, server, stats, cluster.url)
+                run = await _main_run(client, server, stats, cluster)
                 db = await _check_database(cluster.url, stats.acknowledged)
                 metrics = (await client.get("/metrics")).text
                 outage = await _database_outage(client, cluster)

@@ -36,6 +36,10 @@ class Cluster:
     port: int
 
     @property
+    def data_dir(self) -> Path:
+        return Path(f"/var/lib/postgresql/{self.version}/{self.name}")
+
+    @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/phoqr_load"
 
