@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
+from tests.app.dashboard.support import csrf_of, sign_in
 from tests.factories import make_merchant, street_id
 
 UNIT = "2025:26506"
-
-
-@pytest.fixture
-async def web(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    # https: the session cookie is Secure outside development, and a client keeps it only over https
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="https://test") as c:
-        yield c
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-
-
-async def sign_in(web: httpx.AsyncClient, username: str, password: str = "phoqr-demo") -> httpx.Response:
-    form = await web.get("/dashboard/login")
-    return await web.post(
-        "/dashboard/login",
-        data={"username": username, "password": password, "csrf_token": csrf_of(form.text), "next": "/dashboard"},
-    )
 
 
 def cell(html: str, row: str, col: str) -> str:
