@@ -111,6 +111,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "taken_at": ("chụp lúc", "taken"),
     "no_snapshot": ("chưa có ảnh chụp số liệu trong kỳ", "no snapshot in this period yet"),
     "unassigned": ("chưa xác định phường cũ", "old ward unknown"),
+    "report_section": ("Báo cáo định kỳ", "Periodic report"),
+    "report_scope": ("Phạm vi", "Scope"),
+    "report_half_year": ("6 tháng", "Half-year"),
+    "report_year": ("Năm", "Year"),
+    "report_month": ("Tháng", "Month"),
+    "report_day": ("Ngày trong kỳ (để trống: hôm nay)", "A day in the period (empty: today)"),
+    "download_xlsx": ("Tải báo cáo (XLSX)", "Download report (XLSX)"),
+    "download_csv": ("Tải báo cáo (CSV)", "Download report (CSV)"),
+    "report_hint": (
+        "Chọn một ngày của kỳ trước để tải lại báo cáo kỳ đó; số liệu lấy từ ảnh chụp cuối kỳ.",
+        "Pick a day of an earlier period to get that period's report; figures come from the period's last "
+        "snapshot. The files are in Vietnamese, as the city receives them.",
+    ),
+    "report_no_snapshot": (
+        "Kỳ này chưa có ảnh chụp số liệu nên chưa có báo cáo; hãy chọn kỳ khác.",
+        "No snapshot in this period yet, so no report; pick another period.",
+    ),
+    "report_bad_request": (
+        "Kỳ hoặc ngày báo cáo không hợp lệ (ngày không được ở tương lai)",
+        "Invalid report period or day (the day cannot be in the future)",
+    ),
 }
 
 CATEGORIES: dict[str, tuple[str, str]] = {

@@ -7,14 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.auth import Principal
 from app.auth import service as auth_service
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError, RateLimited
 from app.core.security import TokenError, decode_token
-from app.dashboard import bankstate, mapping, trends, views, work
+from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session
-from app.dashboard.web import PagePrincipal, current_session, guarded, render, url_for
+from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, render, url_for
+from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -87,7 +89,7 @@ async def logout(
 async def overview(request: Request, session: SessionDep, principal: PagePrincipal, edition: str = "2025") -> Response:
     edition = edition if edition in ("2025", "2020") else "2025"
     table = await views.overview(session, principal, edition)
-    return render(request, "overview.html", nav="overview", table=table, edition=edition)
+    return render(request, "overview.html", nav="overview", table=table, edition=edition, today=local_today())
 
 
 @router.get("/units/{edition}/{code}")
@@ -97,7 +99,7 @@ async def unit(
     if edition not in ("2025", "2020"):
         return render(request, "error.html", status=404, message_key="not_found")
     table = await guarded(views.unit_page(session, principal, edition, code, sort))
-    return render(request, "unit.html", nav="overview", table=table, edition=edition, code=code)
+    return render(request, "unit.html", nav="overview", table=table, edition=edition, code=code, today=local_today())
 
 
 @router.get("/streets/{street_id}")
@@ -151,3 +153,41 @@ async def team_page(request: Request, session: SessionDep, principal: PagePrinci
     names = {u.code: u.name for u in await UnitRepository(session).list("2025")}
     data = await work.team(session, principal, period, names)
     return render(request, "team.html", nav="team", d=data, unit_names=names)
+
+
+async def _report_download(
+    session: SessionDep, principal: Principal, ext: str, unit: str | None, edition: str, period: str, as_of: str | None
+) -> Response:
+    try:
+        file = await downloads.report_file(
+            session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of
+        )
+    except AppError as exc:
+        raise PageError(exc.status, downloads.error_key(exc)) from exc
+    headers = {"Content-Disposition": f'attachment; filename="{file.filename}"', "X-Snapshot-Id": str(file.snapshot_id)}
+    return Response(file.body, media_type=file.media_type, headers=headers)
+
+
+# the periodic report behind the dashboard's cookie (the API's report wants a bearer token a browser lacks)
+@router.get("/reports/coverage.xlsx")
+async def report_xlsx(
+    session: SessionDep,
+    principal: PagePrincipal,
+    unit: str | None = None,
+    edition: str = "2025",
+    period: str = "half_year",
+    as_of: str | None = None,
+) -> Response:
+    return await _report_download(session, principal, "xlsx", unit, edition, period, as_of)
+
+
+@router.get("/reports/coverage.csv")
+async def report_csv(
+    session: SessionDep,
+    principal: PagePrincipal,
+    unit: str | None = None,
+    edition: str = "2025",
+    period: str = "half_year",
+    as_of: str | None = None,
+) -> Response:
+    return await _report_download(session, principal, "csv", unit, edition, period, as_of)

@@ -1,0 +1,100 @@
+"""The periodic report as a file from the dashboard: the workbook and CSV `GET /reports/coverage.xlsx|csv`
+serve, built by the same `app.reports` functions, for a unit of the signed-in user's scope.
+
+The scope is the dashboard's: a unit outside it is 404 like its page; the whole city is for city-wide roles
+only (403 for the others). The files are the API's byte for byte apart from when they were generated; only the
+file name differs, naming the unit and the period in ASCII so every phone and mail client keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.core.errors import AppError, Forbidden, ValidationFailed
+from app.core.text import fold
+from app.dashboard.views import unit_2025_of
+from app.reports.csv_export import render_csv
+from app.reports.model import Report
+from app.reports.service import build_report
+from app.reports.xlsx import render_xlsx
+from app.units.repository import UnitRepository
+
+PERIODS = ("month", "half_year", "year")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    body: bytes
+    media_type: str
+    filename: str
+    snapshot_id: int
+
+
+def slug(text: str) -> str:
+    """'Phường Vũng Tàu' -> 'phuong-vung-tau': ASCII letters, digits and single hyphens only."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def filename(report: Report, scope: str, ext: str) -> str:
+    return f"bao-cao-qr-{scope}-{report.period_label}-snapshot-{report.snapshot_id}.{ext}"
+
+
+def parse_unit(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    edition, _, code = value.partition(":")
+    if edition not in ("2025", "2020") or not code.isdigit() or len(code) > 10:
+        raise ValidationFailed("unit", "Đơn vị phải có dạng phiên bản:mã", "unit must be edition:code")
+    return edition, code
+
+
+def parse_day(value: str | None) -> date | None:
+    if not value:
+        return None  # the form's empty date field: today
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed("as_of", "Ngày báo cáo không hợp lệ", "as_of is not a date") from exc
+
+
+async def report_file(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    ext: str,
+    unit: str | None,
+    edition: str,
+    period: str,
+    as_of: str | None,
+) -> ReportFile:
+    """Raises AppError: outside the scope (403/404), no snapshot in the period (404), bad or future input (422)."""
+    if ext not in MEDIA or period not in PERIODS or edition not in ("2025", "2020"):
+        raise ValidationFailed("period", "Kỳ báo cáo không hợp lệ", "Unknown report period or format")
+    ref, day = parse_unit(unit), parse_day(as_of)
+    if ref is None:
+        if not principal.sees_all:
+            raise Forbidden("Chỉ cấp thành phố tải báo cáo toàn thành phố", "Only city-wide roles get the city report")
+        scope = f"toan-thanh-pho-{edition}"
+    else:
+        await unit_2025_of(session, principal, *ref)  # 404 outside the caller's units, as the unit's page
+        found = await UnitRepository(session).get(*ref)
+        scope = f"{slug(found.name) if found else 'don-vi'}-{ref[0]}-{ref[1]}"
+    report = await build_report(session, edition=edition, unit=ref, period=period, as_of=day)
+    body = render_xlsx(report) if ext == "xlsx" else render_csv(report).encode("utf-8")
+    return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id)
+
+
+def error_key(exc: AppError) -> str:
+    """Which dashboard message explains a report the service refused."""
+    if exc.code == "snapshot_not_found":
+        return "report_no_snapshot"
+    if exc.status == 422:
+        return "report_bad_request"
+    return "forbidden" if exc.status == 403 else "not_found"
