@@ -91,6 +91,20 @@ async def report_file(
     return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id)
 
 
+async def choices(session: AsyncSession, principal: Principal, edition: str) -> list[tuple[str, str, str]]:
+    """What the overview's report form offers, as (unit parameter, unit name, note key): the city for city-wide
+    roles, else the caller's units; in edition 2020 an officer's 2025 unit (its old wards side by side) first."""
+    repo = UnitRepository(session)
+    if principal.sees_all:
+        return [("", "", "city")] + [(f"{edition}:{u.code}", u.name, "") for u in await repo.list(edition)]
+    mine = [u for u in await repo.list("2025") if u.code in principal.units_2025]
+    if edition == "2025":
+        return [(f"2025:{u.code}", u.name, "") for u in mine]
+    successor = await repo.successor_map()
+    wards = [u for u in await repo.list("2020") if successor.get(u.code) in principal.units_2025]
+    return [(f"2025:{u.code}", u.name, "by_old_ward") for u in mine] + [(f"2020:{u.code}", u.name, "") for u in wards]
+
+
 def error_key(exc: AppError) -> str:
     """Which dashboard message explains a report the service refused."""
     if exc.code == "snapshot_not_found":

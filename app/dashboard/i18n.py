@@ -113,6 +113,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unassigned": ("chưa xác định phường cũ", "old ward unknown"),
     "report_section": ("Báo cáo định kỳ", "Periodic report"),
     "report_scope": ("Phạm vi", "Scope"),
+    "by_old_ward": ("theo phường, xã cũ", "by old ward"),
     "report_half_year": ("6 tháng", "Half-year"),
     "report_year": ("Năm", "Year"),
     "report_month": ("Tháng", "Month"),

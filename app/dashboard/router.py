@@ -89,7 +89,10 @@ async def logout(
 async def overview(request: Request, session: SessionDep, principal: PagePrincipal, edition: str = "2025") -> Response:
     edition = edition if edition in ("2025", "2020") else "2025"
     table = await views.overview(session, principal, edition)
-    return render(request, "overview.html", nav="overview", table=table, edition=edition, today=local_today())
+    units = await downloads.choices(session, principal, edition)
+    return render(
+        request, "overview.html", nav="overview", table=table, edition=edition, today=local_today(), units=units
+    )
 
 
 @router.get("/units/{edition}/{code}")

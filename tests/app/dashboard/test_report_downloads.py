@@ -172,7 +172,19 @@ async def test_the_control_is_on_the_overview_in_both_languages(web, session) ->
     assert "Download report (XLSX)" in en and '<input type="hidden" name="lang" value="en">' in en
     old = (await web.get("/dashboard?edition=2020")).text
     assert '<select name="unit">' in old and '<option value="2020:26506">' in old
+    assert '<option value="2025:26506">Phường Vũng Tàu (theo phường, xã cũ)</option>' in old
     assert '<option value="">' not in old and '<option value="2020:26527">' not in old  # outside the scope
+
+
+async def test_an_officers_unit_by_old_ward_is_the_apis_edition_2020_report(web, client, auth, session) -> None:  # type: ignore[no-untyped-def]
+    await population(session)
+    await sign_in(web, "officer.vungtau")
+    params = {"unit": "2025:26506", "edition": "2020", **Q}
+    r = await web.get(XLSX, params=params)
+    api = await client.get("/api/v1/reports/coverage.xlsx", params=params, headers=await auth("officer.vungtau"))
+    assert r.status_code == 200 and sheets(r.content) == sheets(api.content)
+    codes = [row[0] for row in sheets(r.content)["Đơn vị"] if str(row[0] or "").startswith("2020:")]
+    assert codes and "2020:26527" not in codes  # the old wards of the officer's unit only
 
 
 def test_file_names_are_ascii_whatever_the_unit_is_called() -> None:
