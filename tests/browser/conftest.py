@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "phoqr-demo"
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "var" / "screenshots"
+SHOTS = Path(os.environ.get("PHOQR_SCREENSHOTS", ROOT / "var" / "screenshots"))  # e.g. /tmp/shots to look at them
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -1,12 +1,16 @@
 """An officer reads the dashboard in Chromium (desktop and a 390×844 phone) and every number matches the JSON
-API for the same user; another unit's agent sees none of it; a form without its CSRF token is refused.
-Screenshots of every page land in var/screenshots/ (gitignored)."""
+API for the same user; the periodic report downloads and opens as the API's workbook; another unit's agent sees
+none of it; a form without its CSRF token is refused.
+Screenshots of every page land in var/screenshots/ (gitignored; PHOQR_SCREENSHOTS=/tmp/shots puts them there)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, datetime
 
+import openpyxl
 import pytest
 
 from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, REASON, SHOTS, Server
@@ -186,6 +190,76 @@ def test_work_queue_and_team(officer, server: Server) -> None:  # type: ignore[n
     check_page(page, "overview-en", vp)
 
 
+def workbook_rows(content: bytes) -> dict[str, list[tuple]]:
+    """Every sheet's rows but the line saying when the file was generated (two downloads differ only there)."""
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    return {
+        ws.title: [r for r in ws.iter_rows(values_only=True) if not str(r[0] or "").startswith("Số liệu lấy lúc")]
+        for ws in wb.worksheets
+    }
+
+
+def test_the_report_downloads_from_the_unit_page(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page, vp = officer
+    page.goto(f"{server.base}/dashboard/units/2025/26506")
+    button = page.locator("[data-report] button[data-download=xlsx]")
+    assert button.is_visible() and button.inner_text() == "Tải báo cáo (XLSX)"
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 44  # a thumb-sized target on a phone
+    check_page(page, "unit-report", vp)
+    page.locator("[data-report]").screenshot(path=str(SHOTS / f"report-control-{vp}.png"))
+
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    name = download.suggested_filename
+    assert re.fullmatch(r"bao-cao-qr-phuong-vung-tau-2025-26506-\d{4}-H[12]-snapshot-\d+\.xlsx", name), name
+    with open(download.path(), "rb") as f:
+        mine = f.read()
+    wb = openpyxl.load_workbook(io.BytesIO(mine))
+    assert wb.sheetnames == ["Đơn vị", "Tuyến phố", "Ngành hàng"]
+    preamble = " ".join(str(c.value) for c in wb["Đơn vị"]["A"][:8] if c.value)
+    snapshot = name.rsplit("-", 1)[1].removesuffix(".xlsx")
+    assert f"(snapshot id) {snapshot}," in preamble and "Số liệu lấy lúc (as of): " in preamble
+    # the officer's figures at the half-year's last snapshot, as GET /coverage/history answers them
+    half = server.api("/coverage/history", "officer.vungtau", unit=UNIT, period="half_year")["points"][-1]
+    unit_row = next(r for r in wb["Đơn vị"].iter_rows(values_only=True) if r[0] == UNIT)
+    assert (unit_row[2], unit_row[3], str(half["snapshot_id"])) == (half["shops"], half["with_qr"], snapshot)
+    # and the very workbook the API serves the same officer
+    officer_token = server.token("officer.vungtau")
+    api = server.http.get("/api/v1/reports/coverage.xlsx", params={"unit": UNIT}, headers=officer_token)
+    assert api.status_code == 200 and workbook_rows(mine) == workbook_rows(api.content)
+
+    with page.expect_download() as info:
+        page.click("[data-report] button[data-download=csv]")
+    assert info.value.suggested_filename == name.replace(".xlsx", ".csv")
+    with open(info.value.path(), "rb") as f:
+        text = f.read()
+    assert text.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert lines[0][0].startswith("Số liệu lấy lúc (as of): ")
+    assert not any(c.startswith(("=", "+", "-", "@")) for line in lines for c in line if c)
+
+
+def test_a_city_admin_picks_the_city_or_a_unit(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    for vp, size in VIEWPORTS.items():
+        context = browser.new_context(viewport=size, locale="vi-VN")
+        page = context.new_page()
+        sign_in(page, server, "admin")
+        options = page.locator("[data-report] select[name=unit] option")
+        assert options.first.get_attribute("value") == "" and options.count() == 1 + 5  # the city, then 5 units
+        page.select_option("[data-report] select[name=unit]", "2025:26526")
+        page.select_option("[data-report] select[name=period]", "year")
+        with page.expect_download() as info:
+            page.click("[data-report] button[data-download=xlsx]")
+        assert re.fullmatch(r"bao-cao-qr-[a-z-]+-2025-26526-\d{4}-snapshot-\d+\.xlsx", info.value.suggested_filename)
+        with open(info.value.path(), "rb") as f:
+            units = [r for r in openpyxl.load_workbook(f)["Đơn vị"].iter_rows(values_only=True) if r[0]]
+        assert [r[0] for r in units if str(r[0]).startswith("2025:")] == ["2025:26526"]
+        check_page(page, "overview-admin", vp)
+        context.close()
+
+
 def test_another_units_agent_sees_nothing_of_it(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
@@ -196,6 +270,10 @@ def test_another_units_agent_sees_nothing_of_it(server: Server, browser) -> None
     street = server.api("/coverage", "officer.vungtau", level="street", unit=UNIT, model="true")["rows"][0]
     response = page.goto(f"{server.base}/dashboard/streets/{street['street']['id']}?unit={UNIT}")
     assert response.status == 404
+    for ext in ("xlsx", "csv"):  # nor the unit's report, however the link is typed
+        refused = context.request.get(f"{server.base}/dashboard/reports/coverage.{ext}?unit={UNIT}")
+        assert refused.status == 404 and "content-disposition" not in refused.headers
+    assert context.request.get(f"{server.base}/dashboard/reports/coverage.xlsx").status == 403  # the city
     page.goto(f"{server.base}/dashboard/map")
     assert page.locator('path.area[data-unit="26506"]').get_attribute("fill") == "#d9d9d9"
     check_page(page, "other-unit-agent-map", "phone")
