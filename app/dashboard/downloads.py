@@ -2,7 +2,7 @@
 serve, built by the same `app.reports` functions, for a unit of the signed-in user's scope.
 
 The scope is the dashboard's: a unit outside it is 404 like its page; the whole city is for city-wide roles
-only (403 for the others). The files are the API's byte for byte apart from when they were generated; only the
+only (403 for the others). Every cell is the API's but the line saying when the file was generated; only the
 file name differs, naming the unit and the period in ASCII so every phone and mail client keeps it.
 """
 
@@ -86,6 +86,8 @@ async def report_file(
         await unit_2025_of(session, principal, *ref)  # 404 outside the caller's units, as the unit's page
         found = await UnitRepository(session).get(*ref)
         scope = f"{slug(found.name) if found else 'don-vi'}-{ref[0]}-{ref[1]}"
+        if ref[0] != edition:  # a 2025 unit broken down by its old wards
+            scope += "-theo-phuong-cu"
     report = await build_report(session, edition=edition, unit=ref, period=period, as_of=day)
     body = render_xlsx(report) if ext == "xlsx" else render_csv(report).encode("utf-8")
     return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id)

@@ -183,6 +183,7 @@ async def test_an_officers_unit_by_old_ward_is_the_apis_edition_2020_report(web,
     r = await web.get(XLSX, params=params)
     api = await client.get("/api/v1/reports/coverage.xlsx", params=params, headers=await auth("officer.vungtau"))
     assert r.status_code == 200 and sheets(r.content) == sheets(api.content)
+    assert "phuong-vung-tau-2025-26506-theo-phuong-cu-2026-H2-" in r.headers["content-disposition"]
     codes = [row[0] for row in sheets(r.content)["Đơn vị"] if str(row[0] or "").startswith("2020:")]
     assert codes and "2020:26527" not in codes  # the old wards of the officer's unit only
 
