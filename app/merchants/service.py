@@ -98,28 +98,37 @@ async def _consent(
         )
 
 
+def registration_columns(
+    body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
+) -> dict[str, Any]:
+    """The own columns of the shop a registration asks for, placed where `place` resolved it."""
+    loc = body.location
+    return {
+        "id": str(body.id),
+        "name": body.name,
+        "category": body.category,
+        "owner_name": body.owner_name,
+        "phone": body.phone,
+        "house_number": body.house_number,
+        "street_id": where.street_id,
+        "unit_code": where.unit_code,
+        "unit_code_2020": where.unit_code_2020,
+        "lat": loc.lat if loc else None,
+        "lon": loc.lon if loc else None,
+        "accuracy_m": loc.accuracy_m if loc else None,
+        "non_coverage_reason": body.non_coverage_reason,
+        "create_hash": create_hash,
+        "created_by": created_by,
+        "device_id": device_id,
+    }
+
+
 def merchant_from_body(
     body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
 ) -> Merchant:
-    """The shop row a registration asks for, placed where `place` resolved it (HTTP and bulk sync alike)."""
-    loc = body.location
+    """The shop row a registration asks for (HTTP); bulk sync writes `merchant_row(**registration_columns(...))`."""
     return build_merchant(
-        id=str(body.id),
-        name=body.name,
-        category=body.category,
-        owner_name=body.owner_name,
-        phone=body.phone,
-        house_number=body.house_number,
-        street_id=where.street_id,
-        unit_code=where.unit_code,
-        unit_code_2020=where.unit_code_2020,
-        lat=loc.lat if loc else None,
-        lon=loc.lon if loc else None,
-        accuracy_m=loc.accuracy_m if loc else None,
-        non_coverage_reason=body.non_coverage_reason,
-        create_hash=create_hash,
-        created_by=created_by,
-        device_id=device_id,
+        **registration_columns(body, where, create_hash=create_hash, created_by=created_by, device_id=device_id)
     )
 
 
