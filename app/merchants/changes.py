@@ -7,6 +7,7 @@ and the QR paths of app.qrcodes, which call `qr_changed` after issuing, register
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,9 +40,32 @@ AUDITED = (
 )
 
 
+# the order `snapshot` (a model dump) gives the audited columns
+_AUDITED_IN_ORDER = tuple(name for name in Merchant.model_fields if name in AUDITED)
+
+
+class ShopRow(dict[str, Any]):
+    """A new shop's columns as a bulk INSERT wrote them, without an ORM instance (sync registers hundreds at
+    once): read as a mapping or like the row (`shop.owner_name`), so a `ShopChanged` subscriber may do either."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def snapshot(m: Merchant) -> dict[str, Any]:
     """The audited state of a shop; take it before changing the row and pass it as `before`."""
     return audit.snapshot(m, AUDITED)
+
+
+def row_snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+    """`snapshot` of a shop held as its columns (a `ShopRow`): the same keys, order and values."""
+    values = ((name, row[name]) for name in _AUDITED_IN_ORDER)
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values}
 
 
 async def finish_change(
@@ -62,12 +86,13 @@ async def finish_change(
 
 
 async def finish_creates(
-    session: AsyncSession, principal: Principal, shops: list[Merchant], *, device_id: str | None = None
+    session: AsyncSession, principal: Principal, shops: list[ShopRow], *, device_id: str | None = None
 ) -> None:
-    """`finish_change(..., "merchant.create", None)` for several new shops at once (a sync batch): one audit row
-    and one `ShopChanged` each, the subscribers' lookups made once for all of them."""
+    """`finish_change(..., "merchant.create", None)` for several new shops at once (a sync batch), already
+    inserted as rows: one audit row and one `ShopChanged` (its `merchant` the `ShopRow`) each, the subscribers'
+    lookups made once for all of them."""
     for m in shops:
-        after = snapshot(m)
+        after = row_snapshot(m)
         await audit.record(session, principal, "merchant.create", "merchant", m.id, after=after, device_id=device_id)
     await publish_many(session, [ShopChanged(merchant_id=m.id, action="merchant.create", merchant=m) for m in shops])
 

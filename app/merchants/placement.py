@@ -114,6 +114,7 @@ async def refuse_hard_duplicates(
 
 
 def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): near duplicates are decided by it, here and in bulk sync."""
     r = 6_371_000.0
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -121,7 +122,7 @@ def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def _box(lat: float, lon: float, metres_around: float) -> tuple[float, float, float, float]:
+def box(lat: float, lon: float, metres_around: float) -> tuple[float, float, float, float]:
     """A latitude/longitude box a little larger than the circle, for an indexed range lookup."""
     dlat = metres_around / 111_000.0
     dlon = metres_around / (111_000.0 * max(math.cos(math.radians(lat)), 0.01))
@@ -134,9 +135,11 @@ async def near_duplicate(session: AsyncSession, merchant: Merchant, principal: P
     if merchant.street_id is None:
         return None
     located = merchant.lat is not None and merchant.lon is not None
-    box = _box(merchant.lat, merchant.lon, NEAR_METRES) if located else None  # type: ignore[arg-type]
+    around = box(merchant.lat, merchant.lon, NEAR_METRES) if located else None  # type: ignore[arg-type]
     key = fold_compact(merchant.name)
-    candidates = await MerchantRepository(session).near_duplicates(principal, merchant.street_id, merchant.id, key, box)
+    candidates = await MerchantRepository(session).near_duplicates(
+        principal, merchant.street_id, merchant.id, key, around
+    )
     for other in candidates:
         if key and other.name_compact == key:
             return other.id
