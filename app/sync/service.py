@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
@@ -50,6 +51,18 @@ STATUS_BY_CODE = {
     "duplicate_id": "duplicate",
     "version_conflict": "conflict",
 }
+
+
+# stored outcomes are written as plain rows in one executemany (SQLModel sets __table__; its stubs do not say)
+_STORED_OP: Table = StoredOp.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """An outcome stored earlier in this batch: what a later op with the same op_id reads of a stored row."""
+
+    request_hash: str
+    result: str
 
 
 class IssueQROp(BaseModel):
@@ -140,7 +153,7 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         await session.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_NAMESPACE, principal.id)))
     stored = await SyncOperationRepository(session).stored(principal.id, op_ids)
     results: list[OpResult] = []
-    records: list[StoredOp] = []
+    records: list[dict[str, Any]] = []
     # counters and audit rows of the whole batch are written together at its end: a third of the statements
     counters = session.info[BATCH] = Batch()
     audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
@@ -151,9 +164,11 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         session.info.pop(BATCH, None)
         session.info.pop(PENDING, None)
     await counters.apply(session)
-    for model, rows in ((AuditLog, audit_rows), (StoredOp, records)):
-        if rows:  # one executemany per table instead of one INSERT per operation
-            await session.execute(insert(model), [r.model_dump(exclude={"id"}) for r in rows])
+    # one executemany per table instead of one INSERT per operation
+    if audit_rows:
+        await session.execute(insert(AuditLog), [r.model_dump(exclude={"id"}) for r in audit_rows])
+    if records:
+        await session.execute(insert(_STORED_OP), records)
     return SyncOut(results=results, server_time=utcnow())
 
 
@@ -164,7 +179,7 @@ async def _run_ops(
     body: SyncIn,
     stored: dict[str, Any],
     results: list[OpResult],
-    records: list[StoredOp],
+    records: list[dict[str, Any]],
     ready: dict[str, OpResult],
 ) -> None:
     counters: Batch = session.info[BATCH]
@@ -197,15 +212,18 @@ async def _run_ops(
         if result.status == "invalid" and result.errors and result.errors[0].code == "internal_error":
             results.append(result)  # not stored, so a replay can succeed
             continue
-        record = StoredOp(
-            user_id=principal.id,
-            device_id=body.device_id,
-            op_id=op.op_id,
-            request_hash=digest,
-            result=result.model_dump_json(),
+        record = StoredResult(request_hash=digest, result=result.model_dump_json())
+        records.append(
+            {
+                "user_id": principal.id,
+                "device_id": body.device_id,
+                "op_id": op.op_id,
+                "request_hash": record.request_hash,
+                "result": record.result,
+                "created_at": utcnow(),
+            }
         )
-        records.append(record)
-        stored[op.op_id] = record
+        stored[op.op_id] = record  # read like a stored row if the op_id comes again later in the batch
         results.append(result)
 
 
