@@ -6,6 +6,7 @@
   <= 50 ms) vs a naive GROUP BY over the merchants table.
 PostgreSQL: PHOQR_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres); a scratch
 database is created and dropped. 1,000,000 shops on SQLite are skipped (the fill alone takes minutes).
+PHOQR_BENCH_ONLY=sync (or coverage) runs only that part: the /sync figures take seconds, the coverage fill minutes.
 """
 
 from __future__ import annotations
@@ -214,20 +215,25 @@ async def coverage_rows(url: str, label: str, sizes: list[int]) -> list[Row]:
 
 
 async def _run() -> list[Row]:
+    only = os.environ.get("PHOQR_BENCH_ONLY", "")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/sync.db"
-        await _prepare(url)
-        rows += await sync_rows(url, "sqlite")
-        url = f"sqlite+aiosqlite:///{tmp}/coverage.db"
-        await _prepare(url)
-        rows += await coverage_rows(url, "sqlite", [100_000])
+        if only in ("", "sync"):
+            url = f"sqlite+aiosqlite:///{tmp}/sync.db"
+            await _prepare(url)
+            rows += await sync_rows(url, "sqlite")
+        if only in ("", "coverage"):
+            url = f"sqlite+aiosqlite:///{tmp}/coverage.db"
+            await _prepare(url)
+            rows += await coverage_rows(url, "sqlite", [100_000])
     try:
         await _pg_exec("SELECT 1")
     except Exception as exc:  # no PostgreSQL here: say so, don't pretend
         print(f"PostgreSQL not reachable ({exc.__class__.__name__}): PostgreSQL figures skipped")
         return rows
     for purpose, sizes in (("sync", None), ("coverage", [100_000, 1_000_000])):
+        if only not in ("", purpose):
+            continue
         name = f"phoqr_bench_{purpose}_{uuid.uuid4().hex[:6]}"
         await _pg_exec(f'CREATE DATABASE "{name}"')
         url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
