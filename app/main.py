@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -55,6 +56,12 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         stop_webhooks = (
             start_webhook_dispatcher(app.state.sessionmaker, settings) if settings.webhook_dispatcher else None
         )
+        if settings.environment != "test":  # the test suite builds many apps in one process: nothing to freeze
+            # what start-up loaded (modules, the app, reference data) lives as long as the worker: out of the
+            # collector's sight, a full collection walks only what requests allocate (~130 ms down to ~10 ms,
+            # which a 500-operation /sync batch triggered every second or third time)
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
