@@ -73,6 +73,8 @@ def private_cluster() -> Iterator[Cluster]:
     _run(
         "pg_createcluster", cluster.version, cluster.name, "-p", str(cluster.port),
         "-o", "max_connections=200", "-o", "shared_buffers=256MB",
+        # the log the report points to says who waited for whose lock and which statements were slow
+        "-o", "log_lock_waits=on", "-o", "deadlock_timeout=200ms", "-o", "log_min_duration_statement=250",
         "--", "--auth=trust", "--encoding=UTF8",
     )  # fmt: skip
     try:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.coverage.models import CoverageCounter
+from app.coverage.counters import totals
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
@@ -56,17 +56,8 @@ class HistoryRepository:
 
     # --- what a snapshot copies -------------------------------------------------------------------------
     async def cells(self) -> list[Cell]:
-        rows = await self.session.execute(
-            select(
-                col(CoverageCounter.unit_code),
-                col(CoverageCounter.unit_code_2020),
-                col(CoverageCounter.street_id),
-                col(CoverageCounter.category),
-                col(CoverageCounter.shops),
-                col(CoverageCounter.with_qr),
-            ).where(col(CoverageCounter.shops) != 0)
-        )
-        return [Cell(*r) for r in rows.all()]
+        """One cell per counter key, its shards summed (app.coverage.counters.totals)."""
+        return [Cell(*r) for r in await totals(self.session) if r[4] != 0]
 
     async def reference(self) -> Reference:
         from app.units.repository import UnitRepository

@@ -103,3 +103,41 @@ async def test_enumerated_columns_refuse_other_values(session, table, column, ba
                 text(f"UPDATE {table} SET {column} = :bad WHERE {key} = :id"), {"bad": bad, "id": row[0]}
             )
     assert violated(caught.value) == f"ck_{table}_{column}"
+
+
+async def _execute(url: str, *statements: str) -> list[tuple]:
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        result = None
+        for sql in statements:
+            result = await conn.execute(text(sql))
+        rows = [tuple(r) for r in result.all()] if result is not None and result.returns_rows else []
+    await engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_counter_shards_fold_back_into_one_row_per_key_on_downgrade(backend, tmp_path):
+    """0007 -> 0006 keeps every count: a key's shards are summed into the one row the old key allows."""
+    url, drop = create_database(backend, tmp_path)
+    cols = "unit_code, unit_code_2020, street_id, category, shops, with_qr"
+    try:
+        upgrade(url)
+        asyncio.run(
+            _execute(
+                url,
+                f"INSERT INTO coverage_counter ({cols}, shard) VALUES ('26506', '', 7, 'grocery', 3, 1, 0)",
+                f"INSERT INTO coverage_counter ({cols}, shard) VALUES ('26506', '', 7, 'grocery', 2, 2, 5)",
+                f"INSERT INTO coverage_counter ({cols}, shard) VALUES ('26506', '', 8, 'cafe', 1, 0, 3)",
+            )
+        )
+        downgrade(url, "0006")
+        rows = asyncio.run(_execute(url, f"SELECT {cols} FROM coverage_counter ORDER BY street_id"))
+        assert rows == [("26506", "", 7, "grocery", 5, 3), ("26506", "", 8, "cafe", 1, 0)]
+        upgrade(url)
+        rows = asyncio.run(_execute(url, f"SELECT {cols}, shard FROM coverage_counter ORDER BY street_id"))
+        assert rows == [("26506", "", 7, "grocery", 5, 3, 0), ("26506", "", 8, "cafe", 1, 0, 0)]
+    finally:
+        drop()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.db import make_engine
-from app.coverage.counters import Batch, CoverageKey, track
+from app.coverage.counters import SHARD, Batch, CoverageKey, totals, track
 from app.coverage.models import CoverageCounter
 
 UNIT = "LOCKT"
@@ -34,6 +34,7 @@ async def test_batches_sharing_counter_rows_in_opposite_orders_both_commit(db_ur
     engine = make_engine(db_url, pool_size=4)
     try:
         async with AsyncSession(engine) as one, AsyncSession(engine) as two:
+            one.info[SHARD] = two.info[SHARD] = 0  # the same rows: sharding would let them pass each other
             await _batch(FIRST).apply(one)  # `one` holds the FIRST row
             # `two` meets SECOND before FIRST; applied in that order it would hold SECOND while waiting for FIRST
             second = asyncio.create_task(_apply_and_commit(two, _batch(SECOND, FIRST)))
@@ -42,14 +43,7 @@ async def test_batches_sharing_counter_rows_in_opposite_orders_both_commit(db_ur
             await one.commit()
             await asyncio.wait_for(second, 10)
         async with AsyncSession(engine) as check:
-            rows = (
-                await check.execute(
-                    select(col(CoverageCounter.street_id), col(CoverageCounter.shops), col(CoverageCounter.with_qr))
-                    .where(col(CoverageCounter.unit_code) == UNIT)
-                    .order_by(col(CoverageCounter.street_id))
-                )
-            ).all()
-            assert [tuple(r) for r in rows] == [(1, 2, 0), (2, 2, 2)]
+            assert await _ours(check) == [(1, 2, 0), (2, 2, 2)]
     finally:
         async with AsyncSession(engine) as clean:
             await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
@@ -74,7 +68,32 @@ async def test_a_shop_moving_streets_moves_both_counters_in_one_statement(sessio
             .order_by(col(CoverageCounter.street_id))
         )
     ).all()
-    assert [tuple(r) for r in rows] == [(1, 0, 0), (2, 1, 1)]
+    assert [tuple(r) for r in rows] == [(1, 0, 0), (2, 1, 1)]  # one session, one shard: one row per key
+
+
+async def _ours(session: AsyncSession) -> list[tuple[int, int, int]]:
+    return [(street, shops, qr) for unit, _, street, _, shops, qr in await totals(session) if unit == UNIT]
+
+
+async def test_writers_in_different_shards_do_not_wait_for_each_other_and_readers_sum_them(db_url: str) -> None:
+    """64 agents on one street: each transaction moves its own shard's row, so one open transaction does not
+    hold the others (with one row per key, `two` waited for `one` to commit: lock waits up to 1.5 s)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL")
+    engine = make_engine(db_url, pool_size=4)
+    try:
+        async with AsyncSession(engine) as one, AsyncSession(engine) as two:
+            one.info[SHARD], two.info[SHARD] = 0, 1
+            await _batch(FIRST).apply(one)  # `one` holds its shard of FIRST and stays open
+            await asyncio.wait_for(_apply_and_commit(two, _batch(FIRST, SECOND)), 5)  # not blocked by `one`
+            await one.commit()
+        async with AsyncSession(engine) as check:
+            assert await _ours(check) == [(1, 2, 0), (2, 1, 1)]
+    finally:
+        async with AsyncSession(engine) as clean:
+            await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
+            await clean.commit()
+        await engine.dispose()
 
 
 async def test_a_deadlock_the_database_settles_answers_503_busy_with_retry_after(db_url: str) -> None:
