@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union_all
 from sqlmodel import col
 
 from app.auth import Principal
@@ -45,18 +45,22 @@ class MerchantRepository(Repository[Merchant]):
         return {q.merchant_id: q for q in await self.get_all(select(QRCode).where(col(QRCode.active_for).in_(ids)))}
 
     async def holders(self, phone: str | None, key: str | None) -> list[tuple[Merchant, str | None]]:
-        """Active shops holding this phone or this account key, in one query (it runs on every registration)."""
-        conditions = []
+        """Active shops holding this phone or this account key, in one query (it runs on every registration).
+
+        Each condition is its own lookup on its unique index, and only the shops they find are joined: an OR across
+        the join (`phone_active = ? OR active_key = ?`) can use neither index, and scanned both tables whole on
+        every registration (10-25 ms at 15,000 shops, most of PostgreSQL's time in `make load`)."""
+        found = []
         if phone:
-            conditions.append(col(Merchant.phone_active) == phone)
+            found.append(select(col(Merchant.id)).where(col(Merchant.phone_active) == phone))
         if key:
-            conditions.append(col(PaymentAccount.active_key) == key)
-        if not conditions:
+            found.append(select(col(PaymentAccount.merchant_id)).where(col(PaymentAccount.active_key) == key))
+        if not found:
             return []
         stmt = (
             select(Merchant, col(PaymentAccount.active_key))
             .outerjoin(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
-            .where(or_(*conditions))
+            .where(col(Merchant.id).in_(union_all(*found) if len(found) > 1 else found[0]))
         )
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
 
