@@ -171,6 +171,19 @@ async def _check_database(url: str, acknowledged: set[str]) -> dict[str, int]:
     return {"shops": len(ids), "lost": len(acknowledged - ids), "dup_accounts": dup_accounts, "dup_phones": dup_phones}
 
 
+async def _top_statements(url: str, n: int = 8) -> list[tuple[float, int, float, str]]:
+    """PostgreSQL's own account of the run: (total ms, calls, ms per call, statement) by total time."""
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT total_exec_time, calls, mean_exec_time, regexp_replace(query, '\\s+', ' ', 'g') "
+            "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY total_exec_time DESC LIMIT :n"
+        ), {"n": n})).all()  # fmt: skip
+    await engine.dispose()
+    return [(float(t), int(c), float(m), str(q)) for t, c, m, q in rows]
+
+
 async def _database_outage(client: httpx.AsyncClient, cluster: Cluster) -> dict[str, object]:
     """Light traffic while the database is stopped for 5 s and started again."""
     stats, stop = Stats(), asyncio.Event()
@@ -273,9 +286,13 @@ async def main() -> None:
                 stats = Stats()
                 run = await _main_run(client, server, stats, cluster)
                 db = await _check_database(cluster.url, stats.acknowledged)
+                top = await _top_statements(cluster.url)
                 metrics = (await client.get("/metrics")).text
                 outage = await _database_outage(client, cluster)
             _report(stats, run, db, outage)
+            print("PostgreSQL's busiest statements (pg_stat_statements, whole run):")
+            for total, calls, mean, query in top:
+                print(f"  {total / 1000:7.1f} s {calls:8d} calls {mean:7.2f} ms  {query[:110]}")
             regs = [ln for ln in metrics.splitlines() if ln.startswith("phoqr_registrations_total")]
             print("from /metrics (both workers, multiprocess):", "; ".join(regs) or "none")
             print(f"server log: {log.name}; PostgreSQL log: phoqr-load-postgresql-{cluster.port}.log beside it")

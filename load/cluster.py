@@ -75,11 +75,15 @@ def private_cluster() -> Iterator[Cluster]:
         "-o", "max_connections=200", "-o", "shared_buffers=256MB",
         # the log the report points to says who waited for whose lock and which statements were slow
         "-o", "log_lock_waits=on", "-o", "deadlock_timeout=200ms", "-o", "log_min_duration_statement=250",
+        # and where its time went, statement by statement (printed at the end of the run)
+        "-o", "shared_preload_libraries=pg_stat_statements",
         "--", "--auth=trust", "--encoding=UTF8",
     )  # fmt: skip
     try:
         cluster.start()
         _run("psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-c", "CREATE DATABASE phoqr_load")
+        _run("psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", "phoqr_load",
+             "-c", "CREATE EXTENSION pg_stat_statements")  # fmt: skip
         yield cluster
     finally:
         # the server's own log (lock waits, deadlocks, timeouts) outlives the cluster, for whoever reads the figures
