@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     idempotency_hours: int = 24
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
     sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    # /sync batches a worker runs at once; the others wait their turn (holding no database connection) up to
+    # sync_queue_seconds, then 503 + Retry-After. Batches are CPU-heavy: running many at once starves the
+    # single registrations that share the worker's event loop.
+    sync_concurrency: int = Field(1, ge=1, le=64)
+    sync_queue_seconds: float = Field(30.0, gt=0, le=600)
     # addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs/CIDRs); none by default
     trusted_proxies: str = ""
 

@@ -43,6 +43,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "unsupported_media_type": ("Định dạng tệp không được hỗ trợ", "Unsupported file type"),
     "database_unavailable": ("Cơ sở dữ liệu không phản hồi", "Database unavailable"),
     "database_busy": ("Hệ thống đang bận, vui lòng gửi lại", "Busy: send the same request again"),
+    "sync_busy": ("Máy chủ đang xử lý nhiều lượt đồng bộ", "Busy with other sync batches"),
     "bank_unavailable": ("Ngân hàng tạm thời không phản hồi", "Bank temporarily unavailable"),
     "bank_rejected": ("Ngân hàng từ chối yêu cầu", "The bank rejected the request"),
     "qr_render_failed": ("Ảnh QR không quét lại được đúng nội dung", "Rendered QR did not scan back"),

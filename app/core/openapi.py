@@ -138,6 +138,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "qr_decode": {422: _QR_PAYLOAD},
     "qr_verify": {422: _QR_PAYLOAD, 429: ("too_many_requests",)},
     "qr_revoke": {409: ("invalid_state",)},
+    "sync_submit": {503: ("sync_busy",)},
     "streets_create": {409: ("duplicate_street",)},
     "history_coverage": {404: ("street_not_found", "unit_not_found")},
     "history_coverage_forecast": {404: ("street_not_found", "unit_not_found")},
