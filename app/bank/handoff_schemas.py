@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from app.core.text import nfc
+
+
+class DocumentedAs:
+    """Publishes `shape` in the OpenAPI document for a field that is checked or passed on as it is at run time
+    (a bank record relayed byte for byte, receipts checked one by one): generated clients get typed models,
+    and the JSON we send and hash stays exactly what we built."""
+
+    def __init__(self, shape: Any) -> None:
+        self._adapter: TypeAdapter[Any] = TypeAdapter(shape)
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(self._adapter.core_schema)
 
 
 class BankUnit(BaseModel):
@@ -60,6 +76,12 @@ class BankRecord(BaseModel):
     record_hash: str
 
 
+class ConsentWithdrawnData(BaseModel):
+    """The `data` of a `merchant.consent_withdrawn` event: the shop leaves the bank's list, nothing else is sent."""
+
+    merchant_id: str
+
+
 class BankRecordPage(BaseModel):
     items: list[BankRecord]
     next_cursor: str | None = None
@@ -92,13 +114,23 @@ class ReceiptIn(BaseModel):
 class ReceiptsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # each item is checked on its own (a malformed one is answered `invalid`), so the list takes anything here
-    receipts: list[Any] = Field(max_length=1000, description="up to 1,000 ReceiptIn objects")
+    receipts: Annotated[list[Any], DocumentedAs(list[ReceiptIn])] = Field(
+        max_length=1000, description="up to 1,000 ReceiptIn objects"
+    )
+
+
+class ReceiptError(BaseModel):
+    """Why one receipt is `invalid`, in the shape of a problem's `errors` item."""
+
+    field: str = Field(examples=["receipts[0].reason_code"])
+    message: str
+    message_en: str
 
 
 class ReceiptResult(BaseModel):
     merchant_id: str | None
     status: Literal["recorded", "stale_version", "unknown_merchant", "invalid"]
-    errors: list[dict[str, str]] = []
+    errors: Annotated[list[dict[str, str]], DocumentedAs(list[ReceiptError])] = []
 
 
 class ReceiptsOut(BaseModel):

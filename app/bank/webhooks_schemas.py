@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.bank.handoff_schemas import BankRecord, ConsentWithdrawnData, DocumentedAs
 from app.bank.outbox import EVENT_TYPES
 
 EventType = Literal[
@@ -25,7 +26,10 @@ class EventOut(BaseModel):
     seq: int = Field(description="Gapless, per bank")
     type: EventType
     occurred_at: str
-    data: dict[str, Any] = Field(description="The bank record at that version; `{merchant_id}` on withdrawal")
+    # relayed as stored (the bank hashes these very bytes); documented as the models so clients get them typed
+    data: Annotated[dict[str, Any], DocumentedAs(BankRecord | ConsentWithdrawnData)] = Field(
+        description="The bank record at that version; `{merchant_id}` on withdrawal"
+    )
 
 
 class EventPage(BaseModel):
