@@ -83,6 +83,8 @@ class ConsentWithdrawnData(BaseModel):
 
 
 class BankRecordPage(BaseModel):
+    # always sent (null on the last page): required in the document, so generated clients do not type it Unset
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
     items: list[BankRecord]
     next_cursor: str | None = None
     as_of: datetime
@@ -128,6 +130,7 @@ class ReceiptError(BaseModel):
 
 
 class ReceiptResult(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # errors is always sent
     merchant_id: str | None
     status: Literal["recorded", "stale_version", "unknown_merchant", "invalid"]
     errors: Annotated[list[dict[str, str]], DocumentedAs(list[ReceiptError])] = []
