@@ -184,9 +184,8 @@ def _arg(module: ModuleType, param: str, value: Any) -> Any:
 def _model(gen: Generated, name: str) -> type:
     """A generated model class by its schema name in the served document."""
     assert name in gen.document["components"]["schemas"], f"no schema {name} in the document"
-    cls = getattr(gen.package.models, snake_case(name).title().replace("_", ""), None) or getattr(
-        gen.package.models, name, None
-    )
+    models = importlib.import_module(f"{gen.package.__name__}.models")
+    cls = getattr(models, snake_case(name).title().replace("_", ""), None) or getattr(models, name, None)
     assert isinstance(cls, type), f"the generator made no model for {name}"
     return cls
 
@@ -198,6 +197,32 @@ def _typed(obj: Any, gen: Generated, *attrs: str) -> None:
         value = getattr(obj, attr)
         assert not isinstance(value, unset), f"{type(obj).__name__}.{attr} generated as Unset"
         assert not isinstance(value, dict), f"{type(obj).__name__}.{attr} generated as an untyped dict"
+
+
+# What a bank reads back: every property is always in the answer, so no generated attribute may be typed Unset
+BANK_ANSWERS = (
+    "BankRecordPage",
+    "BankRecord",
+    "EventPage",
+    "EventOut",
+    "ReceiptsOut",
+    "ReceiptResult",
+    "ReceiptError",
+    "ReconciliationOut",
+    "ReconciliationResult",
+    "ConsentOut",
+    "ConsentTextOut",
+)
+
+
+def test_bank_answers_generate_without_unset(generated: Generated) -> None:
+    loose = {
+        f"{name}.{attr}"
+        for name in BANK_ANSWERS
+        for attr, hint in _model(generated, name).__annotations__.items()  # strings: forward refs stay unresolved
+        if attr != "additional_properties" and "Unset" in str(hint)
+    }
+    assert not loose, f"promised in every answer, yet generated as optional: {sorted(loose)}"
 
 
 def _xor(hashes: list[str]) -> str:
