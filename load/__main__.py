@@ -32,6 +32,8 @@ from load.cpu import CpuMeter, children, postmaster_pid
 from load.workload import UNITS, Stats, device, field_agent, login, officer, percentile, streets_of
 
 SECONDS = float(os.environ.get("PHOQR_LOAD_SECONDS", "60"))
+PACED_RATE = float(os.environ.get("PHOQR_LOAD_PACED_RATE", "100"))  # registrations/s offered in the paced phase
+PACED_SECONDS = float(os.environ.get("PHOQR_LOAD_PACED_SECONDS", "15"))
 PASSWORD = "phoqr-load-demo"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,7 +148,10 @@ async def _main_run(
         stop.set()
         await asyncio.gather(*tasks)
     return {
+        "agent_tokens": agent_tokens,
+        "home": home,
         "cpu": {name: meter.seconds(name) for name in meter.groups},
+        "cpu_by_worker": meter.by_process("app"),
         "elapsed": time.monotonic() - started,
         "killed": killed,
         "workers_after": _workers(server.pid),
@@ -182,6 +187,26 @@ async def _top_statements(url: str, n: int = 8) -> list[tuple[float, int, float,
         ), {"n": n})).all()  # fmt: skip
     await engine.dispose()
     return [(float(t), int(c), float(m), str(q)) for t, c, m, q in rows]
+
+
+async def _paced_run(
+    client: httpx.AsyncClient, run: dict[str, object], meter: CpuMeter
+) -> tuple[Stats, float, dict[str, float]]:
+    """The same 64 agents at a steady PACED_RATE registrations/s in all (no sync batches): latency when the
+    service is not saturated. Beside the main run, where agents send back to back and latency is queueing."""
+    stats, stop = Stats(), asyncio.Event()
+    tokens: list[str] = run["agent_tokens"]  # type: ignore[assignment]
+    home: list[int] = run["home"]  # type: ignore[assignment]
+    interval = len(tokens) / PACED_RATE
+    tasks = [
+        asyncio.create_task(field_agent(client, t, stats, stop, 7000 + i, home, interval)) for i, t in enumerate(tokens)
+    ]
+    started = time.monotonic()
+    async with meter.running():
+        await asyncio.sleep(PACED_SECONDS)
+        stop.set()
+        await asyncio.gather(*tasks)
+    return stats, time.monotonic() - started, {name: meter.seconds(name) for name in meter.groups}
 
 
 async def _database_outage(client: httpx.AsyncClient, cluster: Cluster) -> dict[str, object]:
@@ -242,7 +267,11 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
     print(f"\n{'figure':34} {'measured':>16} {'goal':>10}  met")
     for name, measured, goal, ok in rows:
         print(f"{name:34} {measured:>16} {goal:>10}  {'yes' if ok else 'NO'}")
-    print(f"\nreplays answered 200: {stats.replays_ok}; duplicates refused 409: {stats.duplicates_refused}; "
+    posts = len(stats.latencies.get("POST /merchants", [])) / elapsed
+    print(f"\n64 agents send back to back, each waiting for its answer: latency is queueing, about 64 / "
+          f"{posts:.0f} POST/s = {64 / max(posts, 1e-9) * 1000:.0f} ms (Little's law); p99 <= 100 ms at this "
+          f"concurrency needs >= 640 POST/s beside the sync batches; the paced phase: unsaturated.")  # fmt: skip
+    print(f"replays answered 200: {stats.replays_ok}; duplicates refused 409: {stats.duplicates_refused}; "
           f"503s: {stats.unavailable()}; connection errors: {dict(stats.errors) or 0}")  # fmt: skip
     by_status = sorted((route, status, n) for (route, status), n in stats.statuses.items())
     print("answers:", "; ".join(f"{r} {s}: {n}" for r, s, n in by_status))
@@ -261,6 +290,8 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
         + f"; app + PostgreSQL per registration {per_reg * 1000:.1f} ms, so at most "
         f"{cores / per_reg:.0f} registrations/s on {cores} cores with this mix and nothing else running"
     )
+    by_worker = ", ".join(f"{pid}: {sec:.1f} s" for pid, sec in run["cpu_by_worker"].items())  # type: ignore[attr-defined]
+    print(f"app CPU by process (supervisor, workers; a worker started mid-run counts from its start): {by_worker}")
     if outage is not None:
         print(f"database stopped 5 s: /health {outage['health']}, a write answered {outage['probe']}, "
               f"answers during the outage {outage['during']}, recovery {outage['recovery_s']} s, "
@@ -287,9 +318,18 @@ async def main() -> None:
                 run = await _main_run(client, server, stats, cluster)
                 db = await _check_database(cluster.url, stats.acknowledged)
                 top = await _top_statements(cluster.url)
+                paced, paced_elapsed, paced_cpu = await _paced_run(client, run, _meter(server, cluster))
                 metrics = (await client.get("/metrics")).text
                 outage = await _database_outage(client, cluster)
             _report(stats, run, db, outage)
+            values = paced.latencies["POST /merchants"]
+            p50, p95, p99 = (percentile(values, p) * 1000 for p in (50, 95, 99))
+            print(
+                f"paced: the 64 agents offering {PACED_RATE:.0f} registrations/s for {paced_elapsed:.0f} s (no sync): "
+                f"{len(values)} POST /merchants, p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms "
+                f"(goal p99 <= 100 ms: {'met' if p99 <= 100 else 'NOT met'}), 5xx {paced.server_errors()}; CPU "
+                + ", ".join(f"{name} {sec:.1f} s" for name, sec in paced_cpu.items())
+            )
             print("PostgreSQL's busiest statements (pg_stat_statements, whole run):")
             for total, calls, mean, query in top:
                 print(f"  {total / 1000:7.1f} s {calls:8d} calls {mean:7.2f} ms  {query[:110]}")

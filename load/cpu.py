@@ -67,6 +67,10 @@ class CpuMeter:
         first = self.start.get(name, {})
         return sum(v - first.get(pid, 0.0) for pid, v in self.used.get(name, {}).items())
 
+    def by_process(self, name: str) -> dict[int, float]:
+        first = self.start.get(name, {})
+        return {pid: v - first.get(pid, 0.0) for pid, v in self.used.get(name, {}).items()}
+
     @contextlib.asynccontextmanager
     async def running(self, every: float = 0.5) -> AsyncIterator[CpuMeter]:
         async def loop() -> None:

@@ -70,14 +70,27 @@ async def _send(
 
 
 async def field_agent(
-    client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int, streets: list[int]
+    client: httpx.AsyncClient,
+    token: str,
+    stats: Stats,
+    stop: asyncio.Event,
+    seed: int,
+    streets: list[int],
+    interval: float | None = None,
 ) -> None:
-    """An agent works one street at a time (as teams do), moving on now and then."""
+    """An agent works one street at a time (as teams do), moving on now and then. Without `interval` it sends
+    the next shop as soon as the last one is answered; with it, one shop every `interval` seconds."""
     rng = random.Random(seed)
     street = [rng.choice(streets)]
     headers = {"Authorization": f"Bearer {token}"}
     sent: list[dict[str, Any]] = []
+    next_at = time.monotonic() + (rng.uniform(0, interval) if interval else 0)
     while not stop.is_set():
+        if interval:
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += interval
+            if stop.is_set():
+                break
         roll = rng.random()
         if roll < 0.10 and sent:  # the phone did not see the answer and sends the same shop again
             body, kind = rng.choice(sent), "replay"
