@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # sync_queue_seconds, then 503 + Retry-After. Batches are CPU-heavy: running many at once starves the
     # single registrations that share the worker's event loop.
     sync_concurrency: int = Field(1, ge=1, le=64)
-    sync_queue_seconds: float = Field(30.0, gt=0, le=600)
+    sync_queue_seconds: float = Field(60.0, gt=0, le=600)
     # addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs/CIDRs); none by default
     trusted_proxies: str = ""
 
