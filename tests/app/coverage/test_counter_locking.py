@@ -7,10 +7,11 @@ order they met them, locked each other's rows in opposite orders, and PostgreSQL
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.core.db import make_engine
@@ -22,33 +23,39 @@ FIRST = CoverageKey(UNIT, "", 1, "grocery", False)
 SECOND = CoverageKey(UNIT, "", 2, "grocery", True)
 
 
+@pytest.fixture
+async def pg_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine of its own (sessions that really run side by side), on PostgreSQL; the test unit's rows go after."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks and deadlock detection: PostgreSQL (SQLite runs one writer at a time)")
+    engine = make_engine(db_url, pool_size=4)
+    try:
+        yield engine
+    finally:
+        async with AsyncSession(engine) as clean:
+            await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
+            await clean.commit()
+        await engine.dispose()
+
+
 def _batch(*keys: CoverageKey) -> Batch:
     batch = Batch()
     batch.changes += [(k, +1) for k in keys]
     return batch
 
 
-async def test_batches_sharing_counter_rows_in_opposite_orders_both_commit(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("row locks and deadlock detection: PostgreSQL (SQLite runs one writer at a time)")
-    engine = make_engine(db_url, pool_size=4)
-    try:
-        async with AsyncSession(engine) as one, AsyncSession(engine) as two:
-            one.info[SHARD] = two.info[SHARD] = 0  # the same rows: sharding would let them pass each other
-            await _batch(FIRST).apply(one)  # `one` holds the FIRST row
-            # `two` meets SECOND before FIRST; applied in that order it would hold SECOND while waiting for FIRST
-            second = asyncio.create_task(_apply_and_commit(two, _batch(SECOND, FIRST)))
-            await asyncio.sleep(0.5)  # `two` is now waiting for `one`
-            await _batch(SECOND).apply(one)  # the old order: deadlock detected here or in `two`
-            await one.commit()
-            await asyncio.wait_for(second, 10)
-        async with AsyncSession(engine) as check:
-            assert await _ours(check) == [(1, 2, 0), (2, 2, 2)]
-    finally:
-        async with AsyncSession(engine) as clean:
-            await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
-            await clean.commit()
-        await engine.dispose()
+async def test_batches_sharing_counter_rows_in_opposite_orders_both_commit(pg_engine: AsyncEngine) -> None:
+    async with AsyncSession(pg_engine) as one, AsyncSession(pg_engine) as two:
+        one.info[SHARD] = two.info[SHARD] = 0  # the same rows: sharding would let them pass each other
+        await _batch(FIRST).apply(one)  # `one` holds the FIRST row
+        # `two` meets SECOND before FIRST; applied in that order it would hold SECOND while waiting for FIRST
+        second = asyncio.create_task(_apply_and_commit(two, _batch(SECOND, FIRST)))
+        await asyncio.sleep(0.5)  # `two` is now waiting for `one`
+        await _batch(SECOND).apply(one)  # the old order: deadlock detected here or in `two`
+        await one.commit()
+        await asyncio.wait_for(second, 10)
+    async with AsyncSession(pg_engine) as check:
+        assert await _ours(check) == [(1, 2, 0), (2, 2, 2)]
 
 
 async def _apply_and_commit(session: AsyncSession, batch: Batch) -> None:
@@ -75,57 +82,41 @@ async def _ours(session: AsyncSession) -> list[tuple[int, int, int]]:
     return [(street, shops, qr) for unit, _, street, _, shops, qr in await totals(session) if unit == UNIT]
 
 
-async def test_writers_in_different_shards_do_not_wait_for_each_other_and_readers_sum_them(db_url: str) -> None:
+async def test_writers_in_different_shards_do_not_wait_for_each_other_and_readers_sum_them(
+    pg_engine: AsyncEngine,
+) -> None:
     """64 agents on one street: each transaction moves its own shard's row, so one open transaction does not
     hold the others (with one row per key, `two` waited for `one` to commit: lock waits up to 1.5 s)."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("row locks: PostgreSQL")
-    engine = make_engine(db_url, pool_size=4)
-    try:
-        async with AsyncSession(engine) as one, AsyncSession(engine) as two:
-            one.info[SHARD], two.info[SHARD] = 0, 1
-            await _batch(FIRST).apply(one)  # `one` holds its shard of FIRST and stays open
-            await asyncio.wait_for(_apply_and_commit(two, _batch(FIRST, SECOND)), 5)  # not blocked by `one`
-            await one.commit()
-        async with AsyncSession(engine) as check:
-            assert await _ours(check) == [(1, 2, 0), (2, 1, 1)]
-    finally:
-        async with AsyncSession(engine) as clean:
-            await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
-            await clean.commit()
-        await engine.dispose()
+    async with AsyncSession(pg_engine) as one, AsyncSession(pg_engine) as two:
+        one.info[SHARD], two.info[SHARD] = 0, 1
+        await _batch(FIRST).apply(one)  # `one` holds its shard of FIRST and stays open
+        await asyncio.wait_for(_apply_and_commit(two, _batch(FIRST, SECOND)), 5)  # not blocked by `one`
+        await one.commit()
+    async with AsyncSession(pg_engine) as check:
+        assert await _ours(check) == [(1, 2, 0), (2, 1, 1)]
 
 
-async def test_a_deadlock_the_database_settles_answers_503_busy_with_retry_after(db_url: str) -> None:
+async def test_a_deadlock_the_database_settles_answers_503_busy_with_retry_after(pg_engine: AsyncEngine) -> None:
     """The safety net for any other lock cycle: the aborted request is a 503 the phone retries, never a 500."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("deadlock detection: PostgreSQL")
     import httpx
     from fastapi import FastAPI
 
     from app.core.errors import database_busy, install_error_handlers
 
-    engine = make_engine(db_url, pool_size=4)
     caught: list[BaseException] = []
-    try:
-        async with AsyncSession(engine) as one, AsyncSession(engine) as two:
-            await _add_raw(one, 1)
-            await _add_raw(two, 2)
+    async with AsyncSession(pg_engine) as one, AsyncSession(pg_engine) as two:
+        await _add_raw(one, 1)
+        await _add_raw(two, 2)
 
-            async def cross(session: AsyncSession, street: int) -> None:
-                try:
-                    await _add_raw(session, street)
-                except Exception as exc:  # the one PostgreSQL picks as the victim
-                    caught.append(exc)
-                    await session.rollback()
+        async def cross(session: AsyncSession, street: int) -> None:
+            try:
+                await _add_raw(session, street)
+            except Exception as exc:  # the one PostgreSQL picks as the victim
+                caught.append(exc)
+                await session.rollback()
 
-            await asyncio.gather(cross(one, 2), cross(two, 1))
-        assert len(caught) == 1 and database_busy(caught[0])
-    finally:
-        async with AsyncSession(engine) as clean:
-            await clean.execute(delete(CoverageCounter).where(col(CoverageCounter.unit_code) == UNIT))
-            await clean.commit()
-        await engine.dispose()
+        await asyncio.gather(cross(one, 2), cross(two, 1))
+    assert len(caught) == 1 and database_busy(caught[0])
 
     app = FastAPI()
     install_error_handlers(app)
