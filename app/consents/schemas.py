@@ -87,6 +87,9 @@ class ConsentOut(BaseModel):
 class BankStatusOut(BaseModel):
     """Where the shop's hand-off to its bank stands (`not_sent` until an event for it exists)."""
 
+    # every field is always sent (null when unknown): required in the document, never "unset" in generated clients
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     state: Literal["not_sent", "sent", "accepted", "rejected"]
     bank_bin: str | None = None
     version: int | None = None
@@ -99,6 +102,8 @@ class BankStatusOut(BaseModel):
 
 class AccountCheckOut(BaseModel):
     """The bank's answer to "whose account is this?" compared with the holder name we have."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # always sent, as BankStatusOut
 
     state: Literal["pending", "matched", "mismatch", "unavailable", "not_found"]
     bank_account_name: str | None = None

@@ -170,6 +170,9 @@ class QRSummary(BaseModel):
 
 
 class MerchantOut(BaseModel):
+    # every field is always sent (null when unknown): required in the document, never "unset" in generated clients
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: str
     name: str
     category: Category

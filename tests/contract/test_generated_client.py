@@ -185,8 +185,12 @@ def _typed(obj: Any, gen: Generated, *attrs: str) -> None:
         assert not isinstance(value, dict), f"{type(obj).__name__}.{attr} generated as an untyped dict"
 
 
-# What a bank reads back: every property is always in the answer, so no generated attribute may be typed Unset
+# What a bank (or the phone, for a shop) reads back: every property is always in the answer, so no generated
+# attribute may be typed Unset
 BANK_ANSWERS = (
+    "MerchantOut",
+    "BankStatusOut",
+    "AccountCheckOut",
     "BankRecordPage",
     "BankRecord",
     "EventPage",
