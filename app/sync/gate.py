@@ -30,7 +30,10 @@ def _gate(request: Request) -> asyncio.Semaphore:
 async def sync_turn(request: Request) -> AsyncIterator[None]:
     gate = _gate(request)
     try:
-        await asyncio.wait_for(gate.acquire(), request.app.state.settings.sync_queue_seconds)
+        # asyncio.timeout cancels the acquire itself, which hands back a permit granted at the last moment
+        # (wait_for on 3.11 can lose one there, and a lost permit would close this worker's gate for good)
+        async with asyncio.timeout(request.app.state.settings.sync_queue_seconds):
+            await gate.acquire()
     except TimeoutError:
         raise ServiceUnavailable(
             "Máy chủ đang xử lý nhiều lượt đồng bộ, vui lòng gửi lại sau",
