@@ -48,16 +48,16 @@ _PG_FILL = (
     """,
     """
     INSERT INTO payment_account (merchant_id, kind, bank_bin, account_number, account_name, active_key, updated_at)
-    SELECT md5('m' || g::text)::uuid::text, 'account', :bin, lpad(g::text, 13, '0'), 'NGUYEN THI ' || g,
-           :bin || ':' || lpad(g::text, 13, '0'), now()
+    SELECT md5('m' || g::text)::uuid::text, 'account', CAST(:bin AS text), lpad(g::text, 13, '0'), 'NGUYEN THI ' || g,
+           CAST(:bin AS text) || ':' || lpad(g::text, 13, '0'), now()
     FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS g
     """,
     """
     INSERT INTO consent (id, merchant_id, bank_bin, purpose, text_version, text_sha256, channel, given_by_name,
                          given_at, recorded_at, active_key)
-    SELECT md5('c' || g::text)::uuid::text, md5('m' || g::text)::uuid::text, :bin, 'bank_onboarding', 1, :sha,
-           'paper_form', 'Nguyễn Thị ' || g, now(), now(),
-           md5('m' || g::text)::uuid::text || ':' || :bin || ':bank_onboarding'
+    SELECT md5('c' || g::text)::uuid::text, md5('m' || g::text)::uuid::text, CAST(:bin AS text),
+           'bank_onboarding', 1, :sha, 'paper_form', 'Nguyễn Thị ' || g, now(), now(),
+           md5('m' || g::text)::uuid::text || ':' || CAST(:bin AS text) || '\\:bank_onboarding'
     FROM generate_series(CAST(:a AS int), CAST(:b AS int)) AS g
     """,
 )
