@@ -7,36 +7,18 @@ each table, each index scan starts at the cursor. Checked on the plan, with whol
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.records import load_bank_records
+from tests.plans import plan_of
 
 
 async def test_each_table_of_an_export_page_is_read_from_the_cursor_on(session: AsyncSession) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("query plans: PostgreSQL")
-    conn = await session.connection()
-    seen: list[tuple[str, object]] = []
-
-    def capture(_c, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append((statement, parameters))
-
-    event.listen(conn.sync_connection, "before_cursor_execute", capture)
-    try:
-        await load_bank_records(session, "970436", after="80000000", limit=1000)
-    finally:
-        event.remove(conn.sync_connection, "before_cursor_execute", capture)
-    statement, parameters = seen[-1]
-    for setting in ("enable_seqscan", "enable_hashjoin", "enable_bitmapscan"):
-        await conn.exec_driver_sql(f"SET LOCAL {setting} = off")
-    try:
-        rows = (await conn.exec_driver_sql("EXPLAIN " + statement, parameters)).all()  # type: ignore[arg-type]
-    finally:
-        for setting in ("enable_seqscan", "enable_hashjoin", "enable_bitmapscan"):
-            await conn.exec_driver_sql(f"SET LOCAL {setting} = on")
-    plan = [r[0] for r in rows]
+    plan = await plan_of(
+        session,
+        lambda: load_bank_records(session, "970436", after="80000000", limit=1000),
+        off=("enable_seqscan", "enable_hashjoin", "enable_bitmapscan"),
+    )
     for table in ("merchant", "payment_account", "consent"):
         at = next((i for i, line in enumerate(plan) if f" on {table} " in f"{line} " and "Scan" in line), None)
         assert at is not None, (table, "\n".join(plan))
