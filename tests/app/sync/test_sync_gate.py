@@ -18,6 +18,7 @@ from app.core.security import encode_token
 from app.main import create_app
 from app.sync.gate import _gate
 from tests.app.sync.test_sync import op, shop
+from tests.hardening_scratch import scratch_url  # noqa: F401  (fixture)
 
 
 def _batch() -> dict:
@@ -46,8 +47,10 @@ async def test_a_batch_that_waits_too_long_is_503_sync_busy_and_the_same_batch_g
     assert again.status_code == 200 and [x["status"] for x in again.json()["results"]] == ["created"]
 
 
-async def test_waiting_batches_hold_no_database_connection(db_url: str) -> None:
-    """Two connections in the pool, two batches waiting: a registration still gets a connection at once."""
+async def test_waiting_batches_hold_no_database_connection(scratch_url: str) -> None:  # noqa: F811
+    """Two connections in the pool, two batches waiting: a registration still gets a connection at once.
+    Its requests really commit, so it runs on a scratch database (the shared one must stay as the seed left it)."""
+    db_url = scratch_url
     if not db_url.startswith("postgresql"):
         pytest.skip("a connection pool: PostgreSQL")
     settings = Settings(
