@@ -13,6 +13,18 @@ from app.merchants.models import Merchant
 from app.streets.models import Street
 
 
+def shop_body(**over: object) -> dict[str, object]:
+    """A valid registration body (a new id and account number each time); `over` replaces fields."""
+    body: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "name": "Tạp hóa Hương",
+        "category": "grocery",
+        "unit": {"edition": "2025", "code": "26506"},
+        "payment_account": {"bank_bin": "970436", "account_number": str(uuid.uuid4().int)[:12]},
+    }
+    return body | over
+
+
 async def street_id(session: AsyncSession, name: str) -> int:
     """Id of a seeded street or market by its exact name, e.g. 'Ba Cu' or 'Chợ Vũng Tàu'."""
     return (await session.execute(select(Street.id).where(Street.name == name))).scalar_one()

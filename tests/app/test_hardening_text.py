@@ -3,22 +3,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
+from tests.factories import shop_body as shop
+
 BAD_NAMES = ["Tạp hóa\x00Hương", "Tạp hóa \u202eHương", "\u200b", "\u200b \u200d", "Tạp\x07hóa"]
-
-
-def shop(**over):
-    body = {
-        "id": str(uuid.uuid4()),
-        "name": "Tạp hóa Hương",
-        "category": "grocery",
-        "unit": {"edition": "2025", "code": "26506"},
-        "payment_account": {"bank_bin": "970436", "account_number": str(uuid.uuid4().int)[:12]},
-    }
-    return body | over
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)

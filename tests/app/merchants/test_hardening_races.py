@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -15,18 +14,8 @@ from app.auth.models import User
 from app.core.db import make_engine
 from app.core.security import encode_token
 from app.main import create_app
+from tests.factories import shop_body as shop
 from tests.hardening_scratch import scratch_url  # noqa: F401  (fixture)
-
-
-def shop(**over):
-    body = {
-        "id": str(uuid.uuid4()),
-        "name": "Tạp hóa Hương",
-        "category": "grocery",
-        "unit": {"edition": "2025", "code": "26506"},
-        "payment_account": {"bank_bin": "970436", "account_number": str(uuid.uuid4().int)[:12]},
-    }
-    return body | over
 
 
 async def _race(settings, url, bodies):

@@ -16,6 +16,7 @@ from app.core.security import encode_token
 from app.idempotency.models import SyncOperation as StoredOp
 from app.main import create_app
 from integrations.base import IssuedQR, QRRequest
+from tests.factories import shop_body as shop
 from tests.hardening_scratch import scratch_url  # noqa: F401  (fixture)
 
 
@@ -36,17 +37,6 @@ class CrashingBank:
 
     async def aclose(self) -> None:
         return None
-
-
-def shop(**over):
-    body = {
-        "id": str(uuid.uuid4()),
-        "name": "Tạp hóa Hương",
-        "category": "grocery",
-        "unit": {"edition": "2025", "code": "26506"},
-        "payment_account": {"bank_bin": "970436", "account_number": str(uuid.uuid4().int)[:12]},
-    }
-    return body | over
 
 
 def op(kind, payload):

@@ -7,21 +7,11 @@ from sqlalchemy import select
 import qr
 from app.audit.models import AuditLog
 from app.coverage.counters import rebuild, totals
+from tests.factories import shop_body as shop
 
 
 def op(kind, payload, op_id=None):
     return {"op_id": op_id or str(uuid.uuid4()), "type": kind, "payload": payload}
-
-
-def shop(**over):
-    body = {
-        "id": str(uuid.uuid4()),
-        "name": "Tạp hóa Hương",
-        "category": "grocery",
-        "unit": {"edition": "2025", "code": "26506"},
-        "payment_account": {"bank_bin": "970436", "account_number": str(uuid.uuid4().int)[:12]},
-    }
-    return body | over
 
 
 async def counter_rows(session):
