@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.auth import Principal
 from app.auth import service as auth_service
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
@@ -158,9 +157,19 @@ async def team_page(request: Request, session: SessionDep, principal: PagePrinci
     return render(request, "team.html", nav="team", d=data, unit_names=names)
 
 
-async def _report_download(
-    session: SessionDep, principal: Principal, ext: str, unit: str | None, edition: str, period: str, as_of: str | None
+# the periodic report behind the dashboard's cookie (the API's report wants a bearer token a browser lacks)
+@router.get("/reports/coverage.{ext}")
+async def report_download(
+    session: SessionDep,
+    principal: PagePrincipal,
+    ext: str,
+    unit: str | None = None,
+    edition: str = "2025",
+    period: str = "half_year",
+    as_of: str | None = None,
 ) -> Response:
+    if ext not in ("xlsx", "csv"):
+        raise PageError(404, "not_found")
     try:
         file = await downloads.report_file(
             session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of
@@ -169,28 +178,3 @@ async def _report_download(
         raise PageError(exc.status, downloads.error_key(exc)) from exc
     headers = {"Content-Disposition": f'attachment; filename="{file.filename}"', "X-Snapshot-Id": str(file.snapshot_id)}
     return Response(file.body, media_type=file.media_type, headers=headers)
-
-
-# the periodic report behind the dashboard's cookie (the API's report wants a bearer token a browser lacks)
-@router.get("/reports/coverage.xlsx")
-async def report_xlsx(
-    session: SessionDep,
-    principal: PagePrincipal,
-    unit: str | None = None,
-    edition: str = "2025",
-    period: str = "half_year",
-    as_of: str | None = None,
-) -> Response:
-    return await _report_download(session, principal, "xlsx", unit, edition, period, as_of)
-
-
-@router.get("/reports/coverage.csv")
-async def report_csv(
-    session: SessionDep,
-    principal: PagePrincipal,
-    unit: str | None = None,
-    edition: str = "2025",
-    period: str = "half_year",
-    as_of: str | None = None,
-) -> Response:
-    return await _report_download(session, principal, "csv", unit, edition, period, as_of)

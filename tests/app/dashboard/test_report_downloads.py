@@ -193,3 +193,9 @@ def test_file_names_are_ascii_whatever_the_unit_is_called() -> None:
     assert slug("Đặc khu Côn Đảo") == "dac-khu-con-dao"
     assert slug('Xã "Long Sơn" / 1') == "xa-long-son-1"
     assert slug("Ấp\u00a0Bến Đình;\r\n") == "ap-ben-dinh"
+
+
+async def test_a_report_in_another_format_is_the_dashboard_not_found_page(web):
+    await sign_in(web, "officer.vungtau")
+    r = await web.get("/dashboard/reports/coverage.pdf")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
