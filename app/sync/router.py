@@ -4,7 +4,6 @@ from fastapi import APIRouter, Request
 
 from app.auth import Writer
 from app.core.db import SessionDep
-from app.observability import count_sync_results
 from app.sync import service
 from app.sync.gate import SyncTurn
 from app.sync.schemas import SyncIn, SyncOut
@@ -15,7 +14,4 @@ router = APIRouter(tags=["sync"])
 @router.post("/sync", response_model=SyncOut, summary="Replay the phone's offline queue (≤ 500 operations)")
 async def sync(body: SyncIn, request: Request, _turn: SyncTurn, session: SessionDep, principal: Writer) -> SyncOut:
     # _turn first: a batch waits for its turn before authentication takes a database connection
-    out = await service.run(session, principal, request.app.state.adapters, body)
-    types = {op.op_id: op.type for op in body.operations}
-    count_sync_results((types.get(r.op_id, "unknown"), r.status) for r in out.results)
-    return out
+    return await service.run(session, principal, request.app.state.adapters, body)

@@ -35,6 +35,7 @@ from app.merchants import lifecycle
 from app.merchants import service as merchants
 from app.merchants.access import load_merchant
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantPatch
+from app.observability import count_sync_results
 from app.qrcodes import service as qrcodes
 from app.sync import bulk
 from app.sync.schemas import OpError, OpResult, SyncIn, SyncOperation, SyncOut
@@ -169,7 +170,20 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         await session.execute(insert(AuditLog), [r.model_dump(exclude={"id"}) for r in audit_rows])
     if records:
         await session.execute(insert(_STORED_OP), records)
+    _count(body, results, records)
     return SyncOut(results=results, server_time=utcnow())
+
+
+def _count(body: SyncIn, results: list[OpResult], records: list[dict[str, Any]]) -> None:
+    """Metrics for the operations this request carried out (one stored record each, or an internal error), never
+    for the answers it replayed: a phone sending its batch again registers nothing again."""
+    types = {op.op_id: op.type for op in body.operations}
+    first: dict[str, OpResult] = {}
+    for r in results:
+        first.setdefault(r.op_id, r)
+    done = [r["op_id"] for r in records]
+    failed = [r.op_id for r in results if r.errors and r.errors[0].code == "internal_error"]
+    count_sync_results((types[op_id], first[op_id].status) for op_id in done + failed)
 
 
 async def _run_ops(

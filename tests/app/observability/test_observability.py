@@ -84,12 +84,15 @@ async def test_business_counters_follow_answers(client, auth, session) -> None:
         "type": "upsert_merchant",
         "payload": {"id": str(uuid.uuid4()), "name": "Quán Đồng Bộ", "category": "eatery", "unit": UNIT},
     }
-    r = await client.post("/api/v1/sync", json={"device_id": "dev-metrics", "operations": [op]}, headers=agent)
-    assert r.status_code == 200 and r.json()["results"][0]["status"] == "created", r.text
+    sync_reg0 = _value(text, "phoqr_registrations_total", channel="sync")
+    for _ in range(2):  # the second is the phone sending its batch again: the same answer, nothing registered
+        r = await client.post("/api/v1/sync", json={"device_id": "dev-metrics", "operations": [op]}, headers=agent)
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == "created", r.text
     text = await _metrics(client)
     assert _value(text, "phoqr_registrations_total", channel="api") == reg0 + 1
     assert _value(text, "phoqr_login_failures_total", reason="bad_credentials") == fail0 + 1
     assert _value(text, "phoqr_sync_operations_total", type="upsert_merchant", status="created") == sync0 + 1
+    assert _value(text, "phoqr_registrations_total", channel="sync") == sync_reg0 + 1
     assert ("phoqr_db_pool_in_use", ()) in _samples(text)
 
 
