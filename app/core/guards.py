@@ -84,13 +84,13 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = self._with_headers(scope, send)
+        headers = Headers(scope=scope)
+        send = self._with_headers(scope, send, pick_lang(headers.get("accept-language")))
         bad = _url_problem(scope)
         if bad is not None:
             await self._reply(scope, receive, send, 422, "validation_error", errors=[bad])
             return
         limit, auth_first = self._rule(scope["path"])
-        headers = Headers(scope=scope)
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
@@ -151,9 +151,8 @@ class RequestGuard:
             return False
         return True
 
-    def _with_headers(self, scope: Scope, send: Send) -> Send:
+    def _with_headers(self, scope: Scope, send: Send, lang: str) -> Send:
         path: str = scope["path"]
-        lang = pick_lang(Headers(scope=scope).get("accept-language"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
