@@ -4,61 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from app.core.problems import titles
+
 Lang = Literal["vi", "en"]
 DEFAULT_LANG: Lang = "vi"
 
-# code -> (vi title, en title); a detail is passed by the raiser in both languages when it carries data.
-TITLES: dict[str, tuple[str, str]] = {
-    "validation_error": ("Dữ liệu không hợp lệ", "Invalid input"),
-    "not_found": ("Không tìm thấy", "Not found"),
-    "method_not_allowed": ("Phương thức không được hỗ trợ", "Method not allowed"),
-    "not_authenticated": ("Chưa đăng nhập", "Not authenticated"),
-    "invalid_token": ("Mã truy cập không hợp lệ hoặc đã hết hạn", "Invalid or expired token"),
-    "invalid_credentials": ("Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password"),
-    "refresh_token_reused": ("Mã làm mới đã được dùng", "Refresh token already used"),
-    "too_many_requests": ("Quá nhiều yêu cầu", "Too many requests"),
-    "forbidden": ("Không có quyền", "Forbidden"),
-    "unit_not_found": ("Không tìm thấy đơn vị hành chính", "Administrative unit not found"),
-    "street_not_found": ("Không tìm thấy tuyến phố", "Street not found"),
-    "bank_not_found": ("Không tìm thấy ngân hàng", "Bank not found"),
-    "merchant_not_found": ("Không tìm thấy cửa hàng", "Merchant not found"),
-    "qr_not_found": ("Không tìm thấy mã QR", "QR code not found"),
-    "photo_not_found": ("Không tìm thấy ảnh", "Photo not found"),
-    "duplicate_account": (
-        "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
-        "Bank account already registered",
-    ),
-    "duplicate_phone": ("Số điện thoại đã được đăng ký cho cửa hàng khác", "Phone already registered"),
-    "duplicate_id": ("Mã cửa hàng đã tồn tại với nội dung khác", "Merchant id already used with other data"),
-    "idempotency_key_reused": (
-        "Idempotency-Key đã được dùng cho một yêu cầu khác",
-        "Idempotency-Key reused with a different request",
-    ),
-    "idempotency_in_progress": ("Yêu cầu trùng đang được xử lý", "The same request is still being processed"),
-    "version_conflict": ("Dữ liệu đã bị người khác thay đổi", "The resource was changed by someone else"),
-    "if_match_required": ("Thiếu tiêu đề If-Match", "If-Match header required"),
-    "invalid_state": ("Thao tác không hợp lệ ở trạng thái hiện tại", "Not allowed in the current state"),
-    "self_review": ("Không được tự duyệt hồ sơ mình đăng ký", "You cannot review your own registration"),
-    "payload_too_large": ("Tệp quá lớn", "File too large"),
-    "unsupported_media_type": ("Định dạng tệp không được hỗ trợ", "Unsupported file type"),
-    "database_unavailable": ("Cơ sở dữ liệu không phản hồi", "Database unavailable"),
-    "database_busy": ("Hệ thống đang bận, vui lòng gửi lại", "Busy: send the same request again"),
-    "sync_busy": ("Máy chủ đang xử lý nhiều lượt đồng bộ", "Busy with other sync batches"),
-    "bank_unavailable": ("Ngân hàng tạm thời không phản hồi", "Bank temporarily unavailable"),
-    "bank_rejected": ("Ngân hàng từ chối yêu cầu", "The bank rejected the request"),
-    "qr_render_failed": ("Ảnh QR không quét lại được đúng nội dung", "Rendered QR did not scan back"),
-    "qr_account_mismatch": (
-        "Mã QR không khớp tài khoản đã đăng ký",
-        "QR does not match the registered account",
-    ),
-    "webhook_not_found": ("Không tìm thấy webhook", "Webhook not found"),
-    "delivery_not_found": ("Không tìm thấy lần gửi webhook", "Webhook delivery not found"),
-    "webhook_url_not_allowed": ("Địa chỉ webhook không được phép", "Webhook URL not allowed"),
-    "too_many_webhooks": ("Ngân hàng đã có quá nhiều webhook", "Too many webhooks for this bank"),
-    "internal_error": ("Lỗi hệ thống", "Internal server error"),
-    "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
-    "image_too_large": ("Ảnh quá nhiều điểm ảnh", "Image has too many pixels"),
-}
+# code -> (vi title, en title): derived from the one registry of problem codes (`app.core.problems.DECLARED`,
+# where a new code is declared with its status); a detail is passed by the raiser in both languages when it
+# carries data.
+TITLES: dict[str, tuple[str, str]] = titles()
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("Trường bắt buộc", "Field required"),

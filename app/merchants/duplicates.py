@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.core.errors import Conflict
+from app.core.errors import AppError
 from app.merchants.changes import ShopRow
 from app.merchants.placement import NEAR_METRES, account_taken, box, metres, phone_taken, visible_name
 from app.merchants.repository import MerchantRepository
@@ -34,14 +34,14 @@ class Claim:
     key: str | None
 
 
-async def hard_duplicates(session: AsyncSession, principal: Principal, claims: list[Claim]) -> dict[int, Conflict]:
+async def hard_duplicates(session: AsyncSession, principal: Principal, claims: list[Claim]) -> dict[int, AppError]:
     """index -> the 409 a claim meets; the claims without one hold their phone and key for the later ones."""
     phones = sorted({c.phone for c in claims if c.phone})
     keys = sorted({c.key for c in claims if c.key})
     holders = await MerchantRepository(session).holders_many(phones, keys)
     by_phone = {m.phone_active: visible_name(principal, m) for m, _ in holders if m.phone_active}
     by_key = {k: visible_name(principal, m) for m, k in holders if k}
-    problems: dict[int, Conflict] = {}
+    problems: dict[int, AppError] = {}
     for c in claims:
         if c.phone and c.phone in by_phone:
             problems[c.index] = phone_taken(by_phone[c.phone])

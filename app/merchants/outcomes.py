@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.consents import service as consents
-from app.core.errors import AppError, Conflict, FieldError
+from app.core.errors import AppError, FieldError
 from app.core.integrity import violated
+from app.core.problems import problem
 from app.merchants.changes import ShopRow, finish_creates
 from app.merchants.enums import AccountKind
 from app.merchants.models import Merchant, PaymentAccount
@@ -57,11 +58,11 @@ class Outcome:
         return PaymentAccount(**self.account) if self.account is not None else None
 
 
-def _conflict(code: str, field: str, vi: str, en: str) -> Conflict:
-    return Conflict(vi, en, code=code, errors=[FieldError(field, "Đã đăng ký", "Already registered")])
+def _conflict(code: str, field: str, vi: str, en: str) -> AppError:
+    return problem(code).error(vi, en, errors=[FieldError(field, "Đã đăng ký", "Already registered")])
 
 
-def id_taken() -> Conflict:
+def id_taken() -> AppError:
     return _conflict("duplicate_id", "id", "Mã cửa hàng này đã được dùng cho dữ liệu khác", "This merchant id is used")
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.auth.schemas import UnitRef
-from app.core.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from app.core.errors import AppError, FieldError, Forbidden, ValidationFailed
+from app.core.problems import problem
 from app.core.text import fold_compact
 from app.merchants.models import Merchant
 from app.merchants.repository import MerchantRepository
@@ -90,21 +91,19 @@ def visible_name(principal: Principal, other: Merchant) -> dict[str, str]:
     return {}
 
 
-def phone_taken(existing: dict[str, str]) -> Conflict:
-    return Conflict(
+def phone_taken(existing: dict[str, str]) -> AppError:
+    return problem("duplicate_phone").error(
         "Số điện thoại đã được đăng ký cho cửa hàng khác",
         "Phone already registered to another shop",
-        code="duplicate_phone",
         errors=[FieldError("phone", "Đã đăng ký", "Already registered")],
         extra=existing,
     )
 
 
-def account_taken(existing: dict[str, str]) -> Conflict:
-    return Conflict(
+def account_taken(existing: dict[str, str]) -> AppError:
+    return problem("duplicate_account").error(
         "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
         "Bank account already registered to another shop",
-        code="duplicate_account",
         errors=[FieldError("payment_account.account_number", "Đã đăng ký", "Already registered")],
         extra=existing,
     )
