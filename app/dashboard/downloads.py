@@ -18,7 +18,7 @@ from app.auth import Principal
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.text import fold
 from app.dashboard.views import unit_2025_of
-from app.reports.csv_export import render_csv
+from app.reports.csv_export import csv_filename, data_headers, render_csv
 from app.reports.model import Report
 from app.reports.service import build_report
 from app.reports.xlsx import render_xlsx
@@ -35,6 +35,7 @@ class ReportFile:
     media_type: str
     filename: str
     snapshot_id: int
+    headers: dict[str, str]
 
 
 def slug(text: str) -> str:
@@ -43,7 +44,8 @@ def slug(text: str) -> str:
 
 
 def filename(report: Report, scope: str, ext: str) -> str:
-    return f"bao-cao-qr-{scope}-{report.period_label}-snapshot-{report.snapshot_id}.{ext}"
+    stem = f"bao-cao-qr-{scope}-{report.period_label}-snapshot-{report.snapshot_id}"
+    return csv_filename(stem, report) if ext == "csv" else f"{stem}.{ext}"
 
 
 def parse_unit(value: str | None) -> tuple[str, str] | None:
@@ -90,7 +92,8 @@ async def report_file(
             scope += "-theo-phuong-cu"
     report = await build_report(session, edition=edition, unit=ref, period=period, as_of=day)
     body = render_xlsx(report) if ext == "xlsx" else render_csv(report).encode("utf-8")
-    return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id)
+    headers = data_headers(report) if ext == "csv" else {}
+    return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id, headers)
 
 
 async def choices(session: AsyncSession, principal: Principal, edition: str) -> list[tuple[str, str, str]]:

@@ -177,4 +177,5 @@ async def report_download(
     except AppError as exc:
         raise PageError(exc.status, downloads.error_key(exc)) from exc
     headers = {"Content-Disposition": f'attachment; filename="{file.filename}"', "X-Snapshot-Id": str(file.snapshot_id)}
+    headers |= file.headers
     return Response(file.body, media_type=file.media_type, headers=headers)

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app.auth import CoverageReader
 from app.core.db import SessionDep
-from app.reports.csv_export import render_csv
+from app.reports.csv_export import csv_filename, data_headers, render_csv
 from app.reports.model import Report
 from app.reports.service import build_report
 from app.reports.xlsx import render_xlsx
@@ -56,4 +56,6 @@ async def coverage_xlsx(report: Annotated[Report, Depends(_report)]) -> Response
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def coverage_csv(report: Annotated[Report, Depends(_report)]) -> Response:
-    return Response(render_csv(report), media_type="text/csv; charset=utf-8", headers=_headers(report, "csv"))
+    headers = _headers(report, "csv") | data_headers(report)
+    headers["Content-Disposition"] = f'attachment; filename="{csv_filename(report.filename_stem, report)}"'
+    return Response(render_csv(report), media_type="text/csv; charset=utf-8", headers=headers)

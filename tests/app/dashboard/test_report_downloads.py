@@ -51,7 +51,9 @@ def assert_an_attachment(r: httpx.Response, name: str) -> None:
     assert r.status_code == 200, r.text[:500]
     disposition = r.headers["content-disposition"]
     assert disposition == f'attachment; filename="{name}"'
-    assert re.fullmatch(r'attachment; filename="[a-z0-9-]+(-[0-9H]+)*-snapshot-\d+\.(xlsx|csv)"', disposition)
+    assert re.fullmatch(
+        r'attachment; filename="[a-z0-9-]+(-[0-9H]+)*(-as-of-\d{4}-\d\d-\d\d)?-snapshot-\d+\.(xlsx|csv)"', disposition
+    )
     assert r.headers["cache-control"] == "no-store"  # a report never stays in a shared cache
 
 
@@ -81,18 +83,22 @@ async def test_an_officer_downloads_the_api_workbook_for_their_unit(web, client,
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
 
 
-async def test_the_csv_is_the_apis_with_its_bom_and_as_of_line(web, client, auth, session) -> None:  # type: ignore[no-untyped-def]
+async def test_the_csv_is_the_apis_with_its_bom_header_row_and_as_of_header(web, client, auth, session) -> None:  # type: ignore[no-untyped-def]
     current = await population(session)
     await sign_in(web, "officer.vungtau")
     r = await web.get(CSV, params={"unit": "2025:26506", **Q, "lang": "en"})
-    assert_an_attachment(r, f"bao-cao-qr-phuong-vung-tau-2025-26506-2026-H2-snapshot-{current.snapshot_id}.csv")
+    day = current.day.isoformat()
+    assert_an_attachment(
+        r, f"bao-cao-qr-phuong-vung-tau-2025-26506-2026-H2-as-of-{day}-snapshot-{current.snapshot_id}.csv"
+    )
     assert r.headers["content-type"] == "text/csv; charset=utf-8" and r.content.startswith(b"\xef\xbb\xbf")
     api = await client.get(
         "/api/v1/reports/coverage.csv", params={"unit": "2025:26506", **Q}, headers=await auth("officer.vungtau")
     )
     mine = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     theirs = list(csv.reader(io.StringIO(api.content.decode("utf-8-sig"))))
-    assert mine[0][0].startswith(AS_OF_LINE) and mine[1:] == theirs[1:]
+    assert mine[0][0] == "Bảng (table)" and mine == theirs  # the header row first; "as of" in the headers
+    assert r.headers["x-data-as-of"] == api.headers["x-data-as-of"] == current.taken_at.isoformat(timespec="seconds")
     cells = [c for line in mine for c in line]
     assert "'" + EVIL in cells and not any(c.startswith(("=", "+", "@")) for c in cells)
 

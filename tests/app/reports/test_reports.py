@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -114,11 +114,29 @@ async def test_csv_is_utf8_with_bom_and_formula_safe(client, auth, session):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert lines[0][0].startswith("Số liệu lấy lúc (as of): ")
-    assert any(f"snapshot id) {current.snapshot_id}," in line[0] for line in lines[:6] if line)
     cells = [c for line in lines for c in line]
     assert '\'=HYPERLINK("http://evil","x")' in cells and not any(c.startswith("=") for c in cells)
-    assert r.headers["content-disposition"].endswith(f'snapshot-{current.snapshot_id}.csv"')
+    day = current.day.isoformat()
+    assert r.headers["content-disposition"].endswith(f'-as-of-{day}-snapshot-{current.snapshot_id}.csv"')
+
+
+async def test_the_csv_starts_with_its_header_row_and_says_when_in_its_headers(client, auth, session):
+    """A bank's or a ward's loader (pandas.read_csv, COPY ... CSV HEADER) takes the first row as the header."""
+    _, _, current = await population(session)
+    r = await client.get("/api/v1/reports/coverage.csv", params=Q, headers=await auth("auditor"))
+    reader = csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
+    assert reader.fieldnames is not None and reader.fieldnames[0] == "Bảng (table)"
+    assert {"Mã đơn vị", "Số cửa hàng", "Có QR", "Tỷ lệ có QR (%)", "Tuyến phố / chợ", "Ngành hàng"} <= set(
+        reader.fieldnames
+    )
+    rows = list(reader)
+    assert rows and all(None not in row and len(row) == len(reader.fieldnames) for row in rows)  # no ragged row
+    assert not any("as of" in (name or "") for name in reader.fieldnames)
+    units = [row for row in rows if row["Mã đơn vị"]]
+    assert units and all(row["Số cửa hàng"].isdigit() for row in units)
+    assert r.headers["x-snapshot-id"] == str(current.snapshot_id)
+    taken = datetime.fromisoformat(r.headers["x-data-as-of"])
+    assert taken.date() >= current.day and datetime.fromisoformat(r.headers["x-generated-at"]) >= taken
 
 
 async def test_no_snapshot_in_the_period_is_404_and_the_future_is_refused(client, auth, session):
