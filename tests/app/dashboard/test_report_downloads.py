@@ -173,7 +173,7 @@ async def test_the_control_is_on_the_overview_in_both_languages(web, session) ->
     await sign_in(web, "officer.vungtau")
     vi = (await web.get("/dashboard")).text
     assert 'name="unit" value="2025:26506"' in vi and '<select name="unit">' not in vi  # one unit: no choice
-    assert "Tải báo cáo (XLSX)" in vi and 'aria-label="Tải báo cáo (CSV)"' in vi
+    assert "Tải báo cáo (XLSX)" in vi and 'aria-label="Tải báo cáo dạng CSV"' in vi
     en = (await web.get("/dashboard?lang=en")).text
     assert "Download report (XLSX)" in en and '<input type="hidden" name="lang" value="en">' in en
     old = (await web.get("/dashboard?edition=2020")).text
