@@ -11,6 +11,7 @@ from bench.common import Row, print_table
 MODULES = [
     "bench.qr_bench",
     "bench.service_bench",
+    "bench.cpu_bench",
     "bench.dashboard_bench",
     "bench.history_bench",
     "bench.outbox_bench",
