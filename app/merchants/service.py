@@ -85,11 +85,12 @@ async def create(
     """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again: a batch
     of one through the one write path (`app.merchants.writing`)."""
     o = await writing.register_one(session, principal, body, channel="api", device_id=device_id)
+    m = o.merchant()  # built once: a table model's constructor is a good part of a registration's CPU
     if o.status == "replayed":
-        return 200, await render(session, o.merchant())
+        return 200, await render(session, m)
     account = o.payment_account()
     status, check = await standing_of(session, o.merchant_id, bank_bin_of(account))
-    return 201, to_out(o.merchant(), account, None, status, check)
+    return 201, to_out(m, account, None, status, check)
 
 
 async def update(
