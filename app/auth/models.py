@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     created_by: int | None = None
     must_change_password: bool = False
     deactivated_at: datetime | None = None
+    # full_name folded (app.core.text.fold): what the accounts list's `q` compares, with or without diacritics
+    name_search: str = Field(default="", max_length=120)
 
 
 class UserUnit(SQLModel, table=True):

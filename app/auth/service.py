@@ -70,6 +70,11 @@ async def _issue_pair(repo: UserRepository, settings: Settings, user: User, fami
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60)
 
 
+async def new_login(session: AsyncSession, settings: Settings, user: User) -> TokenPair:
+    """A fresh token pair (a new refresh family) for a user who just proved who they are another way."""
+    return await _issue_pair(UserRepository(session), settings, user)
+
+
 async def login(session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str) -> TokenPair:
     repo = UserRepository(session)
     user_key, ip_key = f"login-user:{username.lower()}", f"login-ip:{client_addr}"

@@ -58,6 +58,13 @@ TITLES: dict[str, tuple[str, str]] = {
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
     "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
     "image_too_large": ("Ảnh quá nhiều điểm ảnh", "Image has too many pixels"),
+    # accounts (app/users)
+    "user_not_found": ("Không tìm thấy tài khoản", "User not found"),
+    "username_taken": ("Tên đăng nhập đã có", "Username taken"),
+    "own_account": ("Không được tự thay đổi quyền của mình", "You may not change your own rights"),
+    "role_not_grantable": ("Không được cấp vai trò này", "Role not grantable"),
+    "units_not_grantable": ("Không được cấp các đơn vị này", "Units not grantable"),
+    "wrong_password": ("Mật khẩu hiện tại không đúng", "Wrong current password"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
