@@ -29,7 +29,9 @@ def production(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def prod_client(production: Settings, engine: AsyncEngine, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+async def prod_client(
+    production: Settings, engine: AsyncEngine, session: AsyncSession
+) -> AsyncIterator[httpx.AsyncClient]:
     application = create_app(production, engine=engine)
 
     async def _test_session() -> AsyncIterator[AsyncSession]:
@@ -41,9 +43,12 @@ async def prod_client(production: Settings, engine: AsyncEngine, session: AsyncS
             raise
 
     application.dependency_overrides[get_session] = _test_session
-    async with application.router.lifespan_context(application):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="https://test") as c:
-            yield c
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="https://test") as c,
+    ):
+        yield c
 
 
 async def test_production_refuses_demo_logins_held_in_the_database(prod_client, production, session):
@@ -64,7 +69,14 @@ async def test_production_refuses_demo_logins_held_in_the_database(prod_client, 
 async def test_a_real_account_still_signs_in_in_production(prod_client, session):
     from app.core.security import hash_password
 
-    session.add(User(username="real.admin", full_name="Quản trị", role="city_admin", password_hash=hash_password("Mat-khau-that-dai-1")))
+    session.add(
+        User(
+            username="real.admin",
+            full_name="Quản trị",
+            role="city_admin",
+            password_hash=hash_password("Mat-khau-that-dai-1"),
+        )
+    )
     await session.commit()
     r = await prod_client.post("/api/v1/auth/token", data={"username": "real.admin", "password": "Mat-khau-that-dai-1"})
     assert r.status_code == 200, r.text
