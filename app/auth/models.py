@@ -58,7 +58,6 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
-
 class DashboardSession(SQLModel, table=True):
     """A signed-in dashboard session. The cookie carries a random id; only its SHA-256 is stored, so a copy of
     this table signs nobody in. Signing out, deactivation and a password change set `revoked_at`."""
