@@ -73,7 +73,9 @@ def parse(data: bytes) -> list[tuple[int, str, str, tuple[str, str]]]:
         raise ValidationFailed(
             "file", "Dòng đầu phải là: name,phone,unit", "The first line must be the header name,phone,unit"
         )
-    rows, errors, seen = [], [], {}
+    rows: list[tuple[int, str, str, tuple[str, str]]] = []
+    errors: list[FieldError] = []
+    seen: dict[str, int] = {}
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue

@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from app.auth.models import User
 from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.errors import AppError
@@ -90,7 +92,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> None:
         repo = AccountRepository(session)
         active = None if args.all else True
         stmt = repo.listing(within=None, only_role=None, role=args.role, unit=args.unit, active=active, q=None)
-        users = await repo.get_all(stmt.order_by(*[repo.model.id]))
+        users = await repo.get_all(stmt.order_by(col(User.id)))
         units = await repo.units_of([u.id for u in users])
         return [(u, units[u.id]) for u in users]
 

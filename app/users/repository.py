@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlmodel import col
@@ -50,7 +51,7 @@ class AccountRepository(Repository[User]):
         unit: str | None,
         active: bool | None,
         q: str | None,
-    ) -> Select[tuple[User]]:
+    ) -> Select[Any]:
         """Accounts matching the filters. `within` (edition:code keys) keeps accounts whose units all lie in it
         (and have at least one); `only_role` is the one role the caller may see (a ward officer's agents)."""
         stmt = select(User)

@@ -9,10 +9,9 @@ deactivating a user or changing a password ends the session at once. Cookies iss
 no row and simply ask their holder to sign in again.
 """
 
-from collections.abc import Sequence
-
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
