@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,6 +28,13 @@ def _hash(session_id: str) -> str:
 
 async def open_dashboard_session(session: AsyncSession, session_id: str, user_id: int, seconds: int) -> None:
     now = utcnow()
+    # the user's ended sessions go as a new one starts, so the table holds about one row per signed-in user
+    await session.execute(
+        delete(DashboardSession).where(
+            col(DashboardSession.user_id) == user_id,
+            or_(col(DashboardSession.expires_at) <= now, col(DashboardSession.revoked_at).is_not(None)),
+        )
+    )
     session.add(
         DashboardSession(
             id_hash=_hash(session_id), user_id=user_id, created_at=now, expires_at=now + timedelta(seconds=seconds)
