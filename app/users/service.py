@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -20,6 +21,7 @@ from app.auth.schemas import UnitRef
 from app.auth.sessions import end_all_sessions
 from app.banks.repository import BankRepository
 from app.core.errors import Conflict, ValidationFailed
+from app.core.integrity import violated
 from app.core.security import hash_password_off_loop
 from app.core.text import fold
 from app.units.repository import UnitRepository
@@ -107,7 +109,12 @@ async def add_user(
         must_change_password=by is not None or generated is not None,
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent creation of the same username won the race
+        if violated(exc) != "uq_app_user_username":
+            raise
+        raise Conflict("Tên đăng nhập đã có", "This username is taken", code="username_taken") from exc
     await UserRepository(session).set_units(user.id or 0, units)
     await session.flush()
     await audit.record(session, by, "user.create", "user", user.id or 0, after=_state(user, units))

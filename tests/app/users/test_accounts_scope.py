@@ -94,6 +94,14 @@ async def test_a_city_admin_manages_every_account_but_never_its_own_rights(clien
     ):
         r = await client.request(method, path, json=body, headers=h)
         assert r.status_code == 403 and r.json()["code"] == "own_account", (method, path)
+    bank = await uid(session, "bank.vcb")
+    rebanked = await client.patch(f"/api/v1/users/{bank}", json={"bank_bin": "970415"}, headers=h)
+    assert rebanked.status_code == 200 and rebanked.json()["bank_bin"] == "970415"
+    agent_id = await uid(session, "agent.tamthang")
+    no_bin = await client.patch(f"/api/v1/users/{agent_id}", json={"role": "bank_partner", "units": []}, headers=h)
+    assert no_bin.status_code == 422 and no_bin.json()["errors"][0]["field"] == "bank_bin"
+    promoted = await client.patch(f"/api/v1/users/{agent_id}", json={"role": "ward_officer"}, headers=h)
+    assert promoted.status_code == 200 and promoted.json()["role"] == "ward_officer"
     listed = (await client.get("/api/v1/users", params={"role": "bank_partner"}, headers=h)).json()["items"]
     assert {u["username"] for u in listed} >= {"bank.vcb", "new.bank"}
 
