@@ -79,6 +79,8 @@ async def login(
         return render(request, "login.html", status=429, next=_safe_next(next), error="rate_limited")
     except (AppError, TokenError):
         return render(request, "login.html", status=401, next=_safe_next(next), error="bad_login")
+    if s is not None and s.sid is not None:
+        await auth_sessions.close_dashboard_session(session, s.sid)  # signing in again replaces the old session
     sid = auth_sessions.new_session_id()
     await auth_sessions.open_dashboard_session(session, sid, user_id, dash_session.SESSION_SECONDS)
     fresh = dash_session.signed_in(user_id, sid)
