@@ -1,7 +1,7 @@
 """Who may manage whom: the one place the rules live (API, bulk import; the CLI is the operator and skips them).
 
-- city_admin manages every account (a province scope, when the principal gets one, narrows it here) and may grant
-  any role, since it holds them all;
+- city_admin manages every account and may grant any role, since it holds them all; a city admin whose scope is
+  narrowed to units (`Principal.sees_all` false, e.g. a province) manages only accounts whose units all lie there;
 - ward_officer manages field agents whose units all lie in its own units, and creates only such agents;
 - auditor reads every account; nobody else reads any but their own (`GET /me`);
 - nobody changes their own role, units or bank, deactivates themselves, or resets their own password through
@@ -23,14 +23,13 @@ GRANTABLE: dict[Role, frozenset[Role]] = {
     Role.CITY_ADMIN: frozenset(Role),
     Role.WARD_OFFICER: frozenset({Role.FIELD_AGENT}),
 }
-READERS = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.WARD_OFFICER})
 
 
 def unit_keys(principal: Principal) -> frozenset[str] | None:
     """The units (as `edition:code`) a manager's reach covers, or None for everywhere."""
-    if principal.role in (Role.CITY_ADMIN, Role.AUDITOR):
+    if principal.sees_all:
         return None
-    if principal.role is Role.WARD_OFFICER:
+    if principal.role in (Role.CITY_ADMIN, Role.AUDITOR, Role.WARD_OFFICER):
         own = {f"{e}:{c}" for e, c in principal.units}
         return frozenset(own | {f"2025:{c}" for c in principal.units_2025})
     return frozenset()
@@ -45,7 +44,7 @@ def _within(principal: Principal, units: Units) -> bool:
 def reaches(principal: Principal, role: str, units: Units) -> bool:
     """Whether `principal` may see and manage an account with this role and these units."""
     if principal.role in (Role.CITY_ADMIN, Role.AUDITOR):
-        return True
+        return _within(principal, units)  # everywhere, or the units of a narrowed scope
     if principal.role is Role.WARD_OFFICER:
         return role == Role.FIELD_AGENT and _within(principal, units)
     return False

@@ -160,7 +160,7 @@ async def search(
     keys = policy.unit_keys(principal)
     stmt = repo.listing(
         within=keys,
-        only_role=Role.FIELD_AGENT if keys is not None else None,
+        only_role=Role.FIELD_AGENT if principal.role is Role.WARD_OFFICER else None,
         role=role,
         unit=unit,
         active=active,
