@@ -19,6 +19,7 @@ from app.reports.router import router as reports_router
 from app.streets.router import router as streets_router
 from app.sync.router import router as sync_router
 from app.units.router import router as units_router
+from app.users.router import router as accounts_router
 
 api_router = APIRouter(prefix="/api/v1")
 for r in (
@@ -36,5 +37,6 @@ for r in (
     bank_webhooks_router,
     consents_router,
     bank_handoff_router,
+    accounts_router,
 ):
     api_router.include_router(r)

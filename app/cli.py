@@ -1,4 +1,4 @@
-"""`phoqr` command: migrate, seed reference data, demo users, serve."""
+"""`phoqr` command: migrate, seed reference data, demo users, accounts (`phoqr users`), serve."""
 
 from __future__ import annotations
 
@@ -97,13 +97,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     except ValueError as exc:
         sys.exit(f"refusing to start: {exc}")
     base = f"http://{settings.host}:{settings.port}"
-    print(
-        f"\nPhoQR on {base}  (docs: {base}/docs)\n"
-        f"Log in: curl -s -X POST {base}/api/v1/auth/token -d username=agent.vungtau "
-        f"-d password={settings.demo_password}\n"
-        "Demo users: admin, officer.vungtau, agent.vungtau, agent.tamthang, bank.vcb, auditor\n",
-        flush=True,
-    )
+    print(f"\nPhoQR on {base}  (docs: {base}/docs)", flush=True)
+    if settings.demo_logins:
+        print(
+            f"Log in: curl -s -X POST {base}/api/v1/auth/token -d username=agent.vungtau "
+            f"-d password={settings.demo_password}\n"
+            "Demo users: admin, officer.vungtau, agent.vungtau, agent.tamthang, bank.vcb, auditor\n",
+            flush=True,
+        )
+    else:  # demo accounts sign nobody in here: say how to make a real one
+        print("Accounts: phoqr users create <username> --full-name ... --role city_admin\n", flush=True)
     uvicorn.run(
         "app.main:app",
         host=settings.host,
@@ -171,6 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
     checks.add_argument("--limit", type=int, default=500)
     checks.set_defaults(fn=cmd_account_checks)
+    from app.users.console import add_commands as add_user_commands
+
+    add_user_commands(sub)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

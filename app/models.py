@@ -1,7 +1,7 @@
 """Imports every table so SQLModel.metadata is complete (Alembic and tests import this)."""
 
 from app.audit.models import AuditLog
-from app.auth.models import RefreshToken, User, UserUnit
+from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
@@ -26,6 +26,7 @@ __all__ = [
     "ConsentText",
     "CoverageCounter",
     "CoverageSnapshot",
+    "DashboardSession",
     "IdempotencyRecord",
     "Merchant",
     "PaymentAccount",

@@ -156,6 +156,7 @@ async def load_demo_users(session: AsyncSession, password: str) -> list[str]:
         elif not verify_password(password, user.password_hash):
             user.password_hash = hash_password(password)
         user.role, user.bank_bin, user.full_name, user.is_active = role, bank_bin, full_name, True
+        user.name_search = fold(full_name)
         await users.set_units(user.id or 0, scope)
         names.append(username)
     await session.flush()

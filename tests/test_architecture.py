@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"audit", "idempotency"},  # cross-cutting services every domain may use
     {"units"},
     {"streets", "banks"},
-    {"consents"},
+    {"consents", "users"},  # users: accounts a city runs (reads units and banks to check what it grants)
     {"merchants"},  # shops, payment accounts, the QR record and its revoke path
     {"qrcodes"},  # issuing, rendering, decoding, verifying
     {"coverage"},  # subscribes to ShopChanged; reads merchants

@@ -36,7 +36,7 @@ async def get_principal(
             "Invalid or expired access token",
             code="invalid_token",
         ) from exc
-    principal = await load_principal(session, int(claims.subject), device_id=device_id)
+    principal = await load_principal(session, settings, int(claims.subject), device_id=device_id)
     if principal is None:
         raise NotAuthenticated("Tài khoản không còn hoạt động", "Account disabled", code="invalid_token")
     request.state.principal = principal

@@ -23,6 +23,14 @@ class User(SQLModel, table=True):
     is_active: bool = True
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # accounts a city runs (app/users): a volunteer's phone, who made the account, and a password someone else
+    # chose (generated, or reset by an officer) that the holder is asked to replace
+    phone: str | None = Field(default=None, max_length=15)
+    created_by: int | None = None
+    must_change_password: bool = False
+    deactivated_at: datetime | None = None
+    # full_name folded (app.core.text.fold): what the accounts list's `q` compares, with or without diacritics
+    name_search: str = Field(default="", max_length=120)
 
 
 class UserUnit(SQLModel, table=True):
@@ -47,4 +55,17 @@ class RefreshToken(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class DashboardSession(SQLModel, table=True):
+    """A signed-in dashboard session. The cookie carries a random id; only its SHA-256 is stored, so a copy of
+    this table signs nobody in. Signing out, deactivation and a password change set `revoked_at`."""
+
+    __tablename__ = "dashboard_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
     revoked_at: datetime | None = None

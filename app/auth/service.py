@@ -21,10 +21,18 @@ IP_FAILURE_FACTOR = 4
 LOCKED = ("Đăng nhập sai quá nhiều lần, vui lòng thử lại sau", "Too many failed logins, try again later")
 
 
-async def load_principal(session: AsyncSession, user_id: int, *, device_id: str | None = None) -> Principal | None:
+def may_sign_in(user: User | None, settings: Settings) -> bool:
+    """Active, and not a demo account unless demo logins are on (`Settings.demo_logins`): checked at login and
+    again on every request, so a demo row left in a production database never signs anyone in."""
+    return user is not None and user.is_active and (not user.is_demo or settings.demo_logins)
+
+
+async def load_principal(
+    session: AsyncSession, settings: Settings, user_id: int, *, device_id: str | None = None
+) -> Principal | None:
     repo = UserRepository(session)
     user = await repo.by_id(user_id)
-    if user is None or not user.is_active:
+    if user is None or not may_sign_in(user, settings):
         return None
     units = await repo.units(user_id)
     units_2025 = {c for e, c in units if e == "2025"}
@@ -62,6 +70,11 @@ async def _issue_pair(repo: UserRepository, settings: Settings, user: User, fami
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60)
 
 
+async def new_login(session: AsyncSession, settings: Settings, user: User) -> TokenPair:
+    """A fresh token pair (a new refresh family) for a user who just proved who they are another way."""
+    return await _issue_pair(UserRepository(session), settings, user)
+
+
 async def login(session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str) -> TokenPair:
     repo = UserRepository(session)
     user_key, ip_key = f"login-user:{username.lower()}", f"login-ip:{client_addr}"
@@ -76,7 +89,7 @@ async def login(session: AsyncSession, settings: Settings, username: str, passwo
     await session.commit()
     user = await repo.by_username(username)
     ok = await verify_password_off_loop(password, user.password_hash if user else None)
-    if not ok or user is None or not user.is_active:
+    if not ok or user is None or not may_sign_in(user, settings):
         # the counted attempt stays: it was a failure
         raise NotAuthenticated(
             "Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password", code="invalid_credentials"
@@ -106,6 +119,6 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
             code="refresh_token_reused",
         )
     user = await repo.by_id(stored.user_id)
-    if user is None or not user.is_active:
+    if user is None or not may_sign_in(user, settings):
         raise NotAuthenticated("Tài khoản không còn hoạt động", "Account disabled", code="invalid_token")
     return await _issue_pair(repo, settings, user, family=stored.family)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAda
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from app.core.text import nfc
+from app.core.text import UserText, nfc
 
 
 class DocumentedAs:
@@ -103,9 +103,9 @@ class ReceiptIn(BaseModel):
     version: int = Field(ge=1)
     result: Literal["accepted", "rejected"]
     reason_code: ReasonCode | None = None
-    reason: str | None = Field(None, max_length=500)
-    bank_merchant_id: str | None = Field(None, max_length=50)
-    bank_terminal_id: str | None = Field(None, max_length=50)
+    reason: UserText | None = Field(None, max_length=500)
+    bank_merchant_id: UserText | None = Field(None, max_length=50)
+    bank_terminal_id: UserText | None = Field(None, max_length=50)
 
     @field_validator("reason", "bank_merchant_id", "bank_terminal_id", mode="after")
     @classmethod

@@ -1,14 +1,32 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.text import nfc
+from app.core.text import UserText, nfc
 
 Channel = Literal["app_signature", "paper_form", "witnessed_verbal"]
 Purpose = Literal["bank_onboarding"]
+# a consent PhoQR can hold was given after the service existed and not (beyond clock skew) in the future;
+# anything outside is a typo or a probe, and a year-1 time with a +14:00 offset cannot even be turned into UTC
+EARLIEST_GIVEN_AT = datetime(2024, 1, 1, tzinfo=UTC)
+GIVEN_AT_SKEW = timedelta(minutes=5)
+
+
+def check_given_at(v: datetime) -> datetime:
+    """Refuses a consent time outside [2024-01-01, now + 5 min] without ever converting an out-of-range
+    value to UTC (that conversion is what overflowed into a 500)."""
+    if v.tzinfo is None:
+        raise ValueError("cần múi giờ, ví dụ 2026-11-23T08:00:00+07:00 / needs a time zone offset")
+    now = datetime.now(UTC)
+    # compared on the local year first: only values within a year of the bounds are converted at all
+    if v.year < EARLIEST_GIVEN_AT.year or v < EARLIEST_GIVEN_AT:
+        raise ValueError("không được trước 2024-01-01 / must not be before 2024-01-01")
+    if v.year > now.year + 1 or v > now + GIVEN_AT_SKEW:
+        raise ValueError("không được ở tương lai / must not be in the future")
+    return v
 
 
 class ConsentTextOut(BaseModel):
@@ -32,8 +50,10 @@ class ConsentIn(BaseModel):
     text_version: int | None = Field(None, ge=1)
     text_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
     channel: Channel
-    given_by_name: str = Field(min_length=1, max_length=120, examples=["Nguyễn Thị Hương"])
-    given_at: datetime | None = Field(None, description="when the owner agreed (default: now); never in the future")
+    given_by_name: UserText = Field(min_length=1, max_length=120, examples=["Nguyễn Thị Hương"])
+    given_at: datetime | None = Field(
+        None, description="when the owner agreed (default: now); from 2024-01-01 to now (5 minutes' clock skew)"
+    )
     evidence_photo_id: str | None = Field(None, max_length=36, description="a photo of this shop (signed form)")
 
     @field_validator("given_by_name", mode="after")
@@ -47,14 +67,12 @@ class ConsentIn(BaseModel):
     @field_validator("given_at", mode="after")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("cần múi giờ, ví dụ 2026-11-23T08:00:00+07:00 / needs a time zone offset")
-        return v
+        return check_given_at(v) if v is not None else None
 
 
 class WithdrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: UserText = Field(min_length=1, max_length=500)
 
     @field_validator("reason", mode="after")
     @classmethod

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         return tuple(float(x) for x in self.webhook_retry_schedule.split(",") if x.strip())
 
     @property
+    def demo_logins(self) -> bool:
+        """Whether accounts marked `is_demo` may sign in: only with PHOQR_DEMO_USERS on a development machine or
+        in the test suite, whatever the database holds (a database set up in development keeps its demo rows)."""
+        return self.demo_users and self.environment != "production"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

@@ -42,6 +42,7 @@ _DOMAIN_WORDS = {
     "reports": ("reports", "report"),
     "health": ("health",),
     "dashboard": ("dashboard",),
+    "users": ("users", "user"),
 }
 # an endpoint named only by its domain (`def sync` in app/sync) is named by what its method does
 _METHOD_VERBS = {"GET": "get", "POST": "submit", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
@@ -154,6 +155,12 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "bank_handoff_reconciliation_digests": {403: ("forbidden",)},
     "bank_handoff_reconciliation_compare": {403: ("forbidden",)},
     "streets_patch": {409: ("duplicate_street",)},
+    "users_create": {403: ("role_not_grantable", "units_not_grantable"), 409: ("username_taken",)},
+    "users_bulk_create": {403: ("units_not_grantable",)},
+    "users_patch": {403: ("own_account", "role_not_grantable", "units_not_grantable")},
+    "users_deactivate": {403: ("own_account",)},
+    "users_reset_password": {403: ("own_account",)},
+    "users_change_my_password": {422: ("wrong_password",), 429: ("too_many_requests",)},
 }
 _SHOP = {
     "id": "0b6f3c1e-2a4d-4f8e-9c7b-5d1a2e3f4a5b",

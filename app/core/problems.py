@@ -85,6 +85,13 @@ DECLARED: dict[str, tuple[int, str, str]] = {
     "snapshot_future_day": (422, "Chưa thể chụp số liệu cho ngày này", "Cannot snapshot a future day"),
     "snapshot_past_day": (422, "Không thể ghi số liệu cho ngày đã qua", "Cannot record a past day"),
     "snapshot_not_found": (404, "Không có số liệu của ngày này", "No snapshot for that day"),
+    # accounts (app/users)
+    "user_not_found": (404, "Không tìm thấy tài khoản", "User not found"),
+    "username_taken": (409, "Tên đăng nhập đã có", "Username taken"),
+    "own_account": (403, "Không được tự thay đổi quyền của mình", "You may not change your own rights"),
+    "role_not_grantable": (403, "Không được cấp vai trò này", "Role not grantable"),
+    "units_not_grantable": (403, "Không được cấp các đơn vị này", "Units not grantable"),
+    "wrong_password": (422, "Mật khẩu hiện tại không đúng", "Wrong current password"),
 }
 # a code also answered with another status than its entry's, and why
 ALSO: dict[str, tuple[int, ...]] = {

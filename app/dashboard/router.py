@@ -8,13 +8,22 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.auth import service as auth_service
+from app.auth import sessions as auth_sessions
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError, RateLimited
 from app.core.security import TokenError, decode_token
 from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session
-from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, render, url_for
+from app.dashboard.web import (
+    PageError,
+    PagePrincipal,
+    current_session,
+    guarded,
+    render,
+    signed_in_principal,
+    url_for,
+)
 from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
@@ -35,8 +44,11 @@ def _origin_ok(request: Request) -> bool:
 
 
 @router.get("/login")
-async def login_form(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
-    s = current_session(request, settings)
+async def login_form(request: Request, session: SessionDep, settings: SettingsDep, next: str | None = None) -> Response:
+    s, principal = await signed_in_principal(request, session, settings)
+    if principal is not None:
+        # already signed in: a link to this page must not sign anyone out (it used to replace the session)
+        return RedirectResponse(url_for(request, _safe_next(next)), status_code=303)
     if s is None or s.signed_in:
         s = dash_session.anonymous()
     request.state.dash = s
@@ -67,7 +79,11 @@ async def login(
         return render(request, "login.html", status=429, next=_safe_next(next), error="rate_limited")
     except (AppError, TokenError):
         return render(request, "login.html", status=401, next=_safe_next(next), error="bad_login")
-    fresh = dash_session.signed_in(user_id)
+    if s is not None and s.sid is not None:
+        await auth_sessions.close_dashboard_session(session, s.sid)  # signing in again replaces the old session
+    sid = auth_sessions.new_session_id()
+    await auth_sessions.open_dashboard_session(session, sid, user_id, dash_session.SESSION_SECONDS)
+    fresh = dash_session.signed_in(user_id, sid)
     response = RedirectResponse(url_for(request, _safe_next(next)), status_code=303)
     response.set_cookie(**dash_session.cookie_args(settings, fresh))  # type: ignore[arg-type]
     return response
@@ -75,10 +91,16 @@ async def login(
 
 @router.post("/logout")
 async def logout(
-    request: Request, settings: SettingsDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not dash_session.csrf_ok(current_session(request, settings), csrf_token) or not _origin_ok(request):
+    s = current_session(request, settings)
+    if not dash_session.csrf_ok(s, csrf_token) or not _origin_ok(request):
         return render(request, "error.html", status=403, message_key="csrf")
+    if s is not None and s.sid is not None:
+        await auth_sessions.close_dashboard_session(session, s.sid)  # the old cookie, if kept, signs nobody in
     response = RedirectResponse(url_for(request, "/dashboard/login"), status_code=303)
     response.delete_cookie(dash_session.COOKIE, path=dash_session.COOKIE_PATH)
     return response

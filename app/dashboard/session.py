@@ -1,7 +1,9 @@
 """The dashboard's cookie session and CSRF token.
 
 One signed cookie (HMAC-SHA256, key derived from the JWT secret with its own label, so a dashboard cookie
-can never pass for a token or the other way round) holds the user id, an expiry and a CSRF secret. Its path is
+can never pass for a token or the other way round) holds the user id, a random session id, an expiry and a CSRF
+secret. The session id names a server-side row (app.auth.sessions): signing out, deactivation or a password
+change revokes the row, and the cookie stops working at once even though its signature is still good. Its path is
 `/dashboard`, so the browser never sends it to `/api/v1`, and the API reads bearer tokens only anyway.
 A visitor who is not signed in gets a cookie with only the CSRF secret, so the sign-in form is protected too;
 signing in issues a fresh secret (no session fixation). Every POST form carries the secret in a hidden field,
@@ -31,6 +33,7 @@ class DashSession:
     user_id: int | None
     csrf: str
     expires: int
+    sid: str | None = None  # the server-side session (signed in only)
 
     @property
     def signed_in(self) -> bool:
@@ -50,7 +53,7 @@ def _unb64(text: str) -> bytes:
 
 
 def encode(settings: Settings, s: DashSession) -> str:
-    body = _b64(json.dumps({"u": s.user_id, "c": s.csrf, "e": s.expires}, separators=(",", ":")).encode())
+    body = _b64(json.dumps({"u": s.user_id, "c": s.csrf, "e": s.expires, "s": s.sid}, separators=(",", ":")).encode())
     sig = _b64(hmac.new(_key(settings), body.encode(), hashlib.sha256).digest())
     return f"{body}.{sig}"
 
@@ -65,20 +68,22 @@ def decode(settings: Settings, value: str | None, now: float | None = None) -> D
         return None
     try:
         data = json.loads(_unb64(body))
-        user_id, csrf, expires = data["u"], str(data["c"]), int(data["e"])
-    except (ValueError, KeyError, TypeError):
+        user_id, csrf, expires, sid = data["u"], str(data["c"]), int(data["e"]), data.get("s")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     if expires < (now if now is not None else time.time()) or (user_id is not None and not isinstance(user_id, int)):
         return None
-    return DashSession(user_id=user_id, csrf=csrf, expires=expires)
+    if user_id is not None and not isinstance(sid, str):
+        return None  # signed in without a server-side session: a cookie from before sessions were revocable
+    return DashSession(user_id=user_id, csrf=csrf, expires=expires, sid=sid if user_id is not None else None)
 
 
 def anonymous() -> DashSession:
     return DashSession(None, secrets.token_urlsafe(24), int(time.time()) + ANON_SECONDS)
 
 
-def signed_in(user_id: int) -> DashSession:
-    return DashSession(user_id, secrets.token_urlsafe(24), int(time.time()) + SESSION_SECONDS)
+def signed_in(user_id: int, sid: str) -> DashSession:
+    return DashSession(user_id, secrets.token_urlsafe(24), int(time.time()) + SESSION_SECONDS, sid)
 
 
 def csrf_ok(s: DashSession | None, submitted: str | None) -> bool:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import Principal, Role
 from app.auth.service import load_principal
+from app.auth.sessions import dashboard_session_user
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError
@@ -58,10 +59,21 @@ def current_session(request: Request, settings: SettingsDep) -> dash_session.Das
     return dash_session.decode(settings, request.cookies.get(dash_session.COOKIE))
 
 
+async def signed_in_principal(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> tuple[dash_session.DashSession | None, Principal | None]:
+    """The cookie's session and, when it is signed in and its server-side session still stands, its user."""
+    s = current_session(request, settings)
+    if s is None or s.user_id is None or s.sid is None:
+        return s, None
+    if await dashboard_session_user(session, s.sid) != s.user_id:
+        return s, None  # signed out, revoked (deactivation, password change) or expired on the server
+    return s, await load_principal(session, settings, s.user_id)
+
+
 async def page_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
     """The signed-in user of a dashboard page (cookie only: the cookie never authenticates the API)."""
-    s = current_session(request, settings)
-    principal = await load_principal(session, s.user_id) if s and s.user_id is not None else None
+    s, principal = await signed_in_principal(request, session, settings)
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)

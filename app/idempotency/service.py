@@ -49,8 +49,10 @@ async def run_idempotent(
     body: Any,
     retention_hours: int,
     handler: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+    redact: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
-    """Run `handler` (returning status, JSON-able content, headers) at most once per key."""
+    """Run `handler` (returning status, JSON-able content, headers) at most once per key. `redact` turns the
+    answer into what is stored for replays (a one-time password is shown once and never stored)."""
     if key is None:
         status, content, headers = await handler()
         return JSONResponse(jsonable_encoder(content), status_code=status, headers=headers)
@@ -86,7 +88,9 @@ async def run_idempotent(
                 path=path,
                 request_hash=digest,
                 status_code=status,
-                response_body=json.dumps({"content": encoded, "headers": headers}, ensure_ascii=False),
+                response_body=json.dumps(
+                    {"content": redact(encoded) if redact else encoded, "headers": headers}, ensure_ascii=False
+                ),
                 created_at=now,
                 expires_at=now + timedelta(hours=retention_hours),
             )
@@ -112,6 +116,7 @@ async def respond_once(
     key: str | None,
     body: Any,
     handler: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+    redact: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
     """`run_idempotent` for a router: method, path and retention come from the request and the app's settings."""
     return await run_idempotent(
@@ -123,4 +128,5 @@ async def respond_once(
         body=body,
         retention_hours=request.app.state.settings.idempotency_hours,
         handler=handler,
+        redact=redact,
     )

@@ -34,6 +34,7 @@ PUBLIC_SERVICE = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.CITY_ADMIN, W
 OVERSIGHT = frozenset({Who.CITY_ADMIN, Who.AUDITOR})
 BANK_READERS = frozenset({Who.BANK_PARTNER, Who.CITY_ADMIN, Who.AUDITOR})
 BANK_ONLY = frozenset({Who.BANK_PARTNER})
+ACCOUNT_READERS = frozenset({Who.WARD_OFFICER, Who.CITY_ADMIN, Who.AUDITOR})
 PUBLIC = frozenset(ROLES)
 
 
@@ -51,6 +52,9 @@ RULES: tuple[Rule, ...] = (
     Rule(r"POST /api/v1/auth/(token|refresh)$", PUBLIC, "logging in needs no token"),
     Rule(r"POST /api/v1/qr/verify$", PUBLIC, "whoever holds a sticker may learn whose it is", shows_shop_names=True),
     Rule(r"GET /api/v1/(me|units|banks|consent-texts)$", EVERYONE, "identity and reference data"),
+    Rule(r"POST /api/v1/me/password$", EVERYONE, "one's own password"),
+    Rule(r"GET /api/v1/users(/|$)", ACCOUNT_READERS, "accounts: officers read their units' agents"),
+    Rule(r"(POST|PATCH|DELETE) /api/v1/users(/|$)", REVIEWERS, "accounts: officers manage their units' agents"),
     Rule(r"GET /api/v1/streets(/|$)", EVERYONE, "streets are reference data"),
     Rule(r"(POST|PATCH|DELETE) /api/v1/streets(/|$)", REVIEWERS, "streets are managed by wards"),
     Rule(r"POST /api/v1/merchants/\{merchant_id\}/review$", REVIEWERS, "maker-checker"),
@@ -78,6 +82,7 @@ KIND_OF_PARAM = {
     "street_id": "street",
     "webhook_id": "webhook",
     "delivery_id": "delivery",
+    "user_id": "user",
 }
 MERCHANT_LIKE = frozenset({"merchant", "qr", "photo", "consent"})
 BANK_OWNED = frozenset({"webhook", "delivery"})
@@ -102,6 +107,8 @@ def sees(role: Who, kind: str, res: Resource) -> bool:
         return role is not Who.ANONYMOUS
     if kind in BANK_OWNED:
         return role is Who.BANK_PARTNER and res.bank_bin == HOME_BIN
+    if kind == "user":  # a field agent of that unit: its ward's officer manages it
+        return role is Who.WARD_OFFICER and res.unit == HOME_UNIT
     if role is Who.BANK_PARTNER:
         return res.bank_bin == HOME_BIN
     return role in (Who.FIELD_AGENT, Who.WARD_OFFICER) and res.unit == HOME_UNIT

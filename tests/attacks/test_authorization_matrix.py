@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import User
+from app.auth.models import User, UserUnit
 from app.history.snapshot import take_snapshot
 from tests.attacks.bodies import TINY_PNG, Builder
 from tests.attacks.rules import (
@@ -63,6 +63,7 @@ class World:
     streets: dict[str, int]  # home, other
     webhooks: dict[str, str]  # home, other (bank-owned)
     headers: dict[Who, dict[str, str]]
+    users: dict[str, int] = field(default_factory=dict)  # home, other: a field agent of each unit
 
 
 async def _shop(session: AsyncSession, client, admin: dict[str, str], unit: str, bank_bin: str, tag: str) -> Shop:
@@ -135,9 +136,17 @@ async def world(session: AsyncSession, client, auth) -> World:
         assert r.status_code == 201, r.text
         webhooks[key] = r.json()["id"]
     streets = {"home": await _street(client, admin, HOME_UNIT), "other": await _street(client, admin, OTHER_UNIT)}
+    users = {}
+    for key, unit in (("home", HOME_UNIT), ("other", OTHER_UNIT)):
+        name = f"agent.matrix.{key}.{uuid.uuid4().hex[:6]}"
+        agent = User(username=name, full_name="CTV", password_hash="x", role="field_agent")
+        session.add(agent)
+        await session.flush()
+        session.add(UserUnit(user_id=agent.id or 0, edition="2025", code=unit))
+        users[key] = agent.id or 0
     await take_snapshot(session, source="test")  # the periodic reports read the day's snapshot
     await session.commit()
-    return World(shops, streets, webhooks, headers)
+    return World(shops, streets, webhooks, headers, users)
 
 
 def _shop_for(world: World, role: Who, variant: str) -> Shop:
@@ -162,6 +171,9 @@ def _aim(world: World, role: Who, variant: str, params: list[str]) -> tuple[dict
             values[p] = shop.ids[k]
         elif k == "street":
             values[p] = world.streets["home" if variant == "own" else "other"]
+            res = Resource(HOME_UNIT if variant == "own" else OTHER_UNIT, HOME_BIN)
+        elif k == "user":
+            values[p] = world.users["home" if variant == "own" else "other"]
             res = Resource(HOME_UNIT if variant == "own" else OTHER_UNIT, HOME_BIN)
         elif k == "webhook":
             values[p] = world.webhooks["home" if variant == "own" else "other"]
