@@ -35,6 +35,7 @@ from app.bank import webhooks_crypto as crypto
 from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.bank.outbox import feed_item
 from app.bank.ssrf import Resolver, webhook_client
+from app.bank.withdrawn import cancel, is_withdrawn
 from app.core.config import Settings
 from app.core.db import utcnow
 
@@ -129,8 +130,9 @@ class Dispatcher:
             return []
         async with self.sessionmaker() as session, session.begin():
             due = (
-                select(col(WebhookDelivery.id))
+                select(col(WebhookDelivery.id), is_withdrawn())
                 .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
                 .where(
                     col(WebhookDelivery.status) == "pending",
                     col(WebhookDelivery.next_attempt_at) <= now,
@@ -141,7 +143,11 @@ class Dispatcher:
                 .limit(self.settings.webhook_batch_size)
                 .with_for_update(of=WebhookDelivery, skip_locked=True)
             )
-            ids = list((await session.execute(due)).scalars())
+            found = (await session.execute(due)).all()
+            stopped = sorted(i for i, withdrawn in found if withdrawn)
+            if stopped:  # the shop left this bank after the event: never send it (app.bank.withdrawn)
+                await cancel(session, stopped)
+            ids = [i for i, withdrawn in found if not withdrawn]
             if not ids:
                 return []
             rows = await session.execute(
@@ -194,8 +200,27 @@ class Dispatcher:
             code, retry_after, error = None, None, "TimeoutError: no answer in time"
         return code, retry_after, error, int((time.perf_counter() - started) * 1000)
 
+    async def still_ours(self, claim: Claim) -> bool:
+        """Just before sending: the lease is still ours and no withdrawal has stopped the event since the claim
+        (a withdrawal that commits after this read can only meet a request already on its way)."""
+        async with self.sessionmaker() as session:
+            await session.connection(execution_options={"read_only": True})
+            row = await session.execute(
+                select(col(WebhookDelivery.id))
+                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+                .where(
+                    col(WebhookDelivery.id) == claim.delivery_id,
+                    col(WebhookDelivery.status) == "pending",
+                    col(WebhookDelivery.lease_token) == claim.token,
+                    ~is_withdrawn(),
+                )
+            )
+            return row.first() is not None
+
     async def deliver(self, claim: Claim) -> Outcome:
         async with self._sem:
+            if not await self.still_ours(claim):
+                return Outcome(claim, None, None, "not sent: cancelled or withdrawn before sending", 0)
             return Outcome(claim, *await self.send(claim))
 
     async def record(self, outcomes: list[Outcome]) -> None:

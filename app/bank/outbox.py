@@ -30,6 +30,7 @@ from sqlmodel import col
 
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
 from app.bank.records import event_record, event_records, iso
+from app.bank.withdrawn import stop_copies
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -90,6 +91,8 @@ async def append(session: AsyncSession, bank_bin: str, type_: str, merchant_id: 
         record_hash=data.get("record_hash") if type_ != WITHDRAWN else None,
     )
     session.add(event)
+    if type_ == WITHDRAWN:  # the bank's earlier copies of the shop stop here (app.bank.withdrawn)
+        await stop_copies(session, bank_bin, merchant_id)
     endpoints = await session.execute(
         select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types)).where(
             col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) == "active"
@@ -178,9 +181,10 @@ async def _react(
         await append(session, current_bin, _change_type(event.action, record, before), event.merchant_id, record)
 
 
-def feed_item(e: BankEvent) -> dict[str, Any]:
-    """An event as the feed and the webhook body show it."""
-    return {"id": e.id, "seq": e.seq, "type": e.type, "occurred_at": iso(e.occurred_at), "data": e.data}
+def feed_item(e: BankEvent, *, redacted: bool = False) -> dict[str, Any]:
+    """An event as the feed and the webhook body show it; a withdrawn one (app.bank.withdrawn) as its shop id."""
+    data = {"merchant_id": e.merchant_id} if redacted else e.data
+    return {"id": e.id, "seq": e.seq, "type": e.type, "occurred_at": iso(e.occurred_at), "data": data}
 
 
 def register() -> None:

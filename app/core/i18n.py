@@ -55,6 +55,10 @@ TITLES: dict[str, tuple[str, str]] = {
     "delivery_not_found": ("Không tìm thấy lần gửi webhook", "Webhook delivery not found"),
     "webhook_url_not_allowed": ("Địa chỉ webhook không được phép", "Webhook URL not allowed"),
     "too_many_webhooks": ("Ngân hàng đã có quá nhiều webhook", "Too many webhooks for this bank"),
+    "consent_withdrawn": (
+        "Chủ cửa hàng đã rút lại sự đồng ý: dữ liệu không được gửi lại",
+        "The owner withdrew consent: the data is not sent again",
+    ),
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
     "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
     "image_too_large": ("Ảnh quá nhiều điểm ảnh", "Image has too many pixels"),
