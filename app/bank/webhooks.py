@@ -19,7 +19,6 @@ from app.auth import Principal
 from app.bank import webhooks_crypto as crypto
 from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.bank.ssrf import Resolver, check_webhook_url
-from app.bank.withdrawn import CANCELLED, redacted_in
 from app.bank.webhooks_schemas import (
     AttemptOut,
     DeliveryOut,
@@ -28,6 +27,7 @@ from app.bank.webhooks_schemas import (
     WebhookOut,
     WebhookWithSecret,
 )
+from app.bank.withdrawn import CANCELLED, redacted_in
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed

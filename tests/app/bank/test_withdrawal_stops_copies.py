@@ -148,7 +148,7 @@ async def test_a_failing_delivery_is_not_retried_after_the_withdrawal(bank, sand
 
 async def test_a_delivery_claimed_before_the_withdrawal_is_not_sent_after_it(bank, sandbox):
     """The race: the dispatcher claimed the event, the withdrawal commits, then the send would start."""
-    bin_, _, agent, hook, shop = await _setup(bank, sandbox, fail=[])
+    _, _, agent, hook, shop = await _setup(bank, sandbox, fail=[])
     dispatcher = Dispatcher(bank.sessionmaker, bank.settings)
     try:
         [claim] = await dispatcher.claim()
@@ -202,7 +202,7 @@ async def test_redelivering_a_withdrawn_shops_event_is_refused(bank, sandbox):
 
 
 async def test_the_feed_serves_earlier_events_as_the_shop_id_only(bank, sandbox):
-    bin_, bank_headers, agent, hook, shop = await _setup(bank, sandbox, fail=[])
+    _, bank_headers, agent, _, shop = await _setup(bank, sandbox, fail=[])
     await _withdraw(bank, agent, shop)
     async with live_client(bank.settings, bank.engine) as c:
         page = await _feed(c, bank_headers, shop)
