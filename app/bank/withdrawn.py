@@ -5,9 +5,9 @@ When the outbox tells a bank `merchant.consent_withdrawn`, every earlier event o
 processing by the recipient we control. Three exits, one rule, decided on `bank_event` alone (the outbox writes
 the withdrawal in the very transaction that withdraws the consent or moves the account):
 
-- webhooks: the event's pending deliveries are cancelled as `cancelled_consent_withdrawn` at once
-  (`stop_copies`), the dispatcher re-checks when it claims and again just before it sends, and redelivery is
-  refused (409 `consent_withdrawn`);
+- webhooks: the event's pending deliveries are cancelled as `cancelled_consent_withdrawn` in the withdrawal's
+  own transaction (app.bank.outbox writes it at commit with `copies_to_stop`), the dispatcher re-checks when
+  it claims and again just before it sends, and redelivery is refused (409 `consent_withdrawn`);
 - the pull feed serves such an event as `{"merchant_id"}` alone (`redacted_in`); its `seq` stays, so the feed
   stays gapless.
 
@@ -18,6 +18,7 @@ A withdrawal event itself carries only the shop's id and is always delivered. A 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,35 +49,28 @@ def is_withdrawn(event: type[BankEvent] = BankEvent) -> ColumnElement[bool]:
     )
 
 
-async def stop_copies(session: AsyncSession, bank_bin: str, merchant_id: str) -> int:
-    """Cancel the pending deliveries of the shop's earlier events to that bank (a claimed one too: its lease is
-    dropped, so the dispatcher neither sends it again nor records over it). Rows are locked in id order, the
-    order the dispatcher uses, so the two never deadlock. Returns how many were cancelled."""
+def copies_to_stop(bank_bin: str, merchant_id: str) -> Any:
+    """The pending deliveries of the shop's earlier events to that bank, locked in id order (the order the
+    dispatcher uses, so the two never deadlock)."""
     events = select(col(BankEvent.id)).where(
         col(BankEvent.bank_bin) == bank_bin, col(BankEvent.merchant_id) == merchant_id, col(BankEvent.type) != WITHDRAWN
     )
-    ids = list(
-        (
-            await session.execute(
-                select(col(WebhookDelivery.id))
-                .where(
-                    col(WebhookDelivery.bank_bin) == bank_bin,
-                    col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.event_id).in_(events),
-                )
-                .order_by(col(WebhookDelivery.id))
-                .with_for_update()
-            )
-        ).scalars()
+    return (
+        select(col(WebhookDelivery.id))
+        .where(
+            col(WebhookDelivery.bank_bin) == bank_bin,
+            col(WebhookDelivery.status) == "pending",
+            col(WebhookDelivery.event_id).in_(events),
+        )
+        .order_by(col(WebhookDelivery.id))
+        .with_for_update()
     )
-    if ids:
-        await cancel(session, ids)
-    return len(ids)
 
 
-async def cancel(session: AsyncSession, delivery_ids: Iterable[str]) -> None:
-    now = utcnow()
-    await session.execute(
+def cancel_statement(delivery_ids: Iterable[str]) -> Any:
+    """Cancel as `cancelled_consent_withdrawn` (a claimed one too: its lease is dropped, so the dispatcher
+    neither sends it again nor records over it)."""
+    return (
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id).in_(list(delivery_ids)), col(WebhookDelivery.status) == "pending")
         .values(
@@ -85,9 +79,13 @@ async def cancel(session: AsyncSession, delivery_ids: Iterable[str]) -> None:
             lease_token=None,
             lease_until=None,
             last_error=REASON,
-            updated_at=now,
+            updated_at=utcnow(),
         )
     )
+
+
+async def cancel(session: AsyncSession, delivery_ids: Iterable[str]) -> None:
+    await session.execute(cancel_statement(delivery_ids))
 
 
 async def redacted_in(session: AsyncSession, bank_bin: str, events: list[BankEvent]) -> set[str]:
@@ -112,4 +110,13 @@ def redacted_data(merchant_id: str) -> dict[str, str]:
     return {"merchant_id": merchant_id}
 
 
-__all__ = ["CANCELLED", "WITHDRAWN", "cancel", "is_withdrawn", "redacted_data", "redacted_in", "stop_copies"]
+__all__ = [
+    "CANCELLED",
+    "WITHDRAWN",
+    "cancel",
+    "cancel_statement",
+    "copies_to_stop",
+    "is_withdrawn",
+    "redacted_data",
+    "redacted_in",
+]
