@@ -85,3 +85,39 @@ async def test_sync_batches_and_registrations_with_consent_never_deadlock(bank):
             calls = [batch(agents[0]), batch(agents[1])] + [register(agents[i % 2]) for i in range(16)]
             answers = Counter(code for codes in await asyncio.gather(*calls) for code in codes)
             assert answers == {"created": 40, "201": 16}, answers
+
+
+async def test_receipts_for_an_old_version_never_move_bank_status_back(bank):
+    """Three receipts for version 1 race a PATCH to version 2: the status ends about version 2, every round."""
+
+    from app.consents.models import BankStatus
+
+    bin_, bank_headers = await bank.new_bank()
+    agent = await bank.user_headers("agent.vungtau")
+    async with live_client(bank.settings, bank.engine) as c:
+
+        async def receipt() -> int:
+            body = {
+                "receipts": [
+                    {"merchant_id": shop["id"], "version": 1, "result": "rejected", "reason_code": "name_mismatch"}
+                ]
+            }
+            h = bank_headers | {"Idempotency-Key": str(uuid.uuid4())}
+            return (await c.post("/api/v1/bank/receipts", json=body, headers=h)).status_code
+
+        async def patch() -> int:
+            body = {"name": f"Tạp hóa {uuid.uuid4().hex[:4]}"}
+            r = await c.patch(f"/api/v1/merchants/{shop['id']}", json=body, headers=agent | {"If-Match": '"1"'})
+            return r.status_code
+
+        for _ in range(8):
+            r = await c.post("/api/v1/merchants", json=shop_body(bin_=bin_, consent=consent_body()), headers=agent)
+            assert r.status_code == 201, r.text
+            shop = r.json()
+            answers = await asyncio.gather(receipt(), patch(), receipt(), receipt())
+            assert set(answers) == {200}, answers
+            async with bank.sessionmaker() as s:
+                status = await s.get(BankStatus, (shop["id"], bin_))
+                version = (await c.get(f"/api/v1/merchants/{shop['id']}", headers=agent)).json()["version"]
+            assert version == 2
+            assert (status.state, status.version) == ("sent", 2), (status.state, status.version)
