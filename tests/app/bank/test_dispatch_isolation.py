@@ -5,6 +5,7 @@ whole send while the other banks' deliveries are recorded as they finish. Real H
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,3 +149,23 @@ async def _succeeded(bank: LiveBank, event_id: str) -> WebhookDelivery | None:
 async def _finished(bank: LiveBank, delivery_id: str) -> list[WebhookAttempt] | None:
     found = await _attempts(bank, delivery_id)
     return found if found and found[0].finished_at is not None else None
+
+
+async def test_a_webhook_urls_query_secret_never_reaches_the_logs(bank, caplog):
+    caplog.set_level(logging.INFO)
+    async with receiver() as sandbox:
+        bin_, headers = await bank.new_bank()
+        hook = await register(bank, headers, f"{sandbox.url}?api_key=s3cr3t-KEY-4711")
+        await sandbox.configure(secrets=[hook["secret"]])
+        [event_id] = await emit(bank, bin_)
+        dispatcher = Dispatcher(bank.sessionmaker, bank.settings)
+        try:
+            assert await dispatcher.run_once() == 1
+        finally:
+            await dispatcher.aclose()
+        assert (await sandbox.inbox())["accepted"] == {event_id: 1}
+    sent = [r.getMessage() for r in caplog.records if r.name == "httpx" and "/v1/phoqr/webhooks" in r.getMessage()]
+    assert any("POST" in line for line in sent)  # the line is there, without its query
+    leaked = [(r.name, r.getMessage()) for r in caplog.records if "s3cr3t-KEY-4711" in r.getMessage()]
+    assert not leaked, leaked
+    assert "s3cr3t-KEY-4711" not in caplog.text

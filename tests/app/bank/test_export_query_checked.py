@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/api/v1/bank/merchants", "/api/v1/bank/merchants.csv", "/api/v1/bank/merchants.xlsx"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/bank/merchants", "/api/v1/bank/merchants.csv", "/api/v1/bank/merchants.xlsx"]
+)
 @pytest.mark.parametrize("street", ["99999999999", "0", "-5"])
 async def test_an_impossible_street_is_refused_before_streaming(client, auth, path, street):
     vcb = await auth("bank.vcb")
