@@ -162,3 +162,34 @@ async def wait_for(check: Callable[[], Any], within: float = 15.0, every: float 
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(every)
+
+
+@asynccontextmanager
+async def trickling_receiver(every: float = 0.2) -> AsyncIterator[str]:
+    """A receiver that reads the request, then sends its status line and headers one byte every `every`
+    seconds and never finishes: each read gets a byte within any per-read timeout, only a bound on the whole
+    exchange ends it. Yields its URL."""
+    writers: set[asyncio.StreamWriter] = set()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(every)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writers.discard(writer)
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/hooks"
+    finally:
+        server.close()
+        for w in list(writers):
+            w.close()

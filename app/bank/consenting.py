@@ -31,11 +31,13 @@ async def give(
 
 
 async def withdraw(session: AsyncSession, principal: Principal, consent_id: str, reason: str) -> ConsentOut:
-    consent = await consents.get_consent(session, consent_id, for_update=True)
+    """Locks the shop, then the consent: the order every writer uses (docs/architecture.md, "Lock order")."""
+    found = await consents.get_consent(session, consent_id)
     try:
-        merchant = await load_merchant(session, principal, consent.merchant_id, write=True, for_update=True)
+        merchant = await load_merchant(session, principal, found.merchant_id, write=True, for_update=True)
     except NotFound as exc:  # a consent of a shop the caller may not see does not exist for the caller
         raise consents.consent_not_found(consent_id) from exc
+    consent = await consents.get_consent(session, consent_id, for_update=True)  # re-read under the shop's lock
     return await consents.withdraw(session, principal, consent, merchant, reason)
 
 

@@ -6,6 +6,13 @@ row, and commits. The HTTP call happens outside any transaction; its result is w
 still ours. Several dispatchers therefore never take the same attempt (the attempt row is unique per delivery
 and number, too), and a dispatcher that dies mid-call only delays its deliveries until the lease expires.
 
+Sending: every claimed delivery is sent on its own task and recorded in its own transaction as soon as it
+finishes, so one endpoint's bad answer or slow drip never holds, rolls back or repeats another's. A send's whole
+time (connect, headers, body) is bounded by `webhook_timeout_seconds`, well inside the lease; an endpoint has at
+most `webhook_concurrency` deliveries in flight per dispatcher, and `run` claims again while slow ones are still
+out, so a slow receiver uses its own slots only. Before each send the delivery is read again: a withdrawal that
+committed since the claim stops it (app.bank.withdrawn).
+
 Chosen over procrastinate/pgqueuer: the work item is already a row written by the outbox in the change's own
 transaction, on both SQLite and PostgreSQL; a queue library would be a second copy of that row, PostgreSQL only.
 """
@@ -14,69 +21,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import json
 import logging
 import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.bank import webhooks_crypto as crypto
+from app.bank.delivery_results import Claim, Outcome, record_one
 from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.bank.outbox import feed_item
 from app.bank.ssrf import Resolver, webhook_client
+from app.bank.withdrawn import cancel, is_withdrawn
 from app.core.config import Settings
 from app.core.db import utcnow
 
 log = logging.getLogger("phoqr.webhooks")
-MAX_RETRY_AFTER = 24 * 3600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    delivery_id: str
-    token: str
-    attempt_no: int
-    url: str
-    secrets: tuple[str, ...]
-    event_id: str
-    body: bytes
-    attempt_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    claim: Claim
-    code: int | None
-    retry_after: str | None
-    error: str | None
-    ms: int
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` as seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 def body_of(event: BankEvent) -> bytes:
@@ -105,8 +75,9 @@ class Dispatcher:
         self._own_client = client is None
         self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")[:80]
         self.schedule = settings.retry_schedule
+        self.send_limit = settings.webhook_timeout_seconds  # a send's whole time, not per phase
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds * 3 + 30)
-        self._sem = asyncio.Semaphore(settings.webhook_concurrency)
+        self.in_flight: Counter[str] = Counter()  # endpoint id -> deliveries being sent now
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -123,25 +94,47 @@ class Dispatcher:
             )
             return due.first() is None
 
-    async def claim(self) -> list[Claim]:
+    def _due(self, now: datetime, limit: int) -> Any:
+        """Due deliveries, at most `webhook_concurrency` per endpoint counting those already in flight here."""
+        per_endpoint = self.settings.webhook_concurrency
+        full = [e for e, n in self.in_flight.items() if n >= per_endpoint]
+        window = (
+            select(col(WebhookDelivery.id), col(WebhookDelivery.endpoint_id), col(WebhookDelivery.next_attempt_at))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .where(
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now,
+                or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
+                col(WebhookEndpoint.status) == "active",
+                col(WebhookDelivery.endpoint_id).not_in(full),
+            )
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+            .limit(limit * 4)
+            .subquery()
+        )
+        order = (window.c.next_attempt_at, window.c.id)
+        ranked = select(
+            window.c.id, func.row_number().over(partition_by=window.c.endpoint_id, order_by=order).label("rank")
+        ).subquery()
+        return (
+            select(col(WebhookDelivery.id), is_withdrawn())
+            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+            .where(col(WebhookDelivery.id).in_(select(ranked.c.id).where(ranked.c.rank <= per_endpoint)))
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+            .limit(limit)
+            .with_for_update(of=WebhookDelivery, skip_locked=True)
+        )
+
+    async def claim(self, limit: int | None = None) -> list[Claim]:
         now = utcnow()
         if await self._nothing_due(now):
             return []
         async with self.sessionmaker() as session, session.begin():
-            due = (
-                select(col(WebhookDelivery.id))
-                .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
-                .where(
-                    col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.next_attempt_at) <= now,
-                    or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
-                    col(WebhookEndpoint.status) == "active",
-                )
-                .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-                .limit(self.settings.webhook_batch_size)
-                .with_for_update(of=WebhookDelivery, skip_locked=True)
-            )
-            ids = list((await session.execute(due)).scalars())
+            found = (await session.execute(self._due(now, limit or self.settings.webhook_batch_size))).all()
+            stopped = sorted(i for i, withdrawn in found if withdrawn)
+            if stopped:  # the shop left this bank after the event: never send it (app.bank.withdrawn)
+                await cancel(session, stopped)
+            ids = [i for i, withdrawn in found if not withdrawn]
             if not ids:
                 return []
             rows = await session.execute(
@@ -162,7 +155,7 @@ class Dispatcher:
                 pending.append((delivery, endpoint, event, token, attempt))
             await session.flush()  # the attempt rows get their ids (and unique (delivery, number) is checked)
             return [
-                Claim(d.id, token, d.attempts, e.url, self._secrets(e, now), ev.id, body_of(ev), a.id or 0)
+                Claim(d.id, token, d.attempts, e.url, self._secrets(e, now), ev.id, body_of(ev), a.id or 0, e.id)
                 for d, e, ev, token, a in pending
             ]
 
@@ -184,111 +177,93 @@ class Dispatcher:
         }
         started = time.perf_counter()
         try:
-            # httpx's timeouts are per phase; a receiver dripping bytes must not outlive the lease either
-            async with asyncio.timeout(self.settings.webhook_timeout_seconds * 2):
+            # httpx's timeouts are per phase; this bounds the whole exchange (a receiver dripping header bytes)
+            async with asyncio.timeout(self.send_limit):
                 async with self.client.stream("POST", claim.url, content=claim.body, headers=headers) as response:
                     code, retry_after, error = response.status_code, response.headers.get("retry-after"), None
         except httpx.HTTPError as exc:
             code, retry_after, error = None, None, f"{type(exc).__name__}: {exc}"[:300]
         except TimeoutError:
-            code, retry_after, error = None, None, "TimeoutError: no answer in time"
+            code, retry_after, error = None, None, f"TimeoutError: no whole answer within {self.send_limit:g} s"
         return code, retry_after, error, int((time.perf_counter() - started) * 1000)
 
+    async def still_ours(self, claim: Claim) -> bool:
+        """Just before sending: the lease is still ours and no withdrawal has stopped the event since the claim
+        (a withdrawal that commits after this read can only meet a request already on its way)."""
+        async with self.sessionmaker() as session:
+            await session.connection(execution_options={"read_only": True})
+            row = await session.execute(
+                select(col(WebhookDelivery.id))
+                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+                .where(
+                    col(WebhookDelivery.id) == claim.delivery_id,
+                    col(WebhookDelivery.status) == "pending",
+                    col(WebhookDelivery.lease_token) == claim.token,
+                    ~is_withdrawn(),
+                )
+            )
+            return row.first() is not None
+
     async def deliver(self, claim: Claim) -> Outcome:
-        async with self._sem:
-            return Outcome(claim, *await self.send(claim))
+        if not await self.still_ours(claim):
+            return Outcome(claim, None, None, "not sent: cancelled or withdrawn before sending", 0, sent=False)
+        return Outcome(claim, *await self.send(claim))
 
     async def record(self, outcomes: list[Outcome]) -> None:
-        """Every answer of a batch in one transaction: one connection whatever the batch's size."""
-        now = utcnow()
-        async with self.sessionmaker() as session, session.begin():
-            ids = sorted(o.claim.delivery_id for o in outcomes)  # one lock order for every dispatcher
-            rows = await session.execute(
-                select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)).with_for_update()
-            )
-            held = {d.id: d for d in rows.scalars()}
-            log_rows = []
-            for o in sorted(outcomes, key=lambda o: o.claim.delivery_id):
-                d, next_at = held.get(o.claim.delivery_id), None
-                if d is not None and d.lease_token == o.claim.token:  # else redelivered/cancelled meanwhile
-                    next_at = await self._settle(session, d, o.code, o.retry_after, o.error, now)
-                log_rows.append(
-                    {
-                        "id": o.claim.attempt_id,
-                        "finished_at": now,
-                        "duration_ms": o.ms,
-                        "status_code": o.code,
-                        "error": o.error,
-                        "next_attempt_at": next_at,
-                    }
-                )
-                log.info(
-                    "webhook delivery %s attempt %d: %s in %d ms%s",
-                    o.claim.delivery_id,
-                    o.claim.attempt_no,
-                    o.code if o.code is not None else o.error,
-                    o.ms,
-                    f", next at {next_at.isoformat()}" if next_at else "",
-                )
-            await session.flush()
-            await session.execute(update(WebhookAttempt), log_rows)
+        """Each answer in its own transaction: one that cannot be written never undoes another's."""
+        for outcome in outcomes:
+            await self._record(outcome)
 
-    async def _settle(
-        self,
-        session: AsyncSession,
-        d: WebhookDelivery,
-        code: int | None,
-        retry_after: str | None,
-        error: str | None,
-        now: datetime,
-    ) -> datetime | None:
-        d.last_status_code, d.last_error, d.updated_at = code, error, now
-        d.lease_token = d.lease_until = None
-        if code is not None and 200 <= code < 300:
-            d.status, d.delivered_at, d.next_attempt_at, d.failures = "succeeded", now, None, 0
-            return None
-        if code == 410:  # the receiver says this endpoint is gone for good
-            d.status, d.next_attempt_at = "failed", None
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(col(WebhookEndpoint.id) == d.endpoint_id)
-                .values(status="disabled", disabled_reason="410 Gone from the receiver", updated_at=now)
+    async def _record(self, outcome: Outcome) -> None:
+        try:
+            await record_one(self.sessionmaker, self.schedule, outcome)
+        except Exception:  # the lease runs out and the delivery is tried again: at least once, never lost
+            log.exception(
+                "webhook delivery %s: recording attempt %d failed", outcome.claim.delivery_id, outcome.claim.attempt_no
             )
-            await session.execute(
-                update(WebhookDelivery)
-                .where(
-                    col(WebhookDelivery.endpoint_id) == d.endpoint_id,
-                    col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.id) != d.id,
-                )
-                .values(status="cancelled", next_attempt_at=None, updated_at=now)
-            )
-            return None
-        d.failures += 1
-        if d.failures > len(self.schedule):
-            d.status, d.next_attempt_at = "failed", None
-            return None
-        delay = retry_after_seconds(retry_after, now) if code in (429, 503) else None
-        d.next_attempt_at = now + timedelta(seconds=self.schedule[d.failures - 1] if delay is None else delay)
-        return d.next_attempt_at
+
+    async def handle(self, claim: Claim) -> None:
+        """Send one claimed delivery and record its answer at once, whatever the other deliveries do."""
+        self.in_flight[claim.endpoint_id] += 1
+        try:
+            await self._record(await self.deliver(claim))
+        finally:
+            self.in_flight[claim.endpoint_id] -= 1
+            if self.in_flight[claim.endpoint_id] <= 0:
+                del self.in_flight[claim.endpoint_id]
 
     async def run_once(self) -> int:
+        """Claim one batch and see every delivery of it through (tests, and the CLI's single pass)."""
         claims = await self.claim()
         if claims:
-            await self.record(list(await asyncio.gather(*(self.deliver(c) for c in claims))))
+            await asyncio.gather(*(self.handle(c) for c in claims))
         return len(claims)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Claim while there is room (`webhook_batch_size` in flight at most); never wait for a slow send."""
         log.info("webhook dispatcher %s started", self.name)
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:  # the database may be restarting: keep the loop alive, try again shortly
-                log.exception("webhook dispatcher %s: claim or record failed", self.name)
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
+        tasks: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                room, claims = self.settings.webhook_batch_size - len(tasks), []
+                if room > 0:
+                    try:
+                        claims = await self.claim(room)
+                    except Exception:  # the database may be restarting: keep the loop alive, try again shortly
+                        log.exception("webhook dispatcher %s: claim failed", self.name)
+                for c in claims:
+                    task = asyncio.create_task(self.handle(c))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if not claims:  # idle or full: wait for a send to finish, the poll interval, or the stop
+                    await asyncio.wait(
+                        {stopping, *tasks}, timeout=self.settings.webhook_poll_seconds, return_when="FIRST_COMPLETED"
+                    )
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            stopping.cancel()
         log.info("webhook dispatcher %s stopped", self.name)
 
 

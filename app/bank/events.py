@@ -2,7 +2,8 @@
 
 `GET /bank/events?after=<seq>` lists the caller's bank events in `seq` order. Because `seq` is gapless and a
 number is only taken under the bank's counter lock, an event becomes visible only after every lower `seq` of
-that bank has committed: a bank that polls with `next_after` never skips one.
+that bank has committed: a bank that polls with `next_after` never skips one. An event a later withdrawal
+of its shop has withdrawn is served as `{"merchant_id"}` alone, keeping its `seq` (app.bank.withdrawn).
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from sqlmodel import col
 
 from app.bank.events_models import BankEvent
 from app.bank.outbox import feed_item
+from app.bank.withdrawn import redacted_in
 
 
 async def list_events(session: AsyncSession, bank_bin: str, after: int, limit: int) -> dict[str, Any]:
     rows = (
-        await session.execute(
-            select(BankEvent)
-            .where(col(BankEvent.bank_bin) == bank_bin, col(BankEvent.seq) > after)
-            .order_by(col(BankEvent.seq))
-            .limit(limit)
+        (
+            await session.execute(
+                select(BankEvent)
+                .where(col(BankEvent.bank_bin) == bank_bin, col(BankEvent.seq) > after)
+                .order_by(col(BankEvent.seq))
+                .limit(limit)
+            )
         )
-    ).scalars()
-    items = [feed_item(e) for e in rows]
+        .scalars()
+        .all()
+    )
+    withdrawn = await redacted_in(session, bank_bin, list(rows))
+    items = [feed_item(e, redacted=e.id in withdrawn) for e in rows]
     return {"items": items, "next_after": items[-1]["seq"] if items else after}

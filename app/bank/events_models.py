@@ -79,7 +79,8 @@ class WebhookDelivery(SQLModel, table=True):
     endpoint_id: str = Field(foreign_key="webhook_endpoint.id", max_length=36)
     event_id: str = Field(foreign_key="bank_event.id", max_length=36, index=True)
     bank_bin: str = Field(max_length=6)
-    status: str = Field(default="pending", max_length=10)  # pending | succeeded | failed | cancelled
+    # pending | succeeded | failed | cancelled | cancelled_consent_withdrawn (app.bank.withdrawn)
+    status: str = Field(default="pending", max_length=32)
     attempts: int = 0
     # failures since the last success or redelivery: where we are on the retry schedule
     failures: int = 0

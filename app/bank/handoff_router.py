@@ -33,6 +33,8 @@ from app.units.service import parse_unit_ref
 router = APIRouter(prefix="/bank", tags=["bank"])
 BinQuery = Annotated[str | None, Query(description="city_admin and auditor: the bank's BIN")]
 UnitQuery = Annotated[str | None, Query(description="edition:code, e.g. 2025:26506 or 2020:26509")]
+# bounded here so a streamed file is refused (422, naming the field) before its first byte, like the JSON list
+StreetQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only the shops on this street")]
 # the files are read while they stream: this session ends after the response, not before it (scope="request")
 StreamSession = Annotated[AsyncSession, Depends(get_session, scope="request")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +46,7 @@ async def bank_merchants(
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
-    street_id: int | None = None,
+    street_id: StreetQuery = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> JSONResponse:
@@ -72,7 +74,7 @@ async def bank_merchants_csv(
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
-    street_id: int | None = None,
+    street_id: StreetQuery = None,
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None
@@ -94,7 +96,7 @@ async def bank_merchants_xlsx(
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
-    street_id: int | None = None,
+    street_id: StreetQuery = None,
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None

@@ -13,8 +13,11 @@ Subscribed to `ShopChanged` (`register()`, called from app.subscribers). For eac
   which bank the shop went to.
 
 `seq` is gapless per bank: an upsert on `bank_event_counter` in the same transaction (the row lock orders
-concurrent writers; a rollback returns the number). Webhook deliveries for the event are fanned out to the
-bank's active endpoints here too, so the dispatcher never has to discover events.
+concurrent writers; a rollback returns the number). The events are numbered and written when the transaction
+commits (a `before_commit` hook), so the counter rows are the LAST locks any writer takes, bank by bank in BIN
+order, after the shop, consent and coverage rows: writers never wait for each other in opposite orders.
+Webhook deliveries for the event are fanned out to the bank's active endpoints then too, so the dispatcher
+never has to discover events.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
 from app.bank.records import event_record, event_records, iso
+from app.bank.withdrawn import cancel_statement, copies_to_stop
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -43,21 +49,42 @@ EVENT_TYPES = (
     "qr.revoked",
 )
 WITHDRAWN = "merchant.consent_withdrawn"
+PENDING = "bank_outbox_pending"  # session.info: this transaction's events, numbered at commit
 _QR_TYPES = {"qr.issue": "qr.issued", "qr.existing": "qr.issued", "qr.revoke": "qr.revoked"}
+
+
+def _counter_upsert(dialect: str, bank_bin: str, n: int) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = BankEventCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__; its stubs do not say
+    return (
+        insert(table)
+        .values(bank_bin=bank_bin, last_seq=n)
+        .on_conflict_do_update(index_elements=["bank_bin"], set_={"last_seq": table.c.last_seq + n})
+        .returning(table.c.last_seq)
+    )
 
 
 async def next_seq(session: AsyncSession, bank_bin: str) -> int:
     """The bank's next sequence number, taken under the counter row's lock until this transaction ends."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = BankEventCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__; its stubs do not say
-    stmt = (
-        insert(table)
-        .values(bank_bin=bank_bin, last_seq=1)
-        .on_conflict_do_update(index_elements=["bank_bin"], set_={"last_seq": table.c.last_seq + 1})
-        .returning(table.c.last_seq)
-    )
+    stmt = _counter_upsert(session.get_bind().dialect.name, bank_bin, 1)
     return int((await session.execute(stmt)).scalar_one())
+
+
+def _pending(session: AsyncSession | Session) -> list[tuple[BankEvent, Any]]:
+    """(event, the innermost transaction it was written in): a rolled-back SAVEPOINT takes its events along."""
+    found: list[tuple[BankEvent, Any]] = session.info.setdefault(PENDING, [])
+    return found
+
+
+def _overlay(session: AsyncSession, merchant_id: str, held: dict[str, str | None]) -> dict[str, str | None]:
+    """What the bank holds once this transaction's not yet numbered events (`append`) are counted too."""
+    for e, _ in _pending(session):
+        if e.merchant_id == merchant_id:
+            if e.type == WITHDRAWN:
+                held.pop(e.bank_bin, None)
+            else:
+                held[e.bank_bin] = e.record_hash
+    return held
 
 
 async def banks_holding(session: AsyncSession, merchant_id: str) -> dict[str, str | None]:
@@ -73,43 +100,88 @@ async def banks_holding(session: AsyncSession, merchant_id: str) -> dict[str, st
             last, (col(BankEvent.bank_bin) == last.c.bank_bin) & (col(BankEvent.seq) == last.c.seq)
         )
     )
-    return {bin_: digest for bin_, type_, digest in rows if type_ != WITHDRAWN}
+    held = {bin_: digest for bin_, type_, digest in rows if type_ != WITHDRAWN}
+    return _overlay(session, merchant_id, held)
 
 
 async def append(session: AsyncSession, bank_bin: str, type_: str, merchant_id: str, data: dict[str, Any]) -> BankEvent:
-    """Write one event to the bank's feed and owe it to each of the bank's endpoints that wants this type."""
-    now = utcnow()
+    """Owe the bank this event. It is numbered, written and fanned out to the bank's endpoints when the
+    transaction commits (`_write_pending`), after every other lock the transaction takes: see the lock order
+    in docs/architecture.md. Its `seq` is 0 until then."""
     event = BankEvent(
         id=str(uuid.uuid4()),
         bank_bin=bank_bin,
-        seq=await next_seq(session, bank_bin),
+        seq=0,
         type=type_,
         merchant_id=merchant_id,
-        occurred_at=now,
+        occurred_at=utcnow(),
         data=data,
         record_hash=data.get("record_hash") if type_ != WITHDRAWN else None,
     )
-    session.add(event)
-    endpoints = await session.execute(
-        select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types)).where(
-            col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) == "active"
-        )
-    )
-    for endpoint_id, types in endpoints:
-        if type_ in types:
-            session.add(
-                WebhookDelivery(
-                    id=str(uuid.uuid4()),
-                    endpoint_id=endpoint_id,
-                    event_id=event.id,
-                    bank_bin=bank_bin,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    await session.flush()
+    sync = session.sync_session
+    _pending(session).append((event, sync.get_nested_transaction() or sync.get_transaction()))
     return event
+
+
+def _write_pending(session: Session) -> None:
+    """`before_commit`: number the transaction's events bank by bank in BIN order (the counter rows are the
+    last locks it takes), write them and their deliveries, and stop a withdrawn shop's earlier copies."""
+    if session.in_nested_transaction():  # a SAVEPOINT released: its events wait for the real commit
+        return
+    pending = [e for e, _ in session.info.pop(PENDING, [])]
+    if not pending:
+        return
+    dialect = session.get_bind().dialect.name
+    by_bank: dict[str, list[BankEvent]] = {}
+    for e in pending:
+        by_bank.setdefault(e.bank_bin, []).append(e)
+    for bank_bin in sorted(by_bank):
+        events = by_bank[bank_bin]
+        last = int(session.execute(_counter_upsert(dialect, bank_bin, len(events))).scalar_one())
+        for i, e in enumerate(events):
+            e.seq = last - len(events) + 1 + i
+            session.add(e)
+        session.flush()
+        for merchant_id in sorted({e.merchant_id for e in events if e.type == WITHDRAWN}):
+            ids = list(session.execute(copies_to_stop(bank_bin, merchant_id)).scalars())
+            if ids:
+                session.execute(cancel_statement(ids))
+        endpoints = session.execute(
+            select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types)).where(
+                col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) == "active"
+            )
+        ).all()
+        for e in events:
+            for endpoint_id, types in endpoints:
+                if e.type in types:
+                    session.add(
+                        WebhookDelivery(
+                            id=str(uuid.uuid4()),
+                            endpoint_id=endpoint_id,
+                            event_id=e.id,
+                            bank_bin=bank_bin,
+                            next_attempt_at=e.occurred_at,
+                            created_at=e.occurred_at,
+                            updated_at=e.occurred_at,
+                        )
+                    )
+    session.flush()
+
+
+def _discard_rolled_back(session: Session, previous: Any) -> None:
+    """`after_soft_rollback`: forget the events written inside the transaction (or SAVEPOINT) rolled back."""
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+
+    def inside(txn: Any) -> bool:
+        while txn is not None:
+            if txn is previous:
+                return True
+            txn = txn.parent
+        return False
+
+    session.info[PENDING] = [(e, txn) for e, txn in pending if not inside(txn)]
 
 
 def _change_type(action: str, record: dict[str, Any], before: Any) -> str:
@@ -156,6 +228,8 @@ async def banks_holding_many(session: AsyncSession, merchant_ids: list[str]) -> 
     for merchant_id, bin_, type_, digest in rows:
         if type_ != WITHDRAWN:
             out.setdefault(merchant_id, {})[bin_] = digest
+    for merchant_id in merchant_ids:
+        _overlay(session, merchant_id, out.setdefault(merchant_id, {}))
     return out
 
 
@@ -178,13 +252,17 @@ async def _react(
         await append(session, current_bin, _change_type(event.action, record, before), event.merchant_id, record)
 
 
-def feed_item(e: BankEvent) -> dict[str, Any]:
-    """An event as the feed and the webhook body show it."""
-    return {"id": e.id, "seq": e.seq, "type": e.type, "occurred_at": iso(e.occurred_at), "data": e.data}
+def feed_item(e: BankEvent, *, redacted: bool = False) -> dict[str, Any]:
+    """An event as the feed and the webhook body show it; a withdrawn one (app.bank.withdrawn) as its shop id."""
+    data = {"merchant_id": e.merchant_id} if redacted else e.data
+    return {"id": e.id, "seq": e.seq, "type": e.type, "occurred_at": iso(e.occurred_at), "data": data}
 
 
 def register() -> None:
     subscribe(SUBSCRIBER, on_shop_changed, many=on_shops_changed)
+    if not sa_event.contains(Session, "before_commit", _write_pending):
+        sa_event.listen(Session, "before_commit", _write_pending)
+        sa_event.listen(Session, "after_soft_rollback", _discard_rolled_back)
 
 
 __all__ = ["EVENT_TYPES", "append", "banks_holding", "feed_item", "next_seq", "on_shop_changed", "register"]

@@ -78,9 +78,18 @@ async def record_receipts(
 ) -> list[ReceiptResult]:
     parsed = [_parse(i, raw) for i, raw in enumerate(raw_receipts)]
     ids = {p.merchant_id for p in parsed if isinstance(p, ReceiptIn)}
-    visible = {r["merchant_id"]: r for r in await load_bank_records(session, bank_bin, ids)}
-    rows = await session.execute(select(Merchant).where(col(Merchant.id).in_(sorted(visible))))
-    merchants = {m.id: m for m in rows.scalars()}
+    # the shops are locked first (in id order, the lock order of every writer) and their versions read after:
+    # a change that commits meanwhile is either seen here (the receipt is stale) or waits for this one
+    rows = await session.execute(
+        select(Merchant)
+        .where(col(Merchant.id).in_(sorted(ids)))
+        .order_by(col(Merchant.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    locked = {m.id: m for m in rows.scalars()}
+    visible = {r["merchant_id"]: r for r in await load_bank_records(session, bank_bin, set(locked))}
+    merchants = {mid: m for mid, m in locked.items() if mid in visible}
     results: list[ReceiptResult] = []
     for index, p in enumerate(parsed):
         if isinstance(p, ReceiptResult):
@@ -127,7 +136,9 @@ async def _record(session: AsyncSession, principal: Principal, bank_bin: str, r:
             )
     except IntegrityError:
         return  # a concurrent resend of the same answer was recorded first
-    status = await session.get(BankStatus, (r.merchant_id, bank_bin))
+    status = await session.get(BankStatus, (r.merchant_id, bank_bin), with_for_update=True, populate_existing=True)
+    if status is not None and status.version is not None and status.version > r.version:
+        return  # the status already speaks of a newer version: an answer about an older one never moves it back
     before = audit.snapshot(status) if status is not None else None
     if status is None:
         status = BankStatus(merchant_id=r.merchant_id, bank_bin=bank_bin, state=r.result)

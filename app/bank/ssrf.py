@@ -25,28 +25,64 @@ from app.core.config import Settings
 from app.core.errors import ValidationFailed
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
+# IANA special-purpose registries (IPv4 and IPv6): nothing in them is a bank's public receiver, whatever
+# Python's `is_global` says of a block (192.0.0.8/32, for one, is "global" to it). The IPv6 prefixes that carry
+# an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are judged by that address (`embedded_ipv4`).
+_SPECIAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24",
+        "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+        "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
+        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10",
+        "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_TEREDO = ipaddress.ip_network("2001::/32")
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_COMPATIBLE = ipaddress.ip_network("::/96")
 
 async def system_resolver(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(info[4][0]) for info in infos})
 
 
-def is_public(address: str) -> bool:
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        elif ip in _NAT64:
-            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: mapped, compatible, NAT64, 6to4, Teredo (server and client)."""
+    found = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in _COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if any(ip in n for n in _NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip in _SIX_TO_FOUR and ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip in _TEREDO and ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
+def _public_one(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if any(ip.version == n.version and ip in n for n in _SPECIAL):
+        return False
     if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved:
         return False
-    if ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT):
-        return False
-    return ip.is_global
+    return not ip.is_unspecified and ip.is_global
 
+
+def is_public(address: str) -> bool:
+    """Public only if the address and every IPv4 address embedded in it are outside every special range."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64[1]:  # local-use NAT64 (RFC 8215) never leads anywhere public
+            return False
+        inner = embedded_ipv4(ip)
+        if inner:  # mapped, NAT64, 6to4, Teredo: what counts is the IPv4 address it really leads to
+            return all(_public_one(v4) for v4 in inner)
+    return _public_one(ip)
 
 class AddressNotAllowed(httpcore.ConnectError):
     """Raised on connect: httpx reports it as httpx.ConnectError, logged on the attempt."""

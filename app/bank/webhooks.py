@@ -27,6 +27,7 @@ from app.bank.webhooks_schemas import (
     WebhookOut,
     WebhookWithSecret,
 )
+from app.bank.withdrawn import CANCELLED, redacted_in
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -187,7 +188,8 @@ async def deliveries(
 
 
 async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> DeliveryOut:
-    """Due again now, with a fresh retry schedule; the attempt log keeps everything that happened before."""
+    """Due again now, with a fresh retry schedule; the attempt log keeps everything that happened before. An
+    event the owner's withdrawal has stopped (app.bank.withdrawn) is never sent again: 409 `consent_withdrawn`."""
     row = (
         await session.execute(
             select(WebhookDelivery, BankEvent, WebhookEndpoint)
@@ -203,6 +205,14 @@ async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> D
     if endpoint.status != "active":
         raise Conflict(
             "Webhook đã bị tắt; hãy đăng ký lại", "The webhook is disabled; register it again", code="invalid_state"
+        )
+    if delivery.status == CANCELLED or await redacted_in(session, bank_bin, [event]):
+        raise Conflict(
+            "Chủ cửa hàng đã rút lại sự đồng ý với ngân hàng này (hoặc cửa hàng đã chuyển ngân hàng): "
+            "dữ liệu này không được gửi lại",
+            "The owner withdrew consent for this bank (or the shop moved to another bank): "
+            "this event's data is not sent again",
+            code="consent_withdrawn",
         )
     now: datetime = utcnow()
     delivery.status, delivery.failures, delivery.next_attempt_at = "pending", 0, now

@@ -96,7 +96,7 @@ async def list_webhook_deliveries(
     webhook_id: str,
     session: SessionDep,
     principal: BankReader,
-    status: Literal["pending", "succeeded", "failed", "cancelled"] | None = None,
+    status: Literal["pending", "succeeded", "failed", "cancelled", "cancelled_consent_withdrawn"] | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
     bin: BinQuery = None,
@@ -112,7 +112,10 @@ async def list_webhook_deliveries(
     status_code=202,
     responses={
         404: {"description": "Not found", "x-problem-codes": ["delivery_not_found"]},
-        409: {"description": "Endpoint disabled", "x-problem-codes": ["invalid_state"]},
+        409: {
+            "description": "Endpoint disabled, or the owner withdrew consent",
+            "x-problem-codes": ["invalid_state", "consent_withdrawn"],
+        },
     },
 )
 async def redeliver_delivery(delivery_id: str, session: SessionDep, principal: BankPartner) -> DeliveryOut:

@@ -85,7 +85,10 @@ class DeliveryOut(BaseModel):
     event_id: str
     event_type: str
     seq: int
-    status: Literal["pending", "succeeded", "failed", "cancelled"]
+    status: Literal["pending", "succeeded", "failed", "cancelled", "cancelled_consent_withdrawn"] = Field(
+        description="`cancelled_consent_withdrawn`: stopped because the owner withdrew consent for this bank "
+        "or the shop moved to another bank; never sent again"
+    )
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None

@@ -40,8 +40,8 @@ class ConsentRepository:
 
     async def get(self, consent_id: str, *, for_update: bool = False) -> Consent | None:
         stmt = select(Consent).where(col(Consent.id) == consent_id)
-        if for_update:
-            stmt = stmt.with_for_update()
+        if for_update:  # locked and re-read, even when this session loaded the row before
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def of_merchant(self, merchant_id: str, bank_bin: str | None = None) -> list[Consent]:

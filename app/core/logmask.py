@@ -16,7 +16,12 @@ _ACCOUNT_LIKE = re.compile(r"(?<![\w-])(\d{4,15})(\d{4})(?![\w-])")
 _installed = False
 
 
+# a URL's query string may carry a key (`?api_key=...`, webhook URLs): it is cut, the path stays readable
+_URL_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
+
+
 def mask_account_numbers(text: str) -> str:
+    text = _URL_QUERY.sub(lambda m: m.group(1) + "?…", text)
     return _ACCOUNT_LIKE.sub(lambda m: "•" * 4 + m.group(2) if len(m.group(0)) >= 8 else m.group(0), text)
 
 

@@ -147,7 +147,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "reports_coverage_csv": {404: ("snapshot_not_found",)},
     "bank_handoff_give_consent": {409: ("merchant_closed", "conflict")},
     "bank_handoff_create_webhook": {409: ("too_many_webhooks",), 422: ("webhook_url_not_allowed",)},
-    "bank_handoff_redeliver_delivery": {409: ("invalid_state",)},
+    "bank_handoff_redeliver_delivery": {409: ("invalid_state", "consent_withdrawn")},
     # the bank's view: role checked in the handler (a bank, or city_admin/auditor naming ?bin=)
     "bank_handoff_merchants": {403: ("forbidden",)},
     "bank_handoff_merchants_csv": {403: ("forbidden",)},

@@ -85,6 +85,11 @@ DECLARED: dict[str, tuple[int, str, str]] = {
     "snapshot_future_day": (422, "Chưa thể chụp số liệu cho ngày này", "Cannot snapshot a future day"),
     "snapshot_past_day": (422, "Không thể ghi số liệu cho ngày đã qua", "Cannot record a past day"),
     "snapshot_not_found": (404, "Không có số liệu của ngày này", "No snapshot for that day"),
+    "consent_withdrawn": (
+        409,
+        "Chủ cửa hàng đã rút lại sự đồng ý: dữ liệu không được gửi lại",
+        "The owner withdrew consent: the data is not sent again",
+    ),
     # accounts (app/users)
     "user_not_found": (404, "Không tìm thấy tài khoản", "User not found"),
     "username_taken": (409, "Tên đăng nhập đã có", "Username taken"),
