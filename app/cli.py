@@ -27,7 +27,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 
 async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pooler=settings.database_pooler)
     try:
         async with make_sessionmaker(engine)() as session:
             result = await fn(session)
@@ -39,7 +39,7 @@ async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
     _ensure_sqlite_dir(settings)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, pooler=settings.database_pooler)
     print("database migrated to head")
 
 
@@ -136,7 +136,7 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     from integrations import build_registry
 
     async def run() -> int:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pooler=settings.database_pooler)
         registry = build_registry(settings.bank_configs)
         try:
             return await run_due_checks(make_sessionmaker(engine), registry, limit=args.limit)

@@ -122,8 +122,7 @@ async def csv_stream(
 ) -> AsyncIterator[bytes]:
     line = _Line()
     writer = csv.writer(line, lineterminator="\r\n")
-    writer.writerow([taken_at_line(as_of)])
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS)  # a CSV starts with its header; as_of is in X-As-Of and the file name
     yield ("\ufeff" + line.take()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
     async for batch in pages(session, bank_bin, unit, street_id):
         for record in batch:

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     # a database that accepts connections and never answers must not hang requests: 503 within seconds
     database_connect_timeout: float = Field(2.0, gt=0, le=60)
     database_statement_timeout: float = Field(10.0, gt=0, le=600)
+    # "transaction": PHOQR_DATABASE_URL is a PgBouncer in transaction mode without prepared-statement support
+    # (Debian's 1.18, or max_prepared_statements = 0): no statement caches, no startup parameters (app/core/db.py)
+    database_pooler: Literal["none", "transaction"] = "none"
+    # a streaming replica for the reads that may be a little behind (app/core/replica.py); empty: all on the primary
+    database_read_url: str = ""
+    replica_max_lag_seconds: float = Field(10.0, ge=0, le=3600)
 
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
