@@ -24,10 +24,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from prometheus_client import Counter, Gauge
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.db import get_session, make_sessionmaker
+from app.core.errors import database_unavailable
 
 log = logging.getLogger("phoqr.replica")
 CHECK_SECONDS = 1.0
@@ -95,12 +95,6 @@ class ReadReplica:
         self.state = ReplicaState("unreachable", None, time.monotonic())
 
 
-def _connection_lost(exc: BaseException) -> bool:
-    return isinstance(exc, (OperationalError, InterfaceError, OSError, TimeoutError)) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
-
-
 @asynccontextmanager
 async def read_session(request: Request, primary: AsyncSession) -> AsyncIterator[AsyncSession]:
     replica: ReadReplica | None = getattr(request.app.state, "replica", None)
@@ -118,7 +112,7 @@ async def read_session(request: Request, primary: AsyncSession) -> AsyncIterator
         try:
             yield session
         except BaseException as exc:
-            if _connection_lost(exc):
+            if database_unavailable(exc):
                 replica.mark_down()  # the next reads go to the primary without waiting for a measurement
             raise
         finally:
