@@ -62,7 +62,7 @@ async def bank_merchants(
 
 @router.get(
     "/merchants.csv",
-    summary="The same list as CSV (streamed, UTF-8 with BOM, as_of on the first line)",
+    summary="The same list as CSV (streamed, UTF-8 with BOM, header row first; as_of in X-As-Of)",
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def bank_merchants_csv(
@@ -74,9 +74,9 @@ async def bank_merchants_csv(
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None
-    as_of = utcnow()
+    as_of = await exports.open_snapshot(session)  # the file is this snapshot, whenever its last byte leaves
     return StreamingResponse(
-        exports.csv_stream(session, bank_bin, as_of, unit_ref, street_id),
+        exports.csv_stream(session, bank_bin, unit_ref, street_id),
         media_type="text/csv; charset=utf-8",
         headers=_download(bank_bin, as_of, "csv"),
     )
@@ -96,7 +96,7 @@ async def bank_merchants_xlsx(
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None
-    as_of = utcnow()
+    as_of = await exports.open_snapshot(session)
     return StreamingResponse(
         exports.xlsx_stream(session, bank_bin, as_of, unit_ref, street_id),
         media_type=XLSX,

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.exports import pages
+from app.bank.exports import record_batches
 from app.bank.handoff_schemas import GroupDigest, ReconciliationIn
 
 Group = Literal["unit", "street"]
@@ -30,7 +30,7 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
     total, count = 0, 0
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    async for batch in pages(session, bank_bin, None, None):
+    async for batch in record_batches(session, bank_bin):
         for record in batch:
             h = int(record["record_hash"], 16)
             total ^= h
