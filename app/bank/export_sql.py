@@ -214,3 +214,13 @@ def exotic_query(stmt: Select[Any]) -> Select[Any]:
         *(t.regexp_match(_CONTROL) for t in texts),
     )
     return select(exists(stmt.order_by(None).where(odd)))
+
+
+def digests_select(stmt: Select[Any], group: str) -> str:
+    """Per unit or street: the count and the XOR of the record_hashes, as four 64-bit slices (bit_xor)."""
+    key = "'2025:' || r.unit_code" if group == "unit" else "COALESCE(r.street_id::text, 'none')"
+    slices = ", ".join(f"bit_xor(('x' || substr(h, {1 + 16 * i}, 16))::bit(64)::bigint)" for i in range(4))
+    return (
+        f"SELECT key, count(*), {slices} FROM "  # noqa: S608 (as in csv_select)
+        f"(SELECT {key} AS key, {record_hash_sql()} AS h FROM ({_source(stmt)}) AS r) AS t GROUP BY key"
+    )

@@ -103,3 +103,21 @@ async def test_what_only_the_python_path_writes_exactly_is_found(
         located = {"lat": 10.0, "lon": 107.0} | {column: value}
         await session.execute(update(Merchant).where(Merchant.id == shops[1]).values(located))
     assert (await session.execute(export_sql.exotic_query(stmt))).scalar_one()
+
+
+@pytest.mark.parametrize("group", ["unit", "street"])
+async def test_the_database_xors_the_same_digests(session: AsyncSession, shops: list[str], group: str) -> None:
+    from app.bank.reconciliation import digests, group_key
+
+    expected: dict[str, list[int]] = {}
+    for r in await load_bank_records(session, "970436"):
+        slot = expected.setdefault(group_key(r, group), [0, 0])  # type: ignore[arg-type]
+        slot[0] += 1
+        slot[1] ^= int(r["record_hash"], 16)
+    count, total, groups = await digests(session, "970436", group)  # type: ignore[arg-type]
+    assert {g.key: [g.count, int(g.digest, 16)] for g in groups} == expected
+    assert count == len(AWKWARD)
+    xor = 0
+    for _, d in expected.values():
+        xor ^= d
+    assert total == f"{xor:064x}"
