@@ -147,6 +147,25 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     print(f"account-name checks run: {asyncio.run(run())}")
 
 
+def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
+    """Retention (README, "Growth"): finished webhook deliveries, old sync operations, expired idempotency keys."""
+    from app.bank.retention import prune_deliveries
+    from app.core.db import utcnow
+    from app.idempotency.retention import prune_idempotency_records, prune_sync_operations
+
+    now = utcnow()
+    jobs = {
+        "webhook deliveries": lambda s: prune_deliveries(s, now, settings.retention_delivery_days, args.batch),
+        "sync operations": lambda s: prune_sync_operations(s, now, settings.retention_sync_days, args.batch),
+        "idempotency records": lambda s: prune_idempotency_records(s, now, args.batch),
+    }
+    for name, job in jobs.items():
+        total = 0
+        while n := asyncio.run(_in_session(settings, job)):  # one transaction per batch
+            total += n
+        print(f"{name}: {total} deleted")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +190,9 @@ def main(argv: list[str] | None = None) -> None:
     checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
     checks.add_argument("--limit", type=int, default=500)
     checks.set_defaults(fn=cmd_account_checks)
+    prune = sub.add_parser("prune", help="delete what retention no longer keeps (README: Growth)")
+    prune.add_argument("--batch", type=int, default=5000, help="rows per transaction")
+    prune.set_defaults(fn=cmd_prune)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # a few kilobytes of PNG can claim 144 megapixels: checked from the header before anything is decoded
     photo_max_pixels: int = Field(40_000_000, ge=1)
     idempotency_hours: int = 24
+    # `phoqr prune` (app/idempotency/retention.py, app/bank/retention.py): days kept after the last change
+    retention_sync_days: int = Field(30, ge=1)
+    retention_delivery_days: int = Field(30, ge=1)
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
     sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     # /sync batches a worker runs at once; the others wait their turn (holding no database connection) up to
