@@ -140,13 +140,10 @@ def _cells() -> list[tuple[str, str]]:
     ]
 
 
-def _source(stmt: Select[Any]) -> str:
+def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
     # ordered inside: the sort then moves the narrow joined rows, not the formatted lines
-    compiled = (
-        stmt.order_by(None)
-        .order_by(col(Merchant.id))
-        .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
+    stmt = stmt.order_by(None).order_by(col(Merchant.id)) if ordered else stmt.order_by(None)
+    compiled = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     return str(compiled)
 
 
@@ -222,5 +219,5 @@ def digests_select(stmt: Select[Any], group: str) -> str:
     slices = ", ".join(f"bit_xor(('x' || substr(h, {1 + 16 * i}, 16))::bit(64)::bigint)" for i in range(4))
     return (
         f"SELECT key, count(*), {slices} FROM "  # noqa: S608 (as in csv_select)
-        f"(SELECT {key} AS key, {record_hash_sql()} AS h FROM ({_source(stmt)}) AS r) AS t GROUP BY key"
+        f"(SELECT {key} AS key, {record_hash_sql()} AS h FROM ({_source(stmt, ordered=False)}) AS r) AS t GROUP BY key"
     )
