@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format bench load install setup clean
+.PHONY: run test lint typecheck format bench bench-national load install setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# the user-facing figures at national size (PHOQR_NATIONAL_SHOPS, default 5,000,000) on a scratch PostgreSQL database
+bench-national: $(STAMP)
+	$(BIN)/python -m bench national_bench
 
 # two uvicorn workers on a private PostgreSQL cluster, 60 s of field traffic, kill -9 and a database stop (root)
 load: $(STAMP)

@@ -27,7 +27,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
 
 
 async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pooler=settings.database_pooler)
     try:
         async with make_sessionmaker(engine)() as session:
             result = await fn(session)
@@ -39,7 +39,7 @@ async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
     _ensure_sqlite_dir(settings)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, pooler=settings.database_pooler)
     print("database migrated to head")
 
 
@@ -139,7 +139,7 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     from integrations import build_registry
 
     async def run() -> int:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pooler=settings.database_pooler)
         registry = build_registry(settings.bank_configs)
         try:
             return await run_due_checks(make_sessionmaker(engine), registry, limit=args.limit)
@@ -148,6 +148,25 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
             await engine.dispose()
 
     print(f"account-name checks run: {asyncio.run(run())}")
+
+
+def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
+    """Retention (README, "Growth"): finished webhook deliveries, old sync operations, expired idempotency keys."""
+    from app.bank.retention import prune_deliveries
+    from app.core.db import utcnow
+    from app.idempotency.retention import prune_idempotency_records, prune_sync_operations
+
+    now = utcnow()
+    jobs = {
+        "webhook deliveries": lambda s: prune_deliveries(s, now, settings.retention_delivery_days, args.batch),
+        "sync operations": lambda s: prune_sync_operations(s, now, settings.retention_sync_days, args.batch),
+        "idempotency records": lambda s: prune_idempotency_records(s, now, args.batch),
+    }
+    for name, job in jobs.items():
+        total = 0
+        while n := asyncio.run(_in_session(settings, job)):  # one transaction per batch
+            total += n
+        print(f"{name}: {total} deleted")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,6 +193,9 @@ def main(argv: list[str] | None = None) -> None:
     checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
     checks.add_argument("--limit", type=int, default=500)
     checks.set_defaults(fn=cmd_account_checks)
+    prune = sub.add_parser("prune", help="delete what retention no longer keeps (README: Growth)")
+    prune.add_argument("--batch", type=int, default=5000, help="rows per transaction")
+    prune.set_defaults(fn=cmd_prune)
     from app.users.console import add_commands as add_user_commands
 
     add_user_commands(sub)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.core.errors import RETRY_AFTER_SECONDS, problem
+from app.core.replica import health_fields
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("phoqr.health")
@@ -27,4 +28,9 @@ async def health(request: Request) -> JSONResponse:
             extra={"database": "unreachable", "schema_revision": None},
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return JSONResponse({"status": "ok", "database": "ok", "schema_revision": revision})
+    # the replica's lag, measured now; a lagging or silent replica does not take this worker out of rotation
+    # (its reads go to the primary), it shows here and in phoqr_replica_fallbacks_total
+    replica = getattr(request.app.state, "replica", None)
+    if replica is not None:
+        await replica.measure()
+    return JSONResponse({"status": "ok", "database": "ok", "schema_revision": revision} | health_fields(replica))

@@ -20,6 +20,7 @@ from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.guards import RequestGuard
 from app.core.openapi import install_openapi, operation_id
+from app.core.replica import ReadReplica
 from app.dashboard import mount as mount_dashboard
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
@@ -46,8 +47,10 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             pool_size=settings.database_pool_size,
             connect_timeout=settings.database_connect_timeout,
             statement_timeout=settings.database_statement_timeout,
+            pooler=settings.database_pooler,
         )
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        app.state.replica = read_replica(settings)
         app.state.adapters = build_registry(settings.bank_configs)
         app.state.snapshots = start_daily_snapshots(app.state.sessionmaker, settings)
         # account-name inquiries with the banks that offer them, retried while a bank is down
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await app.state.adapters.aclose()
             if own_engine:
                 await app.state.engine.dispose()
+            if app.state.replica is not None:
+                await app.state.replica.engine.dispose()
             worker_exited()
 
     app = FastAPI(
@@ -100,6 +105,20 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     # added last so it is outermost: it times and logs everything, including other middleware's refusals
     app.add_middleware(ObservabilityMiddleware)
     return app
+
+
+def read_replica(settings: Settings) -> ReadReplica | None:
+    """The replica of PHOQR_DATABASE_READ_URL (same pool, timeouts and pooler settings as the primary), or None."""
+    if not settings.database_read_url:
+        return None
+    engine = make_engine(
+        settings.database_read_url,
+        pool_size=settings.database_pool_size,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=settings.database_statement_timeout,
+        pooler=settings.database_pooler,
+    )
+    return ReadReplica(engine, settings.replica_max_lag_seconds, settings.database_connect_timeout)
 
 
 app = create_app()

@@ -51,7 +51,8 @@ def run_migrations_offline() -> None:
 
 
 async def _run_async() -> None:
-    engine = make_engine(_url())
+    # through PgBouncer in transaction mode too (phoqr migrate with PHOQR_DATABASE_POOLER=transaction)
+    engine = make_engine(_url(), pooler=config.attributes.get("pooler", "none"))
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
         await connection.commit()

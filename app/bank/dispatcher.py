@@ -293,7 +293,7 @@ async def run_worker(settings: Settings, *, dispatchers: int = 1) -> None:
     from app.observability import configure_logging
 
     configure_logging(settings.log_level, json_format=settings.log_json)
-    engine = make_engine(settings.database_url, pool_size=max(2, dispatchers * 2))
+    engine = make_engine(settings.database_url, pool_size=max(2, dispatchers * 2), pooler=settings.database_pooler)
     sessionmaker = make_sessionmaker(engine)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,9 +1,13 @@
 """The bank's files: every record of its list as CSV or XLSX, streamed, with memory flat whatever the count.
 
-Records are read page by page (keyset on merchant id), each page in its own short read transaction so a long
-export never holds SQLite's lock. CSV rows are yielded as they are formatted; XLSX rows become compressed zip
-bytes page by page (app.bank.xlsx_stream: no temporary file, nothing kept per row). Every text cell goes
-through `safe_cell` (no formulas), the first line says when the data was taken, and account numbers stay text.
+One file is one read transaction (`open_snapshot`): on PostgreSQL REPEATABLE READ, so every row is as of the
+same instant, `as_of`, however long the file streams (SQLite: a deferred read transaction, a snapshot in WAL
+mode that blocks no writer). On PostgreSQL the lines are written by the database (`COPY ... TO STDOUT`,
+app.bank.export_sql) and passed on as they arrive; elsewhere, or when a record holds a value only the Python
+path writes exactly, records come from one server-side cursor and are formatted here. XLSX rows become
+compressed zip bytes as they come (app.bank.xlsx_stream: no temporary file, nothing kept per row). Every text
+cell goes through `safe_cell` (no formulas), account numbers stay text, a CSV starts with its header row (when
+the data was taken is in the X-As-Of header and the file name) and a sheet with the title line, then the header.
 """
 
 from __future__ import annotations
@@ -12,16 +16,22 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlmodel import col
 
-from app.bank.records import load_bank_records
+from app.bank import export_sql
+from app.bank.records import build_record, narrowed, visible_records_query
 from app.bank.xlsx_stream import StreamingXlsx
+from app.core.db import utcnow
 from app.core.spreadsheet import safe_cell, taken_at_line
+from app.merchants.models import Merchant
 
 PAGE = 2000
+CHUNK = 1 << 20  # bytes handed on at once from COPY (CSV to the client, XML to the compressor)
 SHEET_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows: a longer list continues on the next sheet
 COLUMNS = (
     "merchant_id",
@@ -87,18 +97,79 @@ def flat_row(r: dict[str, Any]) -> list[Any]:
     return [safe_cell(v) for v in values]
 
 
-async def pages(
-    session: AsyncSession, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None
+async def open_snapshot(session: AsyncSession) -> datetime:
+    """Begin the file's one read transaction; returns `as_of`, the instant its snapshot was taken.
+
+    A session bound to a connection its caller manages (the tests' rolled-back transaction) keeps that one."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not isinstance(session.bind, AsyncConnection):
+        await session.commit()  # whatever the request read before ends here: the file gets its own transaction
+        options = {"isolation_level": "REPEATABLE READ"} if postgres else {"read_only": True}
+        await session.connection(execution_options=options)
+    if not postgres:
+        await session.execute(text("SELECT 1 FROM merchant LIMIT 1"))  # SQLite takes its snapshot at the 1st read
+        return utcnow()
+    # the snapshot is taken at the transaction's first statement, this one; a file may stream for minutes
+    taken = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
+    await session.execute(text("SET LOCAL statement_timeout = 0"))
+    return taken.astimezone(UTC) if isinstance(taken, datetime) else utcnow()
+
+
+def _records(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
+    return narrowed(visible_records_query(bank_bin), unit, street_id)
+
+
+async def _by_database(session: AsyncSession, stmt: Select[Any]) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return not (await session.execute(export_sql.exotic_query(stmt))).scalar_one()
+
+
+async def record_batches(
+    session: AsyncSession, bank_bin: str, unit: tuple[str, str] | None = None, street_id: int | None = None
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    after: str | None = None
-    while True:
-        batch = await load_bank_records(session, bank_bin, unit=unit, street_id=street_id, after=after, limit=PAGE)
-        await session.commit()  # end the read transaction between pages
-        if batch:
-            yield batch
-        if len(batch) < PAGE:
-            return
-        after = batch[-1]["merchant_id"]
+    """Every record of the bank's list in merchant id order, PAGE at a time, from one server-side cursor."""
+    async for batch in _cursor_batches(session, _records(bank_bin, unit, street_id)):
+        yield batch
+
+
+async def _cursor_batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every record of `stmt` in merchant id order from one server-side cursor, PAGE at a time."""
+    result = await session.stream(stmt.order_by(col(Merchant.id)).execution_options(yield_per=PAGE))
+    async for rows in result.partitions(PAGE):
+        yield [build_record(row) for row in rows]
+
+
+async def _copy(session: AsyncSession, query: str, **options: str) -> AsyncIterator[bytes]:
+    """The output of `COPY (query) TO STDOUT`, in chunks of about CHUNK bytes, with backpressure."""
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+
+    async def into_queue(data: bytes) -> None:
+        await queue.put(bytes(data))
+
+    async def run() -> None:
+        try:
+            await raw.copy_from_query(query, output=into_queue, timeout=None, **options)  # type: ignore[union-attr]
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(run())
+    pending: list[bytes] = []
+    size = 0
+    try:
+        while (data := await queue.get()) is not None:
+            pending.append(data)
+            size += len(data)
+            if size >= CHUNK:
+                yield b"".join(pending)
+                pending, size = [], 0
+        await task  # raises what COPY raised
+        if pending:
+            yield b"".join(pending)
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 class _Line:
@@ -118,14 +189,18 @@ class _Line:
 
 
 async def csv_stream(
-    session: AsyncSession, bank_bin: str, as_of: datetime, unit: tuple[str, str] | None, street_id: int | None
+    session: AsyncSession, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None
 ) -> AsyncIterator[bytes]:
     line = _Line()
-    writer = csv.writer(line, lineterminator="\r\n")
-    writer.writerow([taken_at_line(as_of)])
-    writer.writerow(COLUMNS)
+    writer = csv.writer(line, lineterminator="\n")  # as COPY writes them
+    writer.writerow(COLUMNS)  # a CSV starts with its header; as_of is in X-As-Of and the file name
     yield ("\ufeff" + line.take()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
-    async for batch in pages(session, bank_bin, unit, street_id):
+    stmt = _records(bank_bin, unit, street_id)
+    if await _by_database(session, stmt):
+        async for chunk in _copy(session, export_sql.csv_select(stmt), format="csv"):
+            yield chunk
+        return
+    async for batch in _cursor_batches(session, stmt):
         for record in batch:
             writer.writerow(flat_row(record))
         yield line.take().encode()
@@ -138,14 +213,41 @@ async def xlsx_stream(
     header: list[list[Any]] = [[taken_at_line(as_of)], list(COLUMNS)]
     sheets = 1
     yield book.start_sheet("merchants") + book.add_rows(header)
-    async for batch in pages(session, bank_bin, unit, street_id):
-        rows = [flat_row(r) for r in batch]
-        while rows:
-            room = SHEET_ROWS + len(header) - book.rows_in_sheet
-            if room <= 0:
-                sheets += 1
-                yield book.start_sheet(f"merchants_{sheets}") + book.add_rows(header)
-                continue
-            part, rows = rows[:room], rows[room:]
-            yield await asyncio.to_thread(book.add_rows, part)  # XML and deflate off the event loop
+
+    def room() -> int:
+        return SHEET_ROWS + len(header) - book.rows_in_sheet
+
+    def next_sheet() -> bytes:
+        nonlocal sheets
+        sheets += 1
+        return book.start_sheet(f"merchants_{sheets}") + book.add_rows(header)
+
+    stmt = _records(bank_bin, unit, street_id)
+    if await _by_database(session, stmt):
+        async for chunk in _copy(session, export_sql.xlsx_select(stmt), **export_sql.XLSX_COPY):
+            while chunk:  # one row per line: a sheet ends after its SHEET_ROWS-th line
+                if room() <= 0:
+                    yield next_sheet()
+                cut, rows = _lines(chunk, room())
+                yield await asyncio.to_thread(book.add_xml, chunk[:cut], rows)
+                chunk = chunk[cut:]
+    else:
+        async for batch in _cursor_batches(session, stmt):
+            rows_left = [flat_row(r) for r in batch]
+            while rows_left:
+                if room() <= 0:
+                    yield next_sheet()
+                part, rows_left = rows_left[: room()], rows_left[room() :]
+                yield await asyncio.to_thread(book.add_rows, part)  # XML and deflate off the event loop
     yield book.finish()
+
+
+def _lines(chunk: bytes, most: int) -> tuple[int, int]:
+    """(bytes, lines) of the first `most` complete lines of chunk (all of it when it holds fewer)."""
+    count = chunk.count(b"\n")
+    if count <= most:
+        return len(chunk), count
+    cut = -1
+    for _ in range(most):
+        cut = chunk.index(b"\n", cut + 1)
+    return cut + 1, most

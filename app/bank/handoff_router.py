@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import BankPartner, CurrentUser
 from app.bank import exports, listing, receipts, reconciliation
@@ -26,8 +25,9 @@ from app.bank.handoff_schemas import (
 )
 from app.bank.reconciliation import Group
 from app.bank.scope import acting_bin
-from app.core.db import SessionDep, get_session, utcnow
+from app.core.db import SessionDep, utcnow
 from app.core.pagination import CursorQuery, LimitQuery
+from app.core.replica import ReadSessionDep, ReadStreamSession
 from app.units.service import parse_unit_ref
 
 router = APIRouter(prefix="/bank", tags=["bank"])
@@ -35,14 +35,12 @@ BinQuery = Annotated[str | None, Query(description="city_admin and auditor: the 
 UnitQuery = Annotated[str | None, Query(description="edition:code, e.g. 2025:26506 or 2020:26509")]
 # bounded here so a streamed file is refused (422, naming the field) before its first byte, like the JSON list
 StreetQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Only the shops on this street")]
-# the files are read while they stream: this session ends after the response, not before it (scope="request")
-StreamSession = Annotated[AsyncSession, Depends(get_session, scope="request")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/merchants", response_model=BankRecordPage, summary="The bank's consented merchants, as bank records")
 async def bank_merchants(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
@@ -66,11 +64,11 @@ async def bank_merchants(
 
 @router.get(
     "/merchants.csv",
-    summary="The same list as CSV (streamed, UTF-8 with BOM, as_of on the first line)",
+    summary="The same list as CSV (streamed, UTF-8 with BOM, header row first; as_of in X-As-Of)",
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def bank_merchants_csv(
-    session: StreamSession,
+    session: ReadStreamSession,
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
@@ -78,9 +76,9 @@ async def bank_merchants_csv(
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None
-    as_of = utcnow()
+    as_of = await exports.open_snapshot(session)  # the file is this snapshot, whenever its last byte leaves
     return StreamingResponse(
-        exports.csv_stream(session, bank_bin, as_of, unit_ref, street_id),
+        exports.csv_stream(session, bank_bin, unit_ref, street_id),
         media_type="text/csv; charset=utf-8",
         headers=_download(bank_bin, as_of, "csv"),
     )
@@ -92,7 +90,7 @@ async def bank_merchants_csv(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def bank_merchants_xlsx(
-    session: StreamSession,
+    session: ReadStreamSession,
     principal: CurrentUser,
     bin: BinQuery = None,
     unit: UnitQuery = None,
@@ -100,7 +98,7 @@ async def bank_merchants_xlsx(
 ) -> StreamingResponse:
     bank_bin = acting_bin(principal, bin)
     unit_ref = parse_unit_ref(unit) if unit else None
-    as_of = utcnow()
+    as_of = await exports.open_snapshot(session)
     return StreamingResponse(
         exports.xlsx_stream(session, bank_bin, as_of, unit_ref, street_id),
         media_type=XLSX,
@@ -116,7 +114,7 @@ async def bank_receipts(body: ReceiptsIn, session: SessionDep, principal: BankPa
 
 @router.get("/reconciliation", response_model=ReconciliationOut, summary="XOR digests of the bank's record_hashes")
 async def reconciliation_digests(
-    session: SessionDep, principal: CurrentUser, group: Group = "unit", bin: BinQuery = None
+    session: ReadSessionDep, principal: CurrentUser, group: Group = "unit", bin: BinQuery = None
 ) -> ReconciliationOut:
     bank_bin = acting_bin(principal, bin)
     as_of = utcnow()
@@ -126,7 +124,7 @@ async def reconciliation_digests(
 
 @router.post("/reconciliation", response_model=ReconciliationResult, summary="Which groups differ from ours")
 async def reconciliation_compare(
-    body: ReconciliationIn, session: SessionDep, principal: CurrentUser, bin: BinQuery = None
+    body: ReconciliationIn, session: ReadSessionDep, principal: CurrentUser, bin: BinQuery = None
 ) -> ReconciliationResult:
     bank_bin = acting_bin(principal, bin)
     ours = await reconciliation.digests(session, bank_bin, reconciliation.infer_group(body))

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Literal
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.exports import pages
+from app.bank.export_sql import digests_select, exotic_query
+from app.bank.exports import record_batches
 from app.bank.handoff_schemas import GroupDigest, ReconciliationIn
+from app.bank.records import narrowed, visible_records_query
 
 Group = Literal["unit", "street"]
 ZERO = "0" * 64
@@ -28,9 +31,13 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 
 
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
+    """On PostgreSQL the database hashes and XORs (app.bank.export_sql); elsewhere, record by record here."""
+    stmt = narrowed(visible_records_query(bank_bin), None, None)
+    if session.get_bind().dialect.name == "postgresql" and not (await session.execute(exotic_query(stmt))).scalar():
+        return await _in_database(session, stmt, group)
     total, count = 0, 0
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    async for batch in pages(session, bank_bin, None, None):
+    async for batch in record_batches(session, bank_bin):
         for record in batch:
             h = int(record["record_hash"], 16)
             total ^= h
@@ -40,6 +47,19 @@ async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[i
             slot[1] ^= h
     groups = [GroupDigest(key=k, count=c, digest=f"{d:064x}") for k, (c, d) in sorted(acc.items())]
     return count, f"{total:064x}", groups
+
+
+async def _in_database(session: AsyncSession, stmt: Any, group: Group) -> tuple[int, str, list[GroupDigest]]:
+    mask = (1 << 64) - 1
+    groups, total, count = [], 0, 0
+    for key, n, *slices in (await session.execute(text(digests_select(stmt, group)))).all():
+        d = 0
+        for part in slices:
+            d = (d << 64) | (int(part) & mask)
+        groups.append(GroupDigest(key=key, count=n, digest=f"{d:064x}"))
+        total ^= d
+        count += n
+    return count, f"{total:064x}", sorted(groups, key=lambda g: g.key)
 
 
 def infer_group(body: ReconciliationIn) -> Group:

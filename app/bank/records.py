@@ -169,6 +169,16 @@ def visible_ids_query(bank_bin: str) -> Select[Any]:
     )
 
 
+def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
+    """`visible_records_query` limited to one unit (either edition) and/or one street."""
+    if unit is not None:
+        column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
+        stmt = stmt.where(column == unit[1])
+    if street_id is not None:
+        stmt = stmt.where(col(Merchant.street_id) == street_id)
+    return stmt
+
+
 async def load_bank_records(
     session: AsyncSession,
     bank_bin: str,
@@ -189,11 +199,7 @@ async def load_bank_records(
         stmt = stmt.where(
             col(Merchant.id).in_(ids), col(PaymentAccount.merchant_id).in_(ids), col(Consent.merchant_id).in_(ids)
         )
-    if unit is not None:
-        column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
-        stmt = stmt.where(column == unit[1])
-    if street_id is not None:
-        stmt = stmt.where(col(Merchant.street_id) == street_id)
+    stmt = narrowed(stmt, unit, street_id)
     if after is not None:
         # the bound on every joined table too: the planner merges the three by merchant id but does not carry
         # `merchant.id > after` over the join, so each page read the accounts and consents from the start

@@ -21,6 +21,7 @@ from app.bank.webhooks_schemas import DeliveryOut, DeliveryPage, EventPage, Webh
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery
+from app.core.replica import ReadSessionDep
 from app.idempotency.service import IdempotencyKey, respond_once
 
 router = APIRouter(prefix="/bank", tags=["bank"])
@@ -31,7 +32,7 @@ _404 = {"description": "Not found", "x-problem-codes": ["webhook_not_found"]}
 
 @router.get("/events", response_model=EventPage, summary="The bank's gapless, ordered event feed")
 async def list_bank_events(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: BankReader,
     after: Annotated[int, Query(ge=0, description="Last `seq` already processed (0: from the start)")] = 0,
     limit: LimitQuery = 50,

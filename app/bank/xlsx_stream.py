@@ -101,6 +101,12 @@ class StreamingXlsx:
         self._sheet.write("".join(out).encode("utf-8"))
         return self._sink.take()
 
+    def add_xml(self, xml: bytes, rows: int) -> bytes:
+        """Rows already written as `<row>` XML (app.bank.export_sql), `rows` of them."""
+        self._sheet.write(xml)
+        self._rows += rows
+        return self._sink.take()
+
     def _end_sheet(self) -> None:
         if self._sheet is not None:
             self._sheet.write(b"</sheetData></worksheet>")

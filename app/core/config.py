@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     # a database that accepts connections and never answers must not hang requests: 503 within seconds
     database_connect_timeout: float = Field(2.0, gt=0, le=60)
     database_statement_timeout: float = Field(10.0, gt=0, le=600)
+    # "transaction": PHOQR_DATABASE_URL is a PgBouncer in transaction mode without prepared-statement support
+    # (Debian's 1.18, or max_prepared_statements = 0): no statement caches, no startup parameters (app/core/db.py)
+    database_pooler: Literal["none", "transaction"] = "none"
+    # a streaming replica for the reads that may be a little behind (app/core/replica.py); empty: all on the primary
+    database_read_url: str = ""
+    replica_max_lag_seconds: float = Field(10.0, ge=0, le=3600)
 
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
@@ -45,6 +51,9 @@ class Settings(BaseSettings):
     # a few kilobytes of PNG can claim 144 megapixels: checked from the header before anything is decoded
     photo_max_pixels: int = Field(40_000_000, ge=1)
     idempotency_hours: int = 24
+    # `phoqr prune` (app/idempotency/retention.py, app/bank/retention.py): days kept after the last change
+    retention_sync_days: int = Field(30, ge=1)
+    retention_delivery_days: int = Field(30, ge=1)
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
     sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     # /sync batches a worker runs at once; the others wait their turn (holding no database connection) up to

@@ -49,8 +49,11 @@ def make_engine(
     pool_size: int = 10,
     connect_timeout: float | None = None,
     statement_timeout: float | None = None,
+    pooler: str = "none",
 ) -> AsyncEngine:
-    """hide_parameters: a failing statement's log line never carries its values (account numbers, names)."""
+    """hide_parameters: a failing statement's log line never carries its values (account numbers, names).
+
+    pooler="transaction": the URL is a PgBouncer in transaction mode (see `pooler_connect_args`)."""
     if url.startswith("sqlite"):
         # SQLite has no server to wait for; its timeout is how long a writer queues for the lock
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
@@ -69,6 +72,8 @@ def make_engine(
     if statement_timeout is not None:
         connect_args["command_timeout"] = statement_timeout
         connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
+    if pooler == "transaction":
+        connect_args = pooler_connect_args(connect_args)
     return create_async_engine(
         url,
         echo=echo,
@@ -79,6 +84,19 @@ def make_engine(
         hide_parameters=True,
         connect_args=connect_args,
     )
+
+
+def pooler_connect_args(connect_args: dict[str, Any]) -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction mode (PgBouncer < 1.21, or max_prepared_statements = 0).
+
+    Consecutive transactions of one client run on different server connections, so nothing may outlive a
+    transaction on the server: no statement cache in asyncpg (statement_cache_size=0: it then sends every
+    statement unnamed, parsed again each time) nor in SQLAlchemy's dialect (prepared_statement_cache_size=0), and
+    no startup parameters PgBouncer does not know (it refuses `statement_timeout` at connect: set it on the role,
+    `ALTER ROLE phoqr SET statement_timeout = '10s'`; asyncpg's command_timeout still cancels from the client).
+    """
+    args = {k: v for k, v in connect_args.items() if k != "server_settings"}
+    return args | {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

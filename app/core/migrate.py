@@ -11,16 +11,17 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, pooler: str = "none") -> Config:
     cfg = Config()
+    cfg.attributes["pooler"] = pooler
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["skip_logging"] = True
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, pooler: str = "none") -> None:
+    command.upgrade(alembic_config(url, pooler), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:

@@ -12,6 +12,7 @@ from app.auth import sessions as auth_sessions
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError, RateLimited
+from app.core.replica import ReadSessionDep
 from app.core.security import TokenError, decode_token
 from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session
@@ -107,7 +108,9 @@ async def logout(
 
 
 @router.get("")
-async def overview(request: Request, session: SessionDep, principal: PagePrincipal, edition: str = "2025") -> Response:
+async def overview(
+    request: Request, session: ReadSessionDep, principal: PagePrincipal, edition: str = "2025"
+) -> Response:
     edition = edition if edition in ("2025", "2020") else "2025"
     table = await views.overview(session, principal, edition)
     units = await downloads.choices(session, principal, edition)
@@ -118,7 +121,7 @@ async def overview(request: Request, session: SessionDep, principal: PagePrincip
 
 @router.get("/units/{edition}/{code}")
 async def unit(
-    request: Request, session: SessionDep, principal: PagePrincipal, edition: str, code: str, sort: str = "name"
+    request: Request, session: ReadSessionDep, principal: PagePrincipal, edition: str, code: str, sort: str = "name"
 ) -> Response:
     if edition not in ("2025", "2020"):
         return render(request, "error.html", status=404, message_key="not_found")
@@ -129,7 +132,7 @@ async def unit(
 @router.get("/streets/{street_id}")
 async def street(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PagePrincipal,
     street_id: int,
     unit: str | None = None,
@@ -148,7 +151,7 @@ async def street(
 
 
 @router.get("/map")
-async def map_page(request: Request, session: SessionDep, principal: PagePrincipal) -> Response:
+async def map_page(request: Request, session: ReadSessionDep, principal: PagePrincipal) -> Response:
     data = await mapping.city_map(session, principal, request.query_params.get("lang") == "en")
     return render(request, "map.html", nav="map", m=data)
 
@@ -156,7 +159,7 @@ async def map_page(request: Request, session: SessionDep, principal: PagePrincip
 @router.get("/trends")
 async def trends_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PagePrincipal,
     period: str = "week",
     street_id: int | None = None,
@@ -167,13 +170,15 @@ async def trends_page(
 
 
 @router.get("/queue")
-async def queue_page(request: Request, session: SessionDep, principal: PagePrincipal) -> Response:
+async def queue_page(request: Request, session: ReadSessionDep, principal: PagePrincipal) -> Response:
     data = await work.queue(session, principal)
     return render(request, "queue.html", nav="queue", q=data)
 
 
 @router.get("/team")
-async def team_page(request: Request, session: SessionDep, principal: PagePrincipal, period: str = "week") -> Response:
+async def team_page(
+    request: Request, session: ReadSessionDep, principal: PagePrincipal, period: str = "week"
+) -> Response:
     names = {u.code: u.name for u in await UnitRepository(session).list("2025")}
     data = await work.team(session, principal, period, names)
     return render(request, "team.html", nav="team", d=data, unit_names=names)
@@ -182,7 +187,7 @@ async def team_page(request: Request, session: SessionDep, principal: PagePrinci
 # the periodic report behind the dashboard's cookie (the API's report wants a bearer token a browser lacks)
 @router.get("/reports/coverage.{ext}")
 async def report_download(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: PagePrincipal,
     ext: str,
     unit: str | None = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from app.auth import CoverageReader
-from app.core.db import SessionDep
+from app.core.replica import ReadSessionDep
 from app.history import service
 from app.history.schemas import Forecast, History
 from app.units.service import parse_unit_ref
@@ -24,7 +24,7 @@ StreetQuery = Annotated[int | None, Query(ge=1, description="one street (level=s
     summary="Coverage per period from daily snapshots (each period takes its last snapshot)",
 )
 async def coverage_history(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: CoverageReader,
     level: Literal["unit", "street"] = "unit",
     edition: Literal["2025", "2020"] = "2025",
@@ -52,7 +52,7 @@ async def coverage_history(
     summary="Rate over the trailing 28 days and the projected date of reaching the target",
 )
 async def coverage_forecast(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: CoverageReader,
     level: Literal["unit", "street"] = "unit",
     edition: Literal["2025", "2020"] = "2025",

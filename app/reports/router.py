@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from app.auth import CoverageReader
-from app.core.db import SessionDep
+from app.core.replica import ReadSessionDep
 from app.reports.csv_export import csv_filename, data_headers, render_csv
 from app.reports.model import Report
 from app.reports.service import build_report
@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _report(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: CoverageReader,
     edition: Literal["2025", "2020"] = "2025",
     unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506; none = the whole city")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import openpyxl
 
@@ -93,9 +94,10 @@ async def test_csv_and_xlsx_hold_exactly_the_list(client, auth, session):
     text = r.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0][0].startswith("Số liệu lấy lúc (as of): ")
-    assert rows[1] == list(COLUMNS)
-    assert rows[2:] == expected
+    assert rows[0] == list(COLUMNS)  # the header is row 1 (issue 16); when the data was taken is in the headers
+    assert rows[1:] == expected
+    taken = datetime.fromisoformat(r.headers["x-as-of"])
+    assert taken.strftime("%Y%m%dT%H%M%SZ") in r.headers["content-disposition"]
 
     r = await client.get("/api/v1/bank/merchants.xlsx", headers=h)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -122,7 +124,7 @@ async def test_filtered_and_empty_files(client, auth, session):
     h = await auth("bank.vcb")
     r = await client.get("/api/v1/bank/merchants.csv?unit=2025:26506", headers=h)
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8")[1:])))
-    assert rows[1] == list(COLUMNS) and rows[2:] == []
+    assert rows == [list(COLUMNS)]
     r = await client.get("/api/v1/bank/merchants.xlsx?unit=2025:26526", headers=h)
     cells = list(
         openpyxl.load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0].iter_rows(values_only=True)

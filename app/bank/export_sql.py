@@ -1,0 +1,223 @@
+"""The bank's files written by PostgreSQL itself (`COPY ... TO STDOUT`): a million records in seconds.
+
+Formatting a record in Python (its dict, RFC 8785 JSON, SHA-256, the CSV or XML cells) costs ~100 µs; at a
+million shops that is minutes. Here PostgreSQL builds each line: the record's canonical JSON and its SHA-256
+(`record_hash`), the formula-safe cells, and either the CSV fields (COPY's own CSV writer) or the sheet's
+`<row>` XML. The Python path (app.bank.records, app.bank.exports) stays the reference:
+tests/app/bank/test_export_sql.py checks both write the same cells and the same hashes.
+
+What PostgreSQL cannot write exactly as RFC 8785 does are doubles outside 1e-4 <= |x| < 1e15 that are not
+integers, and a sheet cannot hold the control characters XML 1.0 forbids: `exotic_query` finds such records
+(none in practice: lat/lon are inside Vietnam, names come through validation), and an export that has one is
+written by the Python path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, exists, func, literal_column, or_, select
+from sqlalchemy.dialects import postgresql
+from sqlmodel import col
+
+from app.core.spreadsheet import FORMULA_LEAD
+from app.merchants.models import Merchant, PaymentAccount
+from app.qrcodes.models import QRCode
+from app.streets.models import Street
+
+_MAX_SAFE = 9007199254740991  # 2**53 - 1
+_CONTROL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json(x: str) -> str:
+    """A text column as a JSON value (PostgreSQL escapes exactly as RFC 8785: \\" \\\\ \\b \\f \\n \\r \\t, \\u00xx)."""
+    return f"COALESCE(to_json({x})::text, 'null')"
+
+
+def _int(x: str) -> str:
+    return f"COALESCE(({x})::text, 'null')"
+
+
+def _double(x: str) -> str:
+    """RFC 8785 for a double in the range checked by `exotic_query`: integral ones as integers, others shortest."""
+    return (
+        f"CASE WHEN {x} IS NULL THEN 'null' WHEN {x} = trunc({x}) AND abs({x}) <= {_MAX_SAFE} "
+        f"THEN trunc({x})::bigint::text ELSE ({x})::text END"
+    )
+
+
+def _iso(x: str) -> str:
+    return f"""to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def canonical_json() -> str:
+    """The record without its hash in RFC 8785 form (keys sorted), from the columns of `visible_records_query`."""
+    unit_2020 = (
+        "CASE WHEN r.unit_code_2020 <> '' THEN "
+        f"""'{{"code":' || {_json("r.unit_code_2020")} || ',"edition":"2020"}}' ELSE 'null' END"""
+    )
+    location = (
+        "CASE WHEN r.lat IS NOT NULL AND r.lon IS NOT NULL THEN "
+        f"""'{{"accuracy_m":' || {_double("r.accuracy_m")} || ',"lat":' || {_double("r.lat")} """
+        f"""|| ',"lon":' || {_double("r.lon")} || '}}' ELSE 'null' END"""
+    )
+    qr = (
+        "CASE WHEN r.qr_payload IS NOT NULL THEN "
+        f"""'{{"issued_at":' || {_json(_iso("r.qr_issued_at"))} || ',"payload":' || {_json("r.qr_payload")} """
+        f"""|| ',"sticker_code":' || {_json("r.qr_sticker_code")} || '}}' ELSE 'null' END"""
+    )
+    parts = [
+        f"""'{{"address":{{"house_number":' || {_json("r.house_number")}""",
+        f"""',"street":' || {_json("r.street_name")}""",
+        f"""',"street_id":' || {_int("r.street_id")}""",
+        f"""',"unit_2020":' || {unit_2020}""",
+        f"""',"unit_2025":{{"code":' || {_json("r.unit_code")} || ',"edition":"2025"}}}}'""",
+        f"""',"category":' || {_json("r.category")}""",
+        f"""',"consent_id":' || {_json("r.consent_id")}""",
+        f"""',"location":' || {location}""",
+        f"""',"merchant_id":' || {_json("r.id")}""",
+        f"""',"name":' || {_json("r.name")}""",
+        f"""',"owner_name":' || {_json("r.owner_name")}""",
+        f"""',"payment_account":{{"account_name":' || {_json("r.account_name")}""",
+        f"""',"account_number":' || {_json("r.account_number")}""",
+        f"""',"bank_bin":' || {_json("r.bank_bin")}""",
+        f"""',"kind":' || {_json("r.kind")} || '}}'""",
+        f"""',"phone":' || {_json("r.phone")}""",
+        f"""',"qr":' || {qr}""",
+        f"""',"status":' || {_json("r.status")}""",
+        f"""',"version":' || {_int("r.version")} || '}}'""",
+    ]
+    return " || ".join(f"({p})" for p in parts)
+
+
+def record_hash_sql() -> str:
+    return f"encode(sha256(convert_to({canonical_json()}, 'UTF8')), 'hex')"
+
+
+def _safe(x: str) -> str:
+    """app.core.spreadsheet.safe_cell: text a spreadsheet would evaluate gets a leading apostrophe."""
+    leads = ", ".join(_lit(c) for c in FORMULA_LEAD)
+    return f"CASE WHEN left({x}, 1) IN ({leads}) THEN '''' || {x} ELSE {x} END"
+
+
+def _py_float(x: str) -> str:
+    """Python's repr of a float (what csv and the sheet writer print): 8.0, 10.3462."""
+    integral = f"{x} = trunc({x}) AND abs({x}) <= {_MAX_SAFE}"
+    return f"CASE WHEN {integral} THEN trunc({x})::bigint::text || '.0' ELSE ({x})::text END"
+
+
+# app.bank.exports.COLUMNS, in order: (SQL, kind) with kind "text" (formula-safe), "int" or "float"
+def _cells() -> list[tuple[str, str]]:
+    return [
+        ("r.id", "text"),
+        ("r.version", "int"),
+        ("r.name", "text"),
+        ("r.category", "text"),
+        ("r.owner_name", "text"),
+        ("r.phone", "text"),
+        ("r.house_number", "text"),
+        ("r.street_name", "text"),
+        ("r.street_id", "int"),
+        ("'2025:' || r.unit_code", "text"),
+        ("CASE WHEN r.unit_code_2020 <> '' THEN '2020:' || r.unit_code_2020 END", "text"),
+        ("r.lat", "float"),
+        ("r.lon", "float"),
+        ("r.accuracy_m", "float"),
+        ("r.bank_bin", "text"),
+        ("r.account_number", "text"),
+        ("r.account_name", "text"),
+        ("r.kind", "text"),
+        ("r.qr_payload", "text"),
+        ("r.qr_sticker_code", "text"),
+        (f"CASE WHEN r.qr_payload IS NOT NULL THEN {_iso('r.qr_issued_at')} END", "text"),
+        ("r.status", "text"),
+        ("r.consent_id", "text"),
+        (record_hash_sql(), "hash"),
+    ]
+
+
+def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
+    # ordered inside: the sort then moves the narrow joined rows, not the formatted lines
+    stmt = stmt.order_by(None).order_by(col(Merchant.id)) if ordered else stmt.order_by(None)
+    compiled = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
+def csv_select(stmt: Select[Any]) -> str:
+    """The CSV cells of the records of `stmt` (visible_records_query, narrowed), for COPY ... (FORMAT csv)."""
+    cells = []
+    for sql, kind in _cells():
+        cells.append(_safe(f"({sql})") if kind == "text" else _py_float(sql) if kind == "float" else sql)
+    select_list = ", ".join(cells)
+    # every value is SQL the code above wrote or a literal SQLAlchemy rendered from checked parameters
+    return f"SELECT {select_list} FROM ({_source(stmt)}) AS r"  # noqa: S608
+
+
+def _xml_text(x: str) -> str:
+    # & < > as saxutils.escape; tab, CR and LF as character references (the same text to a reader) so that a row
+    # is one line of COPY's output
+    escaped = f"replace(replace(replace({x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    escaped = f"replace(replace(replace({escaped}, E'\\t', '&#9;'), E'\\r', '&#13;'), E'\\n', '&#10;')"
+    return f"""'<c t="inlineStr"><is><t xml:space="preserve">' || {escaped} || '</t></is></c>'"""
+
+
+# COPY options for `xlsx_select`: CSV with a quote and a delimiter that never occur (control characters are
+# excluded by `exotic_query`, CR and LF are character references), so each line is one row's XML, unescaped
+XLSX_COPY = {"format": "csv", "quote": "\x01", "delimiter": "\x02"}
+
+
+def xlsx_select(stmt: Select[Any]) -> str:
+    """One sheet `<row>` per record of `stmt` (app.bank.xlsx_stream.row_xml's cells), for COPY with XLSX_COPY."""
+    cells = []
+    for sql, kind in _cells():
+        if kind in ("text", "hash"):
+            value = _safe(f"({sql})") if kind == "text" else sql
+            cells.append(f"CASE WHEN ({sql}) IS NULL THEN '<c/>' ELSE {_xml_text(value)} END")
+        else:
+            shown = _py_float(sql) if kind == "float" else f"({sql})::text"
+            cells.append(f"CASE WHEN ({sql}) IS NULL THEN '<c/>' ELSE '<c><v>' || {shown} || '</v></c>' END")
+    row = "'<row>' || " + " || ".join(f"({c})" for c in cells) + " || '</row>'"
+    return f"SELECT {row} FROM ({_source(stmt)}) AS r"  # noqa: S608 (as in csv_select)
+
+
+def _odd_double(c: Any) -> Any:
+    """A double RFC 8785 writes otherwise than `_double` (or Python's repr otherwise than `_py_float`)."""
+    special = c.in_([literal_column(f"'{v}'::float8") for v in ("NaN", "Infinity", "-Infinity")])
+    negative_zero = (c == 0) & (cast(c, Text) == "-0")
+    huge = func.abs(c) > _MAX_SAFE
+    tiny_or_wide = (c != func.trunc(c)) & ((func.abs(c) < 1e-4) | (func.abs(c) >= 1e15))
+    return special | negative_zero | huge | tiny_or_wide
+
+
+def exotic_query(stmt: Select[Any]) -> Select[Any]:
+    """Is there a record `csv_select`/`xlsx_select` would not write exactly as the Python path? (then use that)"""
+    texts = [
+        col(Merchant.name),
+        col(Merchant.owner_name),
+        col(Merchant.house_number),
+        col(Merchant.phone),
+        col(Street.name),
+        col(PaymentAccount.account_name),
+        col(PaymentAccount.account_number),
+        col(QRCode.payload),
+        col(QRCode.sticker_code),
+    ]
+    odd = or_(
+        *(_odd_double(c) for c in (col(Merchant.lat), col(Merchant.lon), col(Merchant.accuracy_m))),
+        *(t.regexp_match(_CONTROL) for t in texts),
+    )
+    return select(exists(stmt.order_by(None).where(odd)))
+
+
+def digests_select(stmt: Select[Any], group: str) -> str:
+    """Per unit or street: the count and the XOR of the record_hashes, as four 64-bit slices (bit_xor)."""
+    key = "'2025:' || r.unit_code" if group == "unit" else "COALESCE(r.street_id::text, 'none')"
+    slices = ", ".join(f"bit_xor(('x' || substr(h, {1 + 16 * i}, 16))::bit(64)::bigint)" for i in range(4))
+    return (
+        f"SELECT key, count(*), {slices} FROM "  # noqa: S608 (as in csv_select)
+        f"(SELECT {key} AS key, {record_hash_sql()} AS h FROM ({_source(stmt, ordered=False)}) AS r) AS t GROUP BY key"
+    )

@@ -1,0 +1,40 @@
+"""Retention of webhook deliveries: finished ones (succeeded, given up, cancelled) are history, not work.
+
+A delivery and its attempts stay while they can still matter (the bank asks "what happened to event X?",
+`GET /bank/webhooks/{id}/deliveries`, `POST /bank/deliveries/{id}/redeliver`): PHOQR_RETENTION_DELIVERY_DAYS
+(default 30) after their last change. Pending deliveries are never pruned. The events themselves
+(`bank_event`, the pull feed) are kept: a bank may read its feed from the start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.bank.events_models import WebhookAttempt, WebhookDelivery
+
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+async def prune_deliveries(session: AsyncSession, now: datetime, days: int, batch: int) -> int:
+    """Delete up to `batch` finished deliveries older than `days` with their attempts; returns how many."""
+    ids = list(
+        (
+            await session.execute(
+                select(col(WebhookDelivery.id))
+                .where(
+                    col(WebhookDelivery.status).in_(FINISHED),
+                    col(WebhookDelivery.updated_at) < now - timedelta(days=days),
+                )
+                .limit(batch)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    await session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)))
+    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
+    return len(ids)
