@@ -38,7 +38,7 @@ class UnitRepository:
         return list((await self.session.execute(select(UnitSuccession))).scalars())
 
     async def successor_map(self) -> dict[str, str]:
-        """2020 code -> 2025 code (every 2020 unit of Vũng Tàu went whole into one 2025 unit).
+        """2020 code -> its default 2025 code (a split commune's default successor).
 
         Reference data read on every registration: kept for the life of the session (one request or batch).
         """
@@ -47,7 +47,9 @@ class UnitRepository:
             return cached
         rows = await self.session.execute(
             select(col(UnitSuccession.from_code), col(UnitSuccession.to_code)).where(
-                col(UnitSuccession.from_edition) == "2020", col(UnitSuccession.to_edition) == "2025"
+                col(UnitSuccession.from_edition) == "2020",
+                col(UnitSuccession.to_edition) == "2025",
+                col(UnitSuccession.is_default).is_(True),
             )
         )
         self.session.info["successor_map"] = result = dict(rows.all())
