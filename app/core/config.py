@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
 
+    # the provinces this deployment serves (comma-separated codes of edition 2025, e.g. "79" or "79,01"): what
+    # the dashboard and unfiltered coverage show first and which boundaries are drawn; the API knows every unit
+    area: str = Field("79", pattern=r"^\d{2}(,\d{2})*$")
+
     demo_users: bool = True
     demo_password: str = "phoqr-demo"
 
@@ -128,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def retry_schedule(self) -> tuple[float, ...]:
         return tuple(float(x) for x in self.webhook_retry_schedule.split(",") if x.strip())
+
+    @property
+    def area_provinces(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.area.split(","))))
 
     @property
     def is_sqlite(self) -> bool:
