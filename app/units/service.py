@@ -77,6 +77,8 @@ async def list_units(
     limit: int,
 ) -> tuple[list[UnitOut], str | None]:
     repo = UnitRepository(session)
+    if province and level is None:
+        level = "commune"  # a province's units are its communes; the province itself is /units/{edition}/{code}
     units, nxt = await repo.page(
         edition=edition, level=level, province=province, q=fold(q) or None, cursor=cursor, limit=limit
     )
