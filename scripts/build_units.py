@@ -33,8 +33,9 @@ PROVINCE_KINDS = {"thành phố": "thanh_pho", "tỉnh": "tinh"}
 
 
 def clean(name: str) -> str:
-    """NFC, one space between words: the sources have 'Phường  Rạch Dừa'."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    """NFC, one space between words (the sources have 'Phường  Rạch Dừa'), one kind of dash ('Chân Mây – Lăng Cô'
+    beside 'Bà Rịa - Vũng Tàu')."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", name).replace("–", "-").replace("—", "-")).strip()
 
 
 def kind_of(name: str, kinds: dict[str, str]) -> str:
