@@ -98,6 +98,16 @@ async def _consent(
         )
 
 
+def located(body: Any) -> tuple[float, float] | None:
+    """The shop's GPS point from a request body, when it has one."""
+    loc = getattr(body, "location", None)
+    return (loc.lat, loc.lon) if loc else None
+
+
+def _point(m: Merchant) -> tuple[float, float] | None:
+    return (m.lat, m.lon) if m.lat is not None and m.lon is not None else None
+
+
 def registration_columns(
     body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
 ) -> dict[str, Any]:
@@ -113,6 +123,7 @@ def registration_columns(
         "street_id": where.street_id,
         "unit_code": where.unit_code,
         "unit_code_2020": where.unit_code_2020,
+        "unit_source": where.unit_source,
         "lat": loc.lat if loc else None,
         "lon": loc.lon if loc else None,
         "accuracy_m": loc.accuracy_m if loc else None,
@@ -156,7 +167,7 @@ async def create(
             code="duplicate_id",
             errors=[FieldError("id", "Đã tồn tại", "Already exists")],
         )
-    where = await place(session, principal, body.street_id, body.unit, body.unit_2020)
+    where = await place(session, principal, body.street_id, body.unit, body.unit_2020, located(body))
     m = merchant_from_body(
         body, where, create_hash=digest, created_by=principal.id, device_id=device_id or principal.device_id
     )
@@ -205,8 +216,10 @@ async def update(
             if "unit" in changes
             else (None if "street_id" in changes else UnitRef(edition="2025", code=m.unit_code)),
             body.unit_2020 if "unit_2020" in changes else None,
+            located(body) if "location" in changes else _point(m),
         )
         m.street_id, m.unit_code, m.unit_code_2020 = where.street_id, where.unit_code, where.unit_code_2020
+        m.unit_source = where.unit_source
     for name in ("name", "category", "owner_name", "phone", "house_number", "non_coverage_reason"):
         if name in changes:
             setattr(m, name, getattr(body, name))

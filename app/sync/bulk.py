@@ -234,10 +234,11 @@ async def create_new(
         body = r.body
         if str(body.id) in taken or f"phone:{r.phone}" in taken or f"key:{r.key}" in taken:
             continue  # the per-op path answers it (duplicate, or an update of the existing shop)
-        where_key = repr((body.street_id, body.unit, body.unit_2020))
+        point = merchants.located(body) if body.unit_2020 or (body.unit and body.unit.edition == "2020") else None
+        where_key = repr((body.street_id, body.unit, body.unit_2020, point))  # a split old ward: the point decides
         if where_key not in places:
             try:
-                places[where_key] = await place(session, principal, body.street_id, body.unit, body.unit_2020)
+                places[where_key] = await place(session, principal, body.street_id, body.unit, body.unit_2020, point)
             except AppError:
                 places[where_key] = None
         where = places[where_key]

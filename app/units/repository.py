@@ -149,5 +149,25 @@ class UnitRepository(Repository[AdminUnit]):
         self.session.info["successor_map"] = result = dict(rows.all())
         return result
 
+    async def split_map(self) -> dict[str, builtins.list[str]]:
+        """2020 code -> its 2025 successors, for the communes that were split (a few hundred); per session."""
+        cached = self.session.info.get("split_map")
+        if cached is not None:
+            return cached
+        rows = await self.session.execute(
+            select(col(UnitSuccession.from_code), col(UnitSuccession.to_code))
+            .where(
+                col(UnitSuccession.from_edition) == "2020",
+                col(UnitSuccession.to_edition) == "2025",
+                col(UnitSuccession.how) == "split",
+            )
+            .order_by(col(UnitSuccession.from_code), col(UnitSuccession.to_code))
+        )
+        result: dict[str, builtins.list[str]] = {}
+        for a, b in rows.all():
+            result.setdefault(a, []).append(b)
+        self.session.info["split_map"] = result
+        return result
+
     async def successors_of(self, code_2020: str) -> builtins.list[UnitSuccession]:
         return await self.links("2020", [code_2020], forward=True)
