@@ -147,6 +147,19 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     print(f"account-name checks run: {asyncio.run(run())}")
 
 
+def cmd_load_boundaries(settings: Settings, args: argparse.Namespace) -> None:
+    from app.core.errors import AppError
+    from app.units.boundaries import load_boundaries
+
+    try:
+        loaded = asyncio.run(_in_session(settings, lambda s: load_boundaries(s, Path(args.path), args.edition)))
+    except AppError as exc:
+        sys.exit(f"cannot load {args.path}: {exc.detail_en or exc}")
+    print(f"boundaries loaded: {loaded.shapes} (repaired {loaded.repaired})")
+    if loaded.unknown:
+        print(f"skipped, no such unit in edition {args.edition}: {', '.join(loaded.unknown[:20])}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +184,11 @@ def main(argv: list[str] | None = None) -> None:
     checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
     checks.add_argument("--limit", type=int, default=500)
     checks.set_defaults(fn=cmd_account_checks)
+    units = sub.add_parser("units", help="administrative units").add_subparsers(dest="units_command", required=True)
+    bounds = units.add_parser("load-boundaries", help="load provinces' or communes' outlines from a GeoJSON file")
+    bounds.add_argument("path", help="GeoJSON FeatureCollection; each feature's properties carry the unit's code")
+    bounds.add_argument("--edition", choices=["2020", "2025"], default="2025")
+    bounds.set_defaults(fn=cmd_load_boundaries)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
