@@ -26,6 +26,7 @@ DATA = Path(__file__).parent / "data"
 DEMO_USERS: list[tuple[str, str, str, list[tuple[str, str]], str | None]] = [
     ("admin", "Quản trị thành phố", "city_admin", [], None),
     ("officer.vungtau", "Cán bộ phường Vũng Tàu", "ward_officer", [("2025", "26506")], None),
+    ("officer.hcmc", "Cán bộ Thành phố Hồ Chí Minh", "ward_officer", [("2025", "79")], None),
     ("agent.vungtau", "Tổ công nghệ số phường Vũng Tàu", "field_agent", [("2025", "26506")], None),
     ("agent.tamthang", "Tổ công nghệ số phường Tam Thắng", "field_agent", [("2025", "26526")], None),
     ("bank.vcb", "Vietcombank Vũng Tàu", "bank_partner", [], "970436"),
