@@ -71,7 +71,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo.history import backfill_history
 
     async def fill(session: AsyncSession) -> dict:
-        counts = await generate(session, args.merchants, seed=args.seed)
+        counts = await generate(session, args.merchants, seed=args.seed, province=args.province)
         return counts | await backfill_history(session, days=args.history_days, seed=args.seed)
 
     counts = asyncio.run(_in_session(settings, fill))
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo-data", help="fill realistic demo shops, QRs and model streets")
     demo.add_argument("--merchants", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--province", help="a province code (e.g. 79): shops across all its wards (default: Vũng Tàu)")
     demo.add_argument("--history-days", type=int, default=90, help="days of coverage history to backfill")
     demo.set_defaults(fn=cmd_demo_data)
     snap = sub.add_parser("snapshot", help="snapshot today's coverage (idempotent per day)")
