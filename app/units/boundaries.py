@@ -21,10 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.errors import ValidationFailed
+from app.core.text import fold
 from app.units.models import AdminUnit, UnitBoundary
 
 # about 20 m at Vietnam's latitudes: invisible at ward scale on a phone, and it keeps the files small
 TOLERANCE_DEGREES = 0.0002
+# thanglequoc/vietnamese-provinces-database's files carry names, not codes: matched by province and name
+NAME_KEYS, PROVINCE_KEYS = ("a03_ten", "ten", "name"), ("a04_tentinh", "tentinh", "province")
 CODE_KEYS = ("code", "ma", "ward_code", "province_code", "maXa", "ma_xa", "MA_XA", "maTinh", "ma_tinh", "MA_TINH")
 
 
@@ -62,7 +65,13 @@ def simplify(shapes: list[BaseGeometry], tolerance: float = TOLERANCE_DEGREES) -
         return [s.simplify(tolerance, preserve_topology=True) for s in shapes]
 
 
-def read_features(path: Path) -> list[tuple[str | None, BaseGeometry]]:
+def _by_name(properties: dict[str, Any], names: dict[tuple[str, str], str]) -> str | None:
+    name = next((str(properties[k]) for k in NAME_KEYS if properties.get(k)), "")
+    province = next((str(properties[k]) for k in PROVINCE_KEYS if properties.get(k)), "")
+    return names.get((fold(province), fold(name))) if name else None
+
+
+def read_features(path: Path) -> list[tuple[str | None, BaseGeometry, dict[str, Any]]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -72,13 +81,23 @@ def read_features(path: Path) -> list[tuple[str | None, BaseGeometry]]:
     for f in features:
         if not f.get("geometry"):
             continue
-        out.append((_code_of(f.get("properties") or {}), shape(f["geometry"])))
+        properties = f.get("properties") or {}
+        out.append((_code_of(properties), shape(f["geometry"]), properties))
     return out
 
 
 async def load_boundaries(session: AsyncSession, path: Path, edition: str = "2025") -> Loaded:
     """Replace the outlines of the units named in `path` (matched by code; unknown codes are reported)."""
-    features = read_features(path)
+    found = read_features(path)
+    if any(code is None for code, _, _ in found):
+        rows = await session.execute(
+            select(col(AdminUnit.province_name), col(AdminUnit.name), col(AdminUnit.code)).where(
+                col(AdminUnit.edition) == edition
+            )
+        )
+        names = {(fold(p), fold(n)): c for p, n, c in rows.all()}
+        found = [(code or _by_name(props, names), g, props) for code, g, props in found]
+    features = [(code, g) for code, g, _ in found]
     known = set(
         (
             await session.execute(

@@ -63,13 +63,16 @@ async def test_load_boundaries_repairs_and_reports_unknown_codes(session, tmp_pa
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "26740"}, "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
         {"type": "Feature", "properties": {"code": "00000"}, "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
+        # the shape of thanglequoc/vietnamese-provinces-database: names, no code
+        {"type": "Feature", "properties": {"a03_ten": "Phường Bến Thành", "a04_tentinh": "Thành phố Hồ Chí Minh"},
+         "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
     ]}))  # fmt: skip
     loaded = await load_boundaries(session, path)
-    assert (loaded.shapes, loaded.repaired, loaded.unknown) == (1, 1, ["00000"])
+    assert (loaded.shapes, loaded.repaired, loaded.unknown) == (2, 2, ["00000"])
     row = (await session.execute(select(UnitBoundary).where(UnitBoundary.code == "26740"))).scalar_one()
     assert shape(json.loads(row.geometry)).is_valid
     again = await load_boundaries(session, path)  # loading again replaces, never duplicates
-    assert again.shapes == 1 and len((await session.execute(select(UnitBoundary))).scalars().all()) == 1
+    assert again.shapes == 2 and len((await session.execute(select(UnitBoundary))).scalars().all()) == 2
 
 
 async def test_vung_tau_outlines_load(session) -> None:
