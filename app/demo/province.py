@@ -51,4 +51,4 @@ async def province_streets(
                 await session.flush()
                 await repo.set_units(street.id or 0, wanted)
             out.append((street, [u.code], sorted(olds.get(u.code, []))))
-    return out, points  # type: ignore[return-value]
+    return out, points

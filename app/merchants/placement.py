@@ -69,17 +69,17 @@ async def place(
     source: str | None = None
     code_2020 = unit_2020.code if unit_2020 else None
     if unit_2020 is not None and (unit_2020.edition != "2020" or unit_2020.code not in succ):
-        raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+        raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
     if unit is not None:
         if unit.edition == "2020":  # an old address from the shop's papers: keep it, map it forward
             if unit.code not in succ:
-                raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+                raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
             code_2020 = code_2020 or unit.code
             code, source = await successor(session, unit.code, street_units, location)
         else:
             code = unit.code
-            found = await units.get("2025", code)
-            if found is None or found.level != "commune":
+            named = await units.get("2025", code)
+            if named is None or named.level != "commune":
                 raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
     else:
         candidates, source = sorted({c for e, c in street_units if e == "2025"}), "street"

@@ -90,12 +90,12 @@ async def load_boundaries(session: AsyncSession, path: Path, edition: str = "202
     """Replace the outlines of the units named in `path` (matched by code; unknown codes are reported)."""
     found = read_features(path)
     if any(code is None for code, _, _ in found):
-        rows = await session.execute(
+        named = await session.execute(
             select(col(AdminUnit.province_name), col(AdminUnit.name), col(AdminUnit.code)).where(
                 col(AdminUnit.edition) == edition
             )
         )
-        names = {(fold(p), fold(n)): c for p, n, c in rows.all()}
+        names = {(fold(p), fold(n)): c for p, n, c in named.all()}
         found = [(code or _by_name(props, names), g, props) for code, g, props in found]
     features = [(code, g) for code, g, _ in found]
     known = set(
@@ -111,7 +111,7 @@ async def load_boundaries(session: AsyncSession, path: Path, edition: str = "202
     unknown = sorted({c or "?" for c, _ in features if c not in known})
     kept = [(c, *repair(g)) for c, g in features if c in known]
     simplified = simplify([g for _, g, _ in kept])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (code, _, _), geometry in zip(kept, simplified, strict=True):
         min_lon, min_lat, max_lon, max_lat = geometry.bounds
         rows.append(
