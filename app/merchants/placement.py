@@ -30,13 +30,15 @@ class Placement:
 
 
 async def successor(
-    session: AsyncSession, code_2020: str, street_units: list[tuple[str, str]], location: tuple[float, float] | None
+    session: AsyncSession,
+    code_2020: str,
+    links: tuple[dict[str, str], dict[str, list[str]]],
+    street_units: list[tuple[str, str]],
+    location: tuple[float, float] | None,
 ) -> tuple[str, str]:
     """The 2025 commune of a shop in this 2020 commune, and what told it: the street when it runs through exactly
     one of the successors, else the GPS point inside a loaded outline, else the default successor."""
-    units = UnitRepository(session)
-    default = (await units.successor_map())[code_2020]
-    parts = (await units.split_map()).get(code_2020)
+    default, parts = links[0][code_2020], links[1].get(code_2020)
     if not parts:
         return default, "default_successor"
     on_street = sorted({c for e, c in street_units if e == "2025"} & set(parts))
@@ -65,7 +67,11 @@ async def place(
             raise ValidationFailed("street_id", f"Không có tuyến phố {street_id}", f"No street {street_id}")
         street_units = found
     units = UnitRepository(session)
-    succ = await units.successor_map()
+    # only the old communes this request names (a few rows), not the country's 10,000
+    olds = {c for e, c in street_units if e == "2020"}
+    olds |= {r.code for r in (unit_2020, unit) if r is not None and r.edition == "2020"}
+    links = await units.successors_of_codes(olds)
+    succ = links[0]
     source: str | None = None
     code_2020 = unit_2020.code if unit_2020 else None
     if unit_2020 is not None and (unit_2020.edition != "2020" or unit_2020.code not in succ):
@@ -75,7 +81,7 @@ async def place(
             if unit.code not in succ:
                 raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
             code_2020 = code_2020 or unit.code
-            code, source = await successor(session, unit.code, street_units, location)
+            code, source = await successor(session, unit.code, links, street_units, location)
         else:
             code = unit.code
             named = await units.get("2025", code)
@@ -84,7 +90,7 @@ async def place(
     else:
         candidates, source = sorted({c for e, c in street_units if e == "2025"}), "street"
         if code_2020:
-            code, source = await successor(session, code_2020, street_units, location)
+            code, source = await successor(session, code_2020, links, street_units, location)
             candidates = [code]
         if len(candidates) != 1:
             raise ValidationFailed(
@@ -96,9 +102,9 @@ async def place(
     if street_units and ("2025", code) not in street_units:
         raise ValidationFailed("street_id", "Tuyến phố không đi qua đơn vị này", "The street is not in this unit")
     if code_2020 is None and street_units:
-        olds = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
-        code_2020 = olds[0] if len(olds) == 1 else None
-    if code_2020 is not None and code not in (await units.split_map()).get(code_2020, [succ.get(code_2020)]):
+        on_street = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
+        code_2020 = on_street[0] if len(on_street) == 1 else None
+    if code_2020 is not None and code not in links[1].get(code_2020, [succ.get(code_2020)]):
         raise ValidationFailed(
             "unit_2020",
             "Đơn vị 2020 không thuộc đơn vị 2025 đã chọn",

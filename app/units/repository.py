@@ -149,6 +149,21 @@ class UnitRepository(Repository[AdminUnit]):
         self.session.info["successor_map"] = result = dict(rows.all())
         return result
 
+    async def successors_of_codes(
+        self, codes_2020: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, builtins.list[str]]]:
+        """For these 2020 communes: the default successor of each, and the successors of those that were split."""
+        defaults: dict[str, str] = {}
+        parts: dict[str, builtins.list[str]] = {}
+        for link in await self.links("2020", codes_2020, forward=True):
+            if link.to_edition != "2025":
+                continue
+            if link.is_default:
+                defaults[link.from_code] = link.to_code
+            if link.how == "split":
+                parts.setdefault(link.from_code, []).append(link.to_code)
+        return defaults, {k: sorted(v) for k, v in parts.items()}
+
     async def split_map(self) -> dict[str, builtins.list[str]]:
         """2020 code -> its 2025 successors, for the communes that were split (a few hundred); per session."""
         cached = self.session.info.get("split_map")
