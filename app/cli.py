@@ -71,7 +71,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo.history import backfill_history
 
     async def fill(session: AsyncSession) -> dict:
-        counts = await generate(session, args.merchants, seed=args.seed)
+        counts = await generate(session, args.merchants, seed=args.seed, province=args.province)
         return counts | await backfill_history(session, days=args.history_days, seed=args.seed)
 
     counts = asyncio.run(_in_session(settings, fill))
@@ -167,6 +167,17 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
         while n := asyncio.run(_in_session(settings, job)):  # one transaction per batch
             total += n
         print(f"{name}: {total} deleted")
+def cmd_load_boundaries(settings: Settings, args: argparse.Namespace) -> None:
+    from app.core.errors import AppError
+    from app.units.boundaries import load_boundaries
+
+    try:
+        loaded = asyncio.run(_in_session(settings, lambda s: load_boundaries(s, Path(args.path), args.edition)))
+    except AppError as exc:
+        sys.exit(f"cannot load {args.path}: {exc.detail_en or exc}")
+    print(f"boundaries loaded: {loaded.shapes} (repaired {loaded.repaired})")
+    if loaded.unknown:
+        print(f"skipped, no such unit in edition {args.edition}: {', '.join(loaded.unknown[:20])}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -179,6 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo-data", help="fill realistic demo shops, QRs and model streets")
     demo.add_argument("--merchants", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--province", help="a province code (e.g. 79): shops across all its wards (default: Vũng Tàu)")
     demo.add_argument("--history-days", type=int, default=90, help="days of coverage history to backfill")
     demo.set_defaults(fn=cmd_demo_data)
     snap = sub.add_parser("snapshot", help="snapshot today's coverage (idempotent per day)")
@@ -199,6 +211,11 @@ def main(argv: list[str] | None = None) -> None:
     from app.users.console import add_commands as add_user_commands
 
     add_user_commands(sub)
+    units = sub.add_parser("units", help="administrative units").add_subparsers(dest="units_command", required=True)
+    bounds = units.add_parser("load-boundaries", help="load provinces' or communes' outlines from a GeoJSON file")
+    bounds.add_argument("path", help="GeoJSON FeatureCollection; each feature's properties carry the unit's code")
+    bounds.add_argument("--edition", choices=["2020", "2025"], default="2025")
+    bounds.set_defaults(fn=cmd_load_boundaries)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

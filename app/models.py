@@ -11,7 +11,7 @@ from app.history.models import CoverageSnapshot, SnapshotRun
 from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import Street, StreetUnit
-from app.units.models import AdminUnit, UnitSuccession
+from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
 
 __all__ = [
     "AccountNameCheck",
@@ -38,6 +38,7 @@ __all__ = [
     "Street",
     "StreetUnit",
     "SyncOperation",
+    "UnitBoundary",
     "UnitSuccession",
     "User",
     "UserUnit",

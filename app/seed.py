@@ -4,10 +4,7 @@ the demo users. Every loader upserts on a natural key, so running it again updat
 from __future__ import annotations
 
 import csv
-import json
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +18,7 @@ from app.core.text import fold, nfc
 from app.streets.models import Street
 from app.streets.repository import StreetRepository
 from app.streets.service import natural_key
-from app.units.models import AdminUnit, UnitSuccession
+from app.units.loader import load_country_units
 from app.units.repository import UnitRepository
 
 DATA = Path(__file__).parent / "data"
@@ -29,6 +26,7 @@ DATA = Path(__file__).parent / "data"
 DEMO_USERS: list[tuple[str, str, str, list[tuple[str, str]], str | None]] = [
     ("admin", "Quản trị thành phố", "city_admin", [], None),
     ("officer.vungtau", "Cán bộ phường Vũng Tàu", "ward_officer", [("2025", "26506")], None),
+    ("officer.hcmc", "Cán bộ Thành phố Hồ Chí Minh", "ward_officer", [("2025", "79")], None),
     ("agent.vungtau", "Tổ công nghệ số phường Vũng Tàu", "field_agent", [("2025", "26506")], None),
     ("agent.tamthang", "Tổ công nghệ số phường Tam Thắng", "field_agent", [("2025", "26526")], None),
     ("bank.vcb", "Vietcombank Vũng Tàu", "bank_partner", [], "970436"),
@@ -36,45 +34,9 @@ DEMO_USERS: list[tuple[str, str, str, list[tuple[str, str]], str | None]] = [
 ]
 
 
-def _d(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 async def load_units(session: AsyncSession) -> int:
-    doc = json.loads((DATA / "vung-tau-admin-units.json").read_text(encoding="utf-8"))
-    units = UnitRepository(session)
-    n = 0
-    for ed in doc["editions"]:
-        district = ed.get("district") or {}
-        for u in ed["units"]:
-            fields: dict[str, Any] = {
-                "name": nfc(u["name"]),
-                "kind": u["kind"],
-                "province_code": ed["province"]["code"],
-                "province_name": nfc(ed["province"]["name"]),
-                "district_code": district.get("code"),
-                "district_name": district.get("name"),
-                "valid_from": _d(ed["valid_from"]) or date(2020, 1, 1),
-                "valid_to": _d(ed.get("valid_to")),
-                "population": u.get("population_2024"),
-            }
-            row = await units.get(ed["edition"], u["code"])
-            if row is None:
-                row = AdminUnit(edition=ed["edition"], code=u["code"], **fields)
-            else:
-                row.sqlmodel_update(fields)
-            session.add(row)
-            n += 1
-    await session.flush()
-    for s in doc["succession"]:
-        exists = await units.succession(s["from_edition"], s["from_code"], s["to_edition"], s["to_code"])
-        link = exists or UnitSuccession(
-            **{k: s[k] for k in ("from_edition", "from_code", "to_edition", "to_code")}, how=s["how"]
-        )
-        link.how = s["how"]
-        session.add(link)
-    await session.flush()
-    return n
+    """Every province and commune of both editions, and the 2020 -> 2025 succession (app/units/loader.py)."""
+    return await load_country_units(session)
 
 
 async def _upsert_place(
@@ -102,11 +64,7 @@ async def _upsert_place(
 
 
 async def load_streets(session: AsyncSession) -> int:
-    succ = {
-        s.from_code: s.to_code
-        for s in await UnitRepository(session).successions()
-        if s.from_edition == "2020" and s.to_edition == "2025"
-    }
+    succ = await UnitRepository(session).successor_map()
     n = 0
     with (DATA / "vung-tau-streets.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):

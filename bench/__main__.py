@@ -16,6 +16,7 @@ MODULES = [
     "bench.history_bench",
     "bench.outbox_bench",
     "bench.export_bench",
+    "bench.units_bench",
 ]
 
 

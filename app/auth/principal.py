@@ -18,10 +18,14 @@ class Principal:
     units_2025: frozenset[str] = field(default_factory=frozenset)
     bank_bin: str | None = None
     device_id: str | None = None
+    # the 2025 provinces named in the scope (their communes are in units_2025)
+    provinces: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def sees_all(self) -> bool:
-        return self.role in SEES_ALL
+        """City admins and auditors see every unit, unless their account is given units: a city admin of a
+        deployment with scope 2025:79 sees Hồ Chí Minh City's communes, and only them."""
+        return self.role in SEES_ALL and not self.units
 
     @property
     def can_write(self) -> bool:

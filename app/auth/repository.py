@@ -17,6 +17,14 @@ _succession = table(
     column("to_edition", String),
     column("to_code", String),
 )
+# ... and the communes of a province from admin_unit (owned by app.units) the same way
+_unit = table(
+    "admin_unit",
+    column("edition", String),
+    column("code", String),
+    column("level", String),
+    column("province_code", String),
+)
 
 
 class UserRepository:
@@ -45,6 +53,17 @@ class UserRepository:
                 _succession.c.from_edition == "2020",
                 _succession.c.to_edition == "2025",
                 _succession.c.from_code.in_(codes_2020),
+            )
+        )
+        return set(rows.scalars())
+
+    async def communes_of_provinces(self, edition: str, provinces: list[str]) -> set[str]:
+        """Every commune of these provinces (one indexed read: ix_admin_unit_edition_level_province_code)."""
+        if not provinces:
+            return set()
+        rows = await self.session.execute(
+            select(_unit.c.code).where(
+                _unit.c.edition == edition, _unit.c.level == "commune", _unit.c.province_code.in_(sorted(provinces))
             )
         )
         return set(rows.scalars())

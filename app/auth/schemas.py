@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 class UnitRef(BaseModel):
     edition: str = Field(pattern=r"^(2020|2025)$", examples=["2025"])
-    code: str = Field(pattern=r"^\d{5}$", examples=["26506"])
+    code: str = Field(pattern=r"^(\d{2}|\d{5})$", examples=["26506"])  # 2 digits: a province (a scope)
 
 
 class TokenPair(BaseModel):

@@ -35,8 +35,14 @@ async def load_principal(
     if user is None or not may_sign_in(user, settings):
         return None
     units = await repo.units(user_id)
-    units_2025 = {c for e, c in units if e == "2025"}
-    units_2025 |= await repo.successors_2025([c for e, c in units if e == "2020"])
+    # a 2-digit code is a province: its officers see every commune of it (a 2020 province: its communes' successors)
+    provinces = {c for e, c in units if e == "2025" and len(c) == 2}
+    old_provinces = [c for e, c in units if e == "2020" and len(c) == 2]
+    units_2025 = {c for e, c in units if e == "2025" and len(c) != 2}
+    units_2025 |= await repo.communes_of_provinces("2025", sorted(provinces))
+    olds = [c for e, c in units if e == "2020" and len(c) != 2]
+    olds += sorted(await repo.communes_of_provinces("2020", old_provinces))
+    units_2025 |= await repo.successors_2025(olds)
     return Principal(
         id=user.id or 0,
         username=user.username,
@@ -44,6 +50,7 @@ async def load_principal(
         role=Role(user.role),
         units=tuple(units),
         units_2025=frozenset(units_2025),
+        provinces=frozenset(provinces),
         bank_bin=user.bank_bin,
         device_id=device_id,
     )

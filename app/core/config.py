@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
 
+    # the provinces this deployment serves (comma-separated codes of edition 2025, e.g. "79" or "79,01"): what
+    # the dashboard and unfiltered coverage show first and which boundaries are drawn; the API knows every unit
+    area: str = Field("79", pattern=r"^\d{2}(,\d{2})*$")
+
     demo_users: bool = True
     demo_password: str = "phoqr-demo"
 
@@ -143,6 +147,8 @@ class Settings(BaseSettings):
         """Whether accounts marked `is_demo` may sign in: only with PHOQR_DEMO_USERS on a development machine or
         in the test suite, whatever the database holds (a database set up in development keeps its demo rows)."""
         return self.demo_users and self.environment != "production"
+    def area_provinces(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.area.split(","))))
 
     @property
     def is_sqlite(self) -> bool:

@@ -141,6 +141,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "qr_revoke": {409: ("invalid_state",)},
     "sync_submit": {503: ("sync_busy",)},
     "streets_create": {409: ("duplicate_street",)},
+    "units_get": {404: ("unit_not_found",)},
     "history_coverage": {404: ("street_not_found", "unit_not_found")},
     "history_coverage_forecast": {404: ("street_not_found", "unit_not_found")},
     "reports_coverage_xlsx": {404: ("snapshot_not_found",)},

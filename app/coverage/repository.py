@@ -39,9 +39,36 @@ class CoverageRepository:
         rows = await self.session.execute(stmt)
         return {key: (int(s or 0), int(q or 0)) for key, s, q in rows.all()}
 
-    async def units(self, edition: str) -> list[AdminUnit]:
-        stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition).order_by(col(AdminUnit.code))
+    async def pair_sums(self, *, unit_2025: str | None, category: str | None) -> dict[tuple[str, str], tuple[int, int]]:
+        """(shops, with_qr) per (2025 unit, 2020 unit) in one grouped read of the counters."""
+        new, old = col(CoverageCounter.unit_code), col(CoverageCounter.unit_code_2020)
+        stmt = select(new, old, func.sum(col(CoverageCounter.shops)), func.sum(col(CoverageCounter.with_qr)))
+        stmt = stmt.group_by(new, old)
+        if unit_2025 is not None:
+            stmt = stmt.where(new == unit_2025)
+        if category:
+            stmt = stmt.where(col(CoverageCounter.category) == category)
+        rows = await self.session.execute(stmt)
+        return {(a, b): (int(s or 0), int(q or 0)) for a, b, s, q in rows.all()}
+
+    async def communes(self, edition: str, codes: set[str]) -> list[AdminUnit]:
+        """The given communes, or every commune with a baseline or a target (they count even with no shop)."""
+        stmt = select(AdminUnit).where(
+            col(AdminUnit.edition) == edition,
+            col(AdminUnit.level) == "commune",
+            or_(
+                col(AdminUnit.code).in_(sorted(codes)),
+                col(AdminUnit.baseline_shop_count).is_not(None),
+                col(AdminUnit.target_pct).is_not(None),
+            ),
+        )
         return list((await self.session.execute(stmt)).scalars())
+
+    async def provinces(self, edition: str, code: str | None) -> list[AdminUnit]:
+        stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.level) == "province")
+        if code is not None:
+            stmt = stmt.where(col(AdminUnit.code) == code)
+        return list((await self.session.execute(stmt.order_by(col(AdminUnit.code)))).scalars())
 
     async def streets(self, ids: set[int], unit: tuple[str, str] | None, model_only: bool) -> list[Street]:
         """Streets with shops, plus the model streets of the unit (which count even before a shop registers)."""

@@ -21,9 +21,9 @@ router = APIRouter(tags=["coverage"])
 async def _report(
     session: SessionDep,
     _: CoverageReader,
-    level: Literal["unit", "street"] = "unit",
+    level: Literal["unit", "street", "province"] = "unit",
     edition: Literal["2025", "2020"] = "2025",
-    unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506")] = None,
+    unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506, or a province, 2025:79")] = None,
     category: Category | None = None,
     model: Annotated[bool, Query(description="only model streets (level=street)")] = False,
 ) -> CoverageReport:

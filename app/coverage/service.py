@@ -14,9 +14,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.coverage.repository import CoverageRepository
 from app.coverage.schemas import CoverageReport, CoverageRow, StreetLabel, UnitLabel
+from app.units.models import AdminUnit
 from app.units.repository import UnitRepository
 
 UNASSIGNED = "chưa xác định phường cũ"
@@ -58,17 +60,26 @@ def total_of(rows: list[CoverageRow]) -> CoverageRow:
     )
 
 
+async def _units_2025(session: AsyncSession, unit: tuple[str, str] | None, succ: dict[str, str]) -> list[AdminUnit]:
+    """The 2025 communes a unit report lists: the one asked for (or an old ward's successor), a province's, or
+    those of the deployment's area (PHOQR_AREA)."""
+    units = UnitRepository(session)
+    if unit is None or len(unit[1]) == 2:
+        return await units.area_communes("2025", [unit[1]] if unit else get_settings().area_provinces)
+    found = await units.get("2025", succ.get(unit[1], "") if unit[0] == "2020" else unit[1])
+    return [found] if found is not None else []
+
+
 async def unit_rows(
     session: AsyncSession, edition: str, unit: tuple[str, str] | None, category: str | None
 ) -> list[CoverageRow]:
-    repo = CoverageRepository(session)
-    succ = await UnitRepository(session).successor_map()
-    units = await repo.units(edition)
+    repo, units = CoverageRepository(session), UnitRepository(session)
+    succ = await units.successor_map()
     if edition == "2025":
+        wanted = await _units_2025(session, unit, succ)
         # filtered by an old ward, a 2025 row holds only that ward's shops, so the unit's baseline does not apply
         by_old_ward = unit is not None and unit[0] == "2020"
-        wanted = [u for u in units if unit is None or u.code == (succ.get(unit[1]) if by_old_ward else unit[1])]
-        sums = await repo.sums("unit_2025", unit=unit, category=category)
+        sums = await repo.sums("unit_2025", unit=unit if unit and len(unit[1]) == 5 else None, category=category)
         return [
             make_row(
                 *sums.get(u.code, (0, 0)),
@@ -79,34 +90,33 @@ async def unit_rows(
             )
             for u in wanted
         ]
+    only_new = unit[1] if unit is not None and unit[0] == "2025" and len(unit[1]) == 5 else None
+    pairs = await repo.pair_sums(unit_2025=only_new, category=category)
+    if unit is not None and unit[0] == "2020":
+        olds, news = [u for u in [await units.get("2020", unit[1])] if u is not None], []
+    elif only_new is not None:
+        olds = await units.predecessors(only_new, {o for _, o in pairs if o})
+        news = [only_new]
+    else:
+        provinces = [unit[1]] if unit else list(get_settings().area_provinces)
+        olds = await units.area_communes("2020", provinces)
+        news = [u.code for u in await units.area_communes("2025", provinces)]
+    by_old: dict[str, tuple[int, int]] = {}
+    for (_, old), (shops, with_qr) in pairs.items():
+        before = by_old.get(old, (0, 0))
+        by_old[old] = (before[0] + shops, before[1] + with_qr)
+    groups: dict[str, list[AdminUnit]] = {}
+    for u in olds:
+        groups.setdefault(succ.get(u.code, ""), []).append(u)
+    names_2025 = await units.names(("2025", c) for c in news)
     rows: list[CoverageRow] = []
-    names_2025 = {u.code: u.name for u in await repo.units("2025")}
-    for new_code in sorted(names_2025):
-        if unit is not None and unit[0] == "2025" and unit[1] != new_code:
-            continue
-        sums = await repo.sums("unit_2020", unit=("2025", new_code), category=category)
-        for u in units:
-            if succ.get(u.code) != new_code or (unit is not None and unit[0] == "2020" and u.code != unit[1]):
-                continue
-            rows.append(
-                make_row(
-                    *sums.get(u.code, (0, 0)),
-                    None,
-                    None,
-                    None,
-                    unit=UnitLabel(edition="2020", code=u.code, name=u.name),
-                )
-            )
-        if "" in sums and (unit is None or unit[0] == "2025"):
-            rows.append(
-                make_row(
-                    *sums[""],
-                    None,
-                    None,
-                    None,
-                    unit=UnitLabel(edition="2020", code="", name=f"{UNASSIGNED} ({names_2025[new_code]})"),
-                )
-            )
+    for new_code in [*news, *sorted(set(groups) - set(news))]:
+        for u in groups.get(new_code, []):
+            label = UnitLabel(edition="2020", code=u.code, name=u.name)
+            rows.append(make_row(*by_old.get(u.code, (0, 0)), None, None, None, unit=label))
+        if new_code in news and (new_code, "") in pairs:
+            label = UnitLabel(edition="2020", code="", name=f"{UNASSIGNED} ({names_2025.get(('2025', new_code), '')})")
+            rows.append(make_row(*pairs[(new_code, "")], None, None, None, unit=label))
     return rows
 
 
@@ -139,7 +149,11 @@ async def report(
     category: str | None,
     model_only: bool = False,
 ) -> CoverageReport:
-    if level == "unit":
+    if level == "province":
+        from app.coverage.provinces import province_rows  # it builds on this module's rows
+
+        rows = await province_rows(session, edition, unit, category)
+    elif level == "unit":
         rows = await unit_rows(session, edition, unit, category)
     else:
         rows = await street_rows(session, unit, category, model_only)

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.config import get_settings
 from app.core.errors import NotFound
 from app.coverage import service as coverage
 from app.coverage.schemas import CoverageRow
@@ -54,8 +55,8 @@ def not_found() -> NotFound:
 
 async def scope_units(session: AsyncSession, principal: Principal) -> list[str]:
     """The 2025 units the caller's dashboard covers (every unit for city admin and auditors)."""
-    if principal.sees_all:
-        return [u.code for u in await UnitRepository(session).list("2025")]
+    if principal.sees_all:  # the deployment's area first (PHOQR_AREA); any other unit is a link away
+        return [u.code for u in await UnitRepository(session).area_communes("2025", get_settings().area_provinces)]
     return sorted(principal.units_2025)
 
 
@@ -100,8 +101,14 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
         report = await coverage.report(session, level="unit", edition=edition, unit=None, category=None)
         rows, total = report.rows, report.total
     else:
-        rows = []
-        for code in sorted(principal.units_2025):
+        rows, done = [], set()
+        for province in sorted(principal.provinces):  # a province officer: one report for all its communes
+            report = await coverage.report(
+                session, level="unit", edition=edition, unit=("2025", province), category=None
+            )
+            rows += report.rows
+            done |= set(await UnitRepository(session).communes_of("2025", [province]))
+        for code in sorted(principal.units_2025 - done):
             report = await coverage.report(session, level="unit", edition=edition, unit=("2025", code), category=None)
             rows += report.rows
         total = coverage.total_of(rows)

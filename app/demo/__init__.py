@@ -21,6 +21,7 @@ import qr
 from app.audit.models import AuditLog
 from app.core.db import utcnow
 from app.coverage.counters import rebuild
+from app.demo.province import province_streets
 from app.demo.repository import DEVICE, DemoRepository
 from app.merchants.builder import account_key, build_account, build_merchant, derive
 from app.merchants.changes import snapshot
@@ -125,18 +126,29 @@ def _account(rng: random.Random, m: Merchant, closed: bool) -> tuple[PaymentAcco
     return account, qr.build_vietqr(bank_bin, number)
 
 
-async def generate(session: AsyncSession, merchants: int, *, seed: int = 7, created_by: int | None = None) -> dict:
+async def generate(
+    session: AsyncSession, merchants: int, *, seed: int = 7, created_by: int | None = None, province: str | None = None
+) -> dict:
     repo = DemoRepository(session)
     # same seed on the same database state -> same shops; a second run continues instead of repeating ids
     before = await repo.demo_shops()
     rng = random.Random(f"{seed}:{before}")  # noqa: S311 - demo data, reproducible on purpose
-    streets = await _streets(session)
+    if province is None:  # Vũng Tàu's seeded streets and markets, the default demo
+        streets = await _streets(session)
+        anchors = {
+            s.id: (ANCHOR[0] + rng.uniform(-0.03, 0.04), ANCHOR[1] + rng.uniform(-0.015, 0.012)) for s, _, _ in streets
+        }
+    else:  # every ward of a province, each street near its ward's point
+        streets, points = await province_streets(session, province, rng)
+        anchors = {
+            s.id: (points[new[0]][0] + rng.uniform(-0.004, 0.004), points[new[0]][1] + rng.uniform(-0.004, 0.004))
+            for s, new, _ in streets
+        }
+    if not streets:
+        return {"merchants": 0, "qr": 0, "closed": 0}
     succ = await UnitRepository(session).successor_map()
     phones, keys = await repo.held_phones(), await repo.held_account_keys()
     levels = {s.id: rng.choice([0.2, 0.35, 0.5, 0.7, 0.85, 0.95, 1.0]) for s, _, _ in streets}
-    anchors = {
-        s.id: (ANCHOR[0] + rng.uniform(-0.03, 0.04), ANCHOR[1] + rng.uniform(-0.015, 0.012)) for s, _, _ in streets
-    }
     prefix = "".join(rng.choice(STICKER_ALPHABET) for _ in range(3))
     now = utcnow()
     counts = {"merchants": 0, "qr": 0, "closed": 0}

@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.config import get_settings
 from app.coverage.counters import totals
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.streets.models import Street, StreetUnit
-from app.units.models import AdminUnit
 
 # any constant: serialises concurrent snapshot runs (several workers, the CLI) on PostgreSQL
 SNAPSHOT_LOCK = 74_771_105
@@ -62,12 +62,12 @@ class HistoryRepository:
     async def reference(self) -> Reference:
         from app.units.repository import UnitRepository
 
-        units = (await self.session.execute(select(AdminUnit).where(col(AdminUnit.edition) == "2025"))).scalars()
+        # the deployment's communes (PHOQR_AREA); communes elsewhere get rows when they have shops (snapshot.rows)
+        area = get_settings().area_provinces
+        units = await UnitRepository(self.session).area_communes("2025", area)
         units_2025 = {u.code: Target(u.baseline_shop_count, u.target_pct, u.target_date) for u in units}
         succ = await UnitRepository(self.session).successor_map()
-        olds = (
-            await self.session.execute(select(col(AdminUnit.code)).where(col(AdminUnit.edition) == "2020"))
-        ).scalars()
+        olds = [u.code for u in await UnitRepository(self.session).area_communes("2020", area)]
         streets = {
             s.id: Target(s.baseline_shop_count, s.target_pct, s.target_date, s.is_model_street)
             for s in (await self.session.execute(select(Street))).scalars()

@@ -58,7 +58,8 @@ def build_rows(cells: list[Cell], ref: Reference) -> list[dict]:
             "is_model_street": getattr(target, "is_model_street", False),
         }
 
-    rows = [row("unit", "2025", code, code, unit.get(code, [0, 0]), t) for code, t in sorted(ref.units_2025.items())]
+    codes = sorted(set(ref.units_2025) | set(unit))
+    rows = [row("unit", "2025", code, code, unit.get(code, [0, 0]), ref.units_2025.get(code)) for code in codes]
     # edition 2020 as GET /coverage shows it: every old ward under its successor, and the old ward not known
     for old_code, new_code in sorted(ref.units_2020.items()):
         rows.append(row("unit", "2020", new_code, old_code, old.get((new_code, old_code), [0, 0])))

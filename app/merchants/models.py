@@ -28,6 +28,7 @@ class Merchant(SQLModel, table=True):
         one_of("review_state", ReviewState),
         one_of("category", Category),
         one_of("non_coverage_reason", NonCoverage),
+        one_of("unit_source", ("street", "gps", "default_successor")),
         # near-duplicate lookups (placement.near_duplicate) cost the same on a street of 10 or 4,000 shops
         Index("ix_merchant_street_name_compact", "street_id", "name_compact"),
         Index("ix_merchant_street_lat", "street_id", "lat"),
@@ -47,6 +48,8 @@ class Merchant(SQLModel, table=True):
     street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
     unit_code: str = Field(max_length=8, index=True)
     unit_code_2020: str | None = Field(default=None, max_length=8, index=True)
+    # how unit_code was decided when the shop's 2020 commune was split: street, gps or default_successor
+    unit_source: str | None = Field(default=None, max_length=20)
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None

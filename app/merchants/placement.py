@@ -15,6 +15,7 @@ from app.core.text import fold_compact
 from app.merchants.models import Merchant
 from app.merchants.repository import MerchantRepository
 from app.streets.repository import StreetRepository
+from app.units.boundaries import unit_at
 from app.units.repository import UnitRepository
 
 NEAR_METRES = 30.0
@@ -25,6 +26,30 @@ class Placement:
     street_id: int | None
     unit_code: str
     unit_code_2020: str | None
+    # how the 2025 unit was decided when it was not named: street, gps or default_successor (None: named)
+    unit_source: str | None = None
+
+
+async def successor(
+    session: AsyncSession,
+    code_2020: str,
+    links: tuple[dict[str, str], dict[str, list[str]]],
+    street_units: list[tuple[str, str]],
+    location: tuple[float, float] | None,
+) -> tuple[str, str]:
+    """The 2025 commune of a shop in this 2020 commune, and what told it: the street when it runs through exactly
+    one of the successors, else the GPS point inside a loaded outline, else the default successor."""
+    default, parts = links[0][code_2020], links[1].get(code_2020)
+    if not parts:
+        return default, "default_successor"
+    on_street = sorted({c for e, c in street_units if e == "2025"} & set(parts))
+    if len(on_street) == 1:
+        return on_street[0], "street"
+    if location is not None:
+        found = await unit_at(session, "2025", parts, *location)
+        if found is not None:
+            return found, "gps"
+    return default, "default_successor"
 
 
 async def place(
@@ -33,6 +58,7 @@ async def place(
     street_id: int | None,
     unit: UnitRef | None,
     unit_2020: UnitRef | None,
+    location: tuple[float, float] | None = None,
 ) -> Placement:
     """Resolve the units from what the phone sent and the street's units; refuse places outside the caller's."""
     street_units: list[tuple[str, str]] = []
@@ -41,24 +67,32 @@ async def place(
         if found is None:
             raise ValidationFailed("street_id", f"Không có tuyến phố {street_id}", f"No street {street_id}")
         street_units = found
-    succ = await UnitRepository(session).successor_map()
+    units = UnitRepository(session)
+    # only the old communes this request names (a few rows), not the country's 10,000
+    olds = {c for e, c in street_units if e == "2020"}
+    olds |= {r.code for r in (unit_2020, unit) if r is not None and r.edition == "2020"}
+    links = await units.successors_of_codes(olds)
+    succ = links[0]
+    source: str | None = None
     code_2020 = unit_2020.code if unit_2020 else None
     if unit_2020 is not None and (unit_2020.edition != "2020" or unit_2020.code not in succ):
-        raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+        raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
     if unit is not None:
         if unit.edition == "2020":  # an old address from the shop's papers: keep it, map it forward
             if unit.code not in succ:
-                raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 unit of Vũng Tàu")
+                raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
             code_2020 = code_2020 or unit.code
-            code = succ[unit.code]
+            code, source = await successor(session, unit.code, links, street_units, location)
         else:
             code = unit.code
-            if code not in set(succ.values()):
+            named = await units.get("2025", code)
+            if named is None or named.level != "commune":
                 raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
     else:
-        candidates = sorted({c for e, c in street_units if e == "2025"})
+        candidates, source = sorted({c for e, c in street_units if e == "2025"}), "street"
         if code_2020:
-            candidates = [succ[code_2020]]
+            code, source = await successor(session, code_2020, links, street_units, location)
+            candidates = [code]
         if len(candidates) != 1:
             raise ValidationFailed(
                 "unit",
@@ -69,9 +103,9 @@ async def place(
     if street_units and ("2025", code) not in street_units:
         raise ValidationFailed("street_id", "Tuyến phố không đi qua đơn vị này", "The street is not in this unit")
     if code_2020 is None and street_units:
-        olds = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
-        code_2020 = olds[0] if len(olds) == 1 else None
-    if code_2020 is not None and succ.get(code_2020) != code:
+        on_street = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
+        code_2020 = on_street[0] if len(on_street) == 1 else None
+    if code_2020 is not None and code not in links[1].get(code_2020, [succ.get(code_2020)]):
         raise ValidationFailed(
             "unit_2020",
             "Đơn vị 2020 không thuộc đơn vị 2025 đã chọn",
@@ -81,7 +115,7 @@ async def place(
         raise Forbidden("Vai trò của bạn chỉ được xem", "Your role is read-only")
     if not principal.covers_unit(code):
         raise Forbidden("Cửa hàng nằm ngoài đơn vị của bạn", "The shop is outside your units")
-    return Placement(street_id, code, code_2020)
+    return Placement(street_id, code, code_2020, source)
 
 
 def visible_name(principal: Principal, other: Merchant) -> dict[str, str]:

@@ -72,6 +72,7 @@ def to_out(
         street_id=m.street_id,
         unit=UnitRef(edition="2025", code=m.unit_code),
         unit_2020=UnitRef(edition="2020", code=m.unit_code_2020) if m.unit_code_2020 else None,
+        unit_source=m.unit_source,
         location=location,
         status=m.status,
         close_reason=m.close_reason,

@@ -182,6 +182,8 @@ class MerchantOut(BaseModel):
     street_id: int | None
     unit: UnitRef
     unit_2020: UnitRef | None
+    # how the 2025 unit was decided when the phone did not name it: street, gps or default_successor
+    unit_source: str | None = None
     location: Location | None
     status: MerchantStatus
     close_reason: str | None = None

@@ -79,6 +79,10 @@ async def _consent(
         )
 
 
+def _point(m: Merchant) -> tuple[float, float] | None:
+    return (m.lat, m.lon) if m.lat is not None and m.lon is not None else None
+
+
 async def create(
     session: AsyncSession, principal: Principal, body: MerchantCreate, device_id: str | None = None
 ) -> tuple[int, MerchantOut]:
@@ -114,8 +118,10 @@ async def update(
             if "unit" in changes
             else (None if "street_id" in changes else UnitRef(edition="2025", code=m.unit_code)),
             body.unit_2020 if "unit_2020" in changes else None,
+            writing.located(body) if "location" in changes else _point(m),
         )
         m.street_id, m.unit_code, m.unit_code_2020 = where.street_id, where.unit_code, where.unit_code_2020
+        m.unit_source = where.unit_source
     for name in ("name", "category", "owner_name", "phone", "house_number", "non_coverage_reason"):
         if name in changes:
             setattr(m, name, getattr(body, name))

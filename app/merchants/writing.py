@@ -66,6 +66,12 @@ def body_hash(body: MerchantCreate) -> str:
     return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
+def located(body: Any) -> tuple[float, float] | None:
+    """The shop's GPS point from a request body, when it has one."""
+    loc = getattr(body, "location", None)
+    return (loc.lat, loc.lon) if loc else None
+
+
 def registration_columns(
     body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
 ) -> dict[str, Any]:
@@ -81,6 +87,7 @@ def registration_columns(
         "street_id": where.street_id,
         "unit_code": where.unit_code,
         "unit_code_2020": where.unit_code_2020,
+        "unit_source": where.unit_source,
         "lat": loc.lat if loc else None,
         "lon": loc.lon if loc else None,
         "accuracy_m": loc.accuracy_m if loc else None,
@@ -142,10 +149,11 @@ async def _build(
     active_bins = await MerchantRepository(session).active_bins()
     for o in outcomes:
         body = bodies[o.index]
-        where_key = repr((body.street_id, body.unit, body.unit_2020))
+        point = located(body) if body.unit_2020 or (body.unit and body.unit.edition == "2020") else None
+        where_key = repr((body.street_id, body.unit, body.unit_2020, point))  # a split old ward: the point decides
         if where_key not in places:
             try:
-                places[where_key] = await place(session, principal, body.street_id, body.unit, body.unit_2020)
+                places[where_key] = await place(session, principal, body.street_id, body.unit, body.unit_2020, point)
             except AppError as exc:
                 places[where_key] = exc
         where = places[where_key]

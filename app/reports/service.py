@@ -25,7 +25,7 @@ from app.history.snapshot import local_today
 from app.reports.model import CATEGORY_VI, INFORMATIVE_CATEGORIES, PLAN_CATEGORIES, PLAN_NAME, Report, Table, pct
 from app.reports.tables import category_columns, street_columns, unit_columns
 from app.streets.models import Street
-from app.units.models import AdminUnit
+from app.units.repository import UnitRepository
 from app.units.service import require_unit
 
 UNKNOWN_OLD_WARD = "Chưa xác định phường cũ"
@@ -97,7 +97,9 @@ async def build_report(
         )
     repo = HistoryRepository(session)
     now_rows, prev_rows = await _rows(repo, run.day), await _rows(repo, previous.day if previous else None)
-    names = {(u.edition, u.code): u.name for u in (await session.execute(select(AdminUnit))).scalars()}
+    refs = {(r.edition, r.code) for rows in (now_rows, prev_rows) for r in rows["unit"] if r.code}
+    refs |= {("2025", r.unit_code) for rows in (now_rows, prev_rows) for level in rows for r in rows[level]}
+    names = await UnitRepository(session).names(refs)
     streets = {s.id: s for s in (await session.execute(select(Street))).scalars()}
     units_2025 = sorted(c for e, c in names if e == "2025")
     if unit is not None and unit[0] == "2025":

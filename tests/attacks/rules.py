@@ -21,6 +21,7 @@ class Who(StrEnum):
     ANONYMOUS = "anonymous"
     FIELD_AGENT = "field_agent"
     WARD_OFFICER = "ward_officer"
+    PROVINCE_OFFICER = "province_officer"  # a ward_officer whose scope is a province (2025:79): all its communes
     CITY_ADMIN = "city_admin"
     BANK_PARTNER = "bank_partner"
     AUDITOR = "auditor"
@@ -28,9 +29,9 @@ class Who(StrEnum):
 
 ROLES = tuple(Who)
 EVERYONE = frozenset(ROLES) - {Who.ANONYMOUS}
-WRITERS = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.CITY_ADMIN})
-REVIEWERS = frozenset({Who.WARD_OFFICER, Who.CITY_ADMIN})
-PUBLIC_SERVICE = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.CITY_ADMIN, Who.AUDITOR})
+WRITERS = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.PROVINCE_OFFICER, Who.CITY_ADMIN})
+REVIEWERS = frozenset({Who.WARD_OFFICER, Who.PROVINCE_OFFICER, Who.CITY_ADMIN})
+PUBLIC_SERVICE = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.PROVINCE_OFFICER, Who.CITY_ADMIN, Who.AUDITOR})
 OVERSIGHT = frozenset({Who.CITY_ADMIN, Who.AUDITOR})
 BANK_READERS = frozenset({Who.BANK_PARTNER, Who.CITY_ADMIN, Who.AUDITOR})
 BANK_ONLY = frozenset({Who.BANK_PARTNER})
@@ -55,6 +56,7 @@ RULES: tuple[Rule, ...] = (
     Rule(r"POST /api/v1/me/password$", EVERYONE, "one's own password"),
     Rule(r"GET /api/v1/users(/|$)", ACCOUNT_READERS, "accounts: officers read their units' agents"),
     Rule(r"(POST|PATCH|DELETE) /api/v1/users(/|$)", REVIEWERS, "accounts: officers manage their units' agents"),
+    Rule(r"GET /api/v1/units/", EVERYONE, "every unit of the country is reference data"),
     Rule(r"GET /api/v1/streets(/|$)", EVERYONE, "streets are reference data"),
     Rule(r"(POST|PATCH|DELETE) /api/v1/streets(/|$)", REVIEWERS, "streets are managed by wards"),
     Rule(r"POST /api/v1/merchants/\{merchant_id\}/review$", REVIEWERS, "maker-checker"),
@@ -83,6 +85,8 @@ KIND_OF_PARAM = {
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "user_id": "user",
+    "edition": "unit",
+    "code": "unit",
 }
 MERCHANT_LIKE = frozenset({"merchant", "qr", "photo", "consent"})
 BANK_OWNED = frozenset({"webhook", "delivery"})
@@ -97,14 +101,19 @@ class Resource:
 
 
 HOME_UNIT, OTHER_UNIT = "26506", "26526"
+# outside Hồ Chí Minh City (Phường Cửa Nam, Hà Nội): the province officer's "other" unit
+OTHER_PROVINCE_UNIT = "00073"
+PROVINCE_UNITS = frozenset({HOME_UNIT, OTHER_UNIT})  # both in province 79
 HOME_BIN, OTHER_BIN = "970436", "970415"
 
 
 def sees(role: Who, kind: str, res: Resource) -> bool:
     if role in OVERSIGHT:
         return True
-    if kind == "street":
+    if kind in ("street", "unit"):
         return role is not Who.ANONYMOUS
+    if role is Who.PROVINCE_OFFICER:
+        return res.unit in PROVINCE_UNITS
     if kind in BANK_OWNED:
         return role is Who.BANK_PARTNER and res.bank_bin == HOME_BIN
     if kind == "user":  # a field agent of that unit: its ward's officer manages it
@@ -115,6 +124,8 @@ def sees(role: Who, kind: str, res: Resource) -> bool:
 
 
 def may_change_street(role: Who, res: Resource) -> bool:
+    if role is Who.PROVINCE_OFFICER:
+        return res.unit in PROVINCE_UNITS
     return role is Who.CITY_ADMIN or (role is Who.WARD_OFFICER and res.unit == HOME_UNIT)
 
 

@@ -23,6 +23,7 @@ from tests.attacks.rules import (
     KIND_OF_PARAM,
     MERCHANT_LIKE,
     OTHER_BIN,
+    OTHER_PROVINCE_UNIT,
     OTHER_UNIT,
     ROLES,
     Expect,
@@ -40,6 +41,7 @@ pytestmark = pytest.mark.attack
 USERNAMES = {
     Who.FIELD_AGENT: "agent.vungtau",
     Who.WARD_OFFICER: "officer.vungtau",
+    Who.PROVINCE_OFFICER: "officer.hcmc",
     Who.CITY_ADMIN: "admin",
     Who.BANK_PARTNER: "bank.vcb",
     Who.AUDITOR: "auditor",
@@ -60,7 +62,7 @@ class Shop:
 @dataclass
 class World:
     shops: dict[str, Shop]  # home, other_unit, other_bank
-    streets: dict[str, int]  # home, other
+    streets: dict[str, int]  # home, other, other_province
     webhooks: dict[str, str]  # home, other (bank-owned)
     headers: dict[Who, dict[str, str]]
     users: dict[str, int] = field(default_factory=dict)  # home, other: a field agent of each unit
@@ -129,6 +131,7 @@ async def world(session: AsyncSession, client, auth) -> World:
         "home": await _shop(session, client, admin, HOME_UNIT, HOME_BIN, "home"),
         "other_unit": await _shop(session, client, admin, OTHER_UNIT, HOME_BIN, "unit"),
         "other_bank": await _shop(session, client, admin, HOME_UNIT, OTHER_BIN, "bank"),
+        "other_province": await _shop(session, client, admin, OTHER_PROVINCE_UNIT, HOME_BIN, "province"),
     }
     webhooks = {}
     for key, h in (("home", headers[Who.BANK_PARTNER]), ("other", other_headers)):
@@ -144,6 +147,7 @@ async def world(session: AsyncSession, client, auth) -> World:
         await session.flush()
         session.add(UserUnit(user_id=agent.id or 0, edition="2025", code=unit))
         users[key] = agent.id or 0
+    streets["other_province"] = await _street(client, admin, OTHER_PROVINCE_UNIT)
     await take_snapshot(session, source="test")  # the periodic reports read the day's snapshot
     await session.commit()
     return World(shops, streets, webhooks, headers, users)
@@ -152,7 +156,17 @@ async def world(session: AsyncSession, client, auth) -> World:
 def _shop_for(world: World, role: Who, variant: str) -> Shop:
     if variant == "own":
         return world.shops["home"]
+    if role is Who.PROVINCE_OFFICER:  # every commune of the province is its own: the other is in Hà Nội
+        return world.shops["other_province"]
     return world.shops["other_bank" if role is Who.BANK_PARTNER else "other_unit"]
+
+
+def _other_unit(role: Who) -> str:
+    return OTHER_PROVINCE_UNIT if role is Who.PROVINCE_OFFICER else OTHER_UNIT
+
+
+def _street_key(role: Who, variant: str) -> str:
+    return "home" if variant == "own" else "other_province" if role is Who.PROVINCE_OFFICER else "other"
 
 
 def _aim(world: World, role: Who, variant: str, params: list[str]) -> tuple[dict[str, Any], str | None, Resource]:
@@ -170,8 +184,11 @@ def _aim(world: World, role: Who, variant: str, params: list[str]) -> tuple[dict
         elif k in MERCHANT_LIKE:
             values[p] = shop.ids[k]
         elif k == "street":
-            values[p] = world.streets["home" if variant == "own" else "other"]
-            res = Resource(HOME_UNIT if variant == "own" else OTHER_UNIT, HOME_BIN)
+            values[p] = world.streets[_street_key(role, variant)]
+            res = Resource(HOME_UNIT if variant == "own" else _other_unit(role), HOME_BIN)
+        elif k == "unit":  # reference data: any unit of either edition
+            values[p] = "2025" if p == "edition" else HOME_UNIT if variant == "own" else _other_unit(role)
+            res = Resource(values[p], HOME_BIN)
         elif k == "user":
             values[p] = world.users["home" if variant == "own" else "other"]
             res = Resource(HOME_UNIT if variant == "own" else OTHER_UNIT, HOME_BIN)
@@ -186,11 +203,11 @@ def _aim(world: World, role: Who, variant: str, params: list[str]) -> tuple[dict
 
 def _targets(world: World, role: Who, variant: str) -> dict[str, Any]:
     shop = _shop_for(world, role, variant)
-    unit = HOME_UNIT if variant == "own" else OTHER_UNIT
+    unit = HOME_UNIT if variant == "own" else _other_unit(role)
     return {
         "unit": {"edition": "2025", "code": unit},
         "units": [{"edition": "2025", "code": unit}],
-        "street_id": world.streets["home" if variant == "own" else "other"],
+        "street_id": world.streets[_street_key(role, variant)],
         "merchant_id": shop.id,
         "payload": shop.payload,
         "username": "nobody-" + uuid.uuid4().hex[:6],

@@ -62,7 +62,7 @@ async def test_xlsx_adds_up_and_names_its_snapshot(client, auth, session):
     assert ws.freeze_panes == f"A{head + 1}" and ws.print_title_rows == f"${head}:${head}"
     assert ws.page_setup.orientation == "landscape" and ws.column_dimensions["B"].width > 20
     body, total = units[:-1], units[-1]
-    assert total["Đơn vị"] == "Tổng cộng" and len(body) == 5
+    assert total["Đơn vị"] == "Tổng cộng" and len(body) == 168  # every ward of the area (PHOQR_AREA=79)
     for key in ("Số cửa hàng", "Có QR", "Mẫu số (max gốc, hiện có)", "Có QR kỳ trước", "Tăng/giảm QR"):
         assert sum(u[key] or 0 for u in body) == total[key], key
     vt = next(u for u in body if u["Mã đơn vị"] == "2025:26506")

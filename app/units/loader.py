@@ -1,0 +1,110 @@
+"""Loads the country's units and their succession in bulk: one read of what is there, one multi-row insert of
+what is missing, updates only for rows whose source changed. Running it again changes nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.units import reference
+from app.units.models import AdminUnit, UnitSuccession
+
+SOURCE_FIELDS = (
+    "name",
+    "kind",
+    "level",
+    "province_code",
+    "province_name",
+    "district_code",
+    "district_name",
+    "valid_from",
+    "valid_to",
+    "lat",
+    "lon",
+    "name_search",
+    "population",
+)
+CHUNK = 2000
+
+
+def _populations() -> dict[tuple[str, str], int]:
+    """Vũng Tàu's file carries the 2024 population of its five 2025 wards (the packages have none)."""
+    doc = json.loads((reference.DATA / "vung-tau-admin-units.json").read_text(encoding="utf-8"))
+    return {
+        (ed["edition"], u["code"]): u["population_2024"]
+        for ed in doc["editions"]
+        for u in ed["units"]
+        if u.get("population_2024") is not None
+    }
+
+
+async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        await session.execute(insert(table), rows[i : i + CHUNK])
+
+
+async def load_country_units(session: AsyncSession) -> int:
+    table = AdminUnit.__table__  # type: ignore[attr-defined]
+    populations = _populations()
+    wanted = [row for ed in ("2020", "2025") for row in reference.unit_rows(ed)]
+    for row in wanted:
+        row["population"] = populations.get((row["edition"], row["code"]))
+    columns = [col(AdminUnit.id), col(AdminUnit.edition), col(AdminUnit.code)] + [
+        getattr(AdminUnit, f) for f in SOURCE_FIELDS
+    ]
+    have = {(r[1], r[2]): r for r in (await session.execute(select(*columns))).all()}
+    new, changed = [], []
+    for row in wanted:
+        old = have.get((row["edition"], row["code"]))
+        if old is None:
+            new.append(row)
+        elif tuple(old[3:]) != tuple(row[f] for f in SOURCE_FIELDS):
+            changed.append({"row_id": old[0], **{f: row[f] for f in SOURCE_FIELDS}})
+    await _insert(session, table, new)
+    if changed:
+        stmt = update(table).where(table.c.id == bindparam("row_id")).values({f: bindparam(f) for f in SOURCE_FIELDS})
+        await session.execute(stmt, changed)
+    await load_succession(session)
+    session.info.pop("successor_map", None)
+    return len(wanted)
+
+
+async def load_succession(session: AsyncSession) -> int:
+    table = UnitSuccession.__table__  # type: ignore[attr-defined]
+    stmt = select(
+        col(UnitSuccession.id),
+        col(UnitSuccession.from_code),
+        col(UnitSuccession.to_code),
+        col(UnitSuccession.how),
+        col(UnitSuccession.is_default),
+    ).where(col(UnitSuccession.from_edition) == "2020", col(UnitSuccession.to_edition) == "2025")
+    have = {(r[1], r[2]): r for r in (await session.execute(stmt)).all()}
+    new, changed = [], []
+    for link in reference.links():
+        old = have.get((link.from_code, link.to_code))
+        if old is None:
+            new.append(
+                {
+                    "from_edition": "2020",
+                    "from_code": link.from_code,
+                    "to_edition": "2025",
+                    "to_code": link.to_code,
+                    "how": link.how,
+                    "is_default": link.default,
+                }
+            )
+        elif (old[3], bool(old[4])) != (link.how, link.default):
+            changed.append({"row_id": old[0], "how": link.how, "is_default": link.default})
+    await _insert(session, table, new)
+    if changed:
+        upd = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(how=bindparam("how"), is_default=bindparam("is_default"))
+        )
+        await session.execute(upd, changed)
+    return len(reference.links())
