@@ -23,6 +23,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "bank_not_found": ("Không tìm thấy ngân hàng", "Bank not found"),
     "merchant_not_found": ("Không tìm thấy cửa hàng", "Merchant not found"),
     "qr_not_found": ("Không tìm thấy mã QR", "QR code not found"),
+    "qr_not_in_image": ("Không tìm thấy mã QR trong ảnh", "No QR code found in the photo"),
     "photo_not_found": ("Không tìm thấy ảnh", "Photo not found"),
     "duplicate_account": (
         "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",

@@ -2,6 +2,7 @@
 // show it full screen, download or share the A6 sticker, or register the bank QR the shop already shows.
 import { Offline, Problem, call, getBlob, getJson, isOurJson } from "./api.js";
 import { h, toast } from "./dom.js";
+import { resizePhoto } from "./form.js";
 import { getLang, t } from "./i18n.js";
 import { uuid } from "./store.js";
 import { localShops, newShopButton, shopBadges } from "./views.js";
@@ -58,7 +59,7 @@ async function scanBlock(shop, online) {
     }
     if (!payload) { // no detector on this browser: the server reads the photo
       const form = new FormData();
-      form.append("file", file, "qr.jpg");
+      form.append("file", (await resizePhoto(file)).blob, "qr.jpg"); // under the API's 1 MB body limit
       const res = await call("qr/decode/image", { method: "POST", body: form, lang: getLang() });
       payload = isOurJson(res) ? (await res.json()).payload : null;
     }
