@@ -112,7 +112,6 @@ function header() {
   };
   paint();
   langButton.addEventListener("click", () => { setLang(getLang() === "vi" ? "en" : "vi"); paint(); updateCounter(); route(); });
-  document.querySelector(".brand").setAttribute("aria-label", t("work_title"));
 }
 
 export async function doSignOut() {
