@@ -15,6 +15,8 @@ from app.coverage import service as coverage
 from app.coverage.schemas import CoverageRow
 from app.field.schemas import WorkBank, WorkList, WorkStreet, WorkUnit, WorkUser
 from app.merchants.enums import Category
+from app.streets import service as streets_service
+from app.streets.schemas import StreetOut
 from app.units.repository import UnitRepository
 
 
@@ -36,6 +38,19 @@ async def _unit_codes(session: AsyncSession, principal: Principal) -> list[str]:
     return sorted(principal.units_2025)
 
 
+async def _streets_of(session: AsyncSession, code: str) -> list[StreetOut]:
+    """Every street and market of the unit (also those with no shop yet: the form offers them all)."""
+    found: list[StreetOut] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = await streets_service.list_streets(
+            session, unit=("2025", code), model=None, kind=None, q=None, cursor=cursor, limit=500
+        )
+        found += page
+        if cursor is None:
+            return found
+
+
 async def work_list(session: AsyncSession, principal: Principal) -> WorkList:
     units: list[WorkUnit] = []
     streets: list[WorkStreet] = []
@@ -44,29 +59,33 @@ async def work_list(session: AsyncSession, principal: Principal) -> WorkList:
         for row in await coverage.unit_rows(session, "2025", ("2025", code), None):
             assert row.unit is not None
             units.append(WorkUnit(edition="2025", code=row.unit.code, name=row.unit.name, **_figures(row)))  # type: ignore[arg-type]
-        for row in await coverage.street_rows(session, ("2025", code), None, model_only=False):
-            assert row.street is not None
-            if row.street.id in seen:  # a street on a unit boundary is listed once, under the first unit
+        figures = {
+            row.street.id: row
+            for row in await coverage.street_rows(session, ("2025", code), None, model_only=False)
+            if row.street is not None
+        }
+        for street in await _streets_of(session, code):
+            if street.id in seen:  # a street on a unit boundary is listed once, under the first unit
                 continue
-            seen.add(row.street.id)
-            s = row.street
+            seen.add(street.id)
+            row = figures.get(street.id) or coverage.make_row(
+                0, 0, street.baseline_shop_count, street.target_pct, street.target_date
+            )
             streets.append(
                 WorkStreet(
-                    id=s.id,
-                    kind=s.kind,
-                    name=s.name,
-                    segment=s.segment,
+                    id=street.id,
+                    kind=street.kind,
+                    name=street.name,
+                    segment=street.segment,
                     unit=code,
-                    is_model_street=s.is_model_street,
+                    is_model_street=street.is_model_street,
                     **_figures(row),  # type: ignore[arg-type]
                 )
             )
     streets.sort(key=lambda s: (not s.is_model_street, s.name, s.id))
     bank_rows = await banks.list_banks(session, "active")
     return WorkList(
-        user=WorkUser(
-            id=principal.id, username=principal.username, full_name=principal.full_name, role=principal.role
-        ),
+        user=WorkUser(id=principal.id, username=principal.username, full_name=principal.full_name, role=principal.role),
         units=units,
         streets=streets,
         categories=[c.value for c in Category],

@@ -28,8 +28,20 @@ THEME = "#0b6e4f"
 # what the service worker keeps for the app to open with no network (the shell; data is cached as it is read)
 SHELL = ["/field", "/field/manifest.webmanifest"] + [
     f"/field/static/{name}"
-    for name in ("field.css", "app.js", "api.js", "dom.js", "store.js", "sync.js", "i18n.js", "views.js",
-                 "form.js", "qr.js", "icon-192.png", "icon-512.png")
+    for name in (
+        "field.css",
+        "app.js",
+        "api.js",
+        "dom.js",
+        "store.js",
+        "sync.js",
+        "i18n.js",
+        "views.js",
+        "form.js",
+        "qr.js",
+        "icon-192.png",
+        "icon-512.png",
+    )
 ]
 
 pages = APIRouter(include_in_schema=False)

@@ -147,9 +147,7 @@ class MerchantRepository(Repository[Merchant]):
         if not merchant_ids:
             return found
         stmt = (
-            select(Photo)
-            .where(col(Photo.merchant_id).in_(merchant_ids))
-            .order_by(col(Photo.created_at), col(Photo.id))
+            select(Photo).where(col(Photo.merchant_id).in_(merchant_ids)).order_by(col(Photo.created_at), col(Photo.id))
         )
         for photo in (await self.session.execute(stmt)).scalars():
             found.setdefault(photo.merchant_id, []).append(photo)

@@ -99,7 +99,7 @@ async function route() {
     if (err instanceof SignedOut) { signedOutNotice = true; go("#/signin"); return; }
     content = [h("h1", {}, t("error")), h("p", { role: "alert" }, err.message || String(err))];
   }
-  main.replaceChildren(...[content].flat());
+  main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${main.querySelector("h1")?.textContent || ""} – PhoQR`;
   window.scrollTo(0, 0);
 }

@@ -54,7 +54,7 @@ function consentBlock(work, state) {
     textBox.replaceChildren(
       h("p", { class: "bank" }, t("consent_bank", { bank: `${bank.short_name} – ${bank.name}` })),
       h("p", { lang: "vi" }, current.text_vi),
-      getLang() === "en" ? h("p", { lang: "en", class: "translation" }, current.text_en) : null);
+      ...(getLang() === "en" ? [h("p", { lang: "en", class: "translation" }, current.text_en)] : []));
   };
   const tick = h("input", { type: "checkbox", id: "f-consent", name: "consent", value: "yes" });
   const who = text({ autocomplete: "name" });
