@@ -58,7 +58,7 @@ async def work_list(session: AsyncSession, principal: Principal) -> WorkList:
     for code in await _unit_codes(session, principal):
         for row in await coverage.unit_rows(session, "2025", ("2025", code), None):
             assert row.unit is not None
-            units.append(WorkUnit(edition="2025", code=row.unit.code, name=row.unit.name, **_figures(row)))  # type: ignore[arg-type]
+            units.append(WorkUnit(edition="2025", code=row.unit.code, name=row.unit.name, **_figures(row)))
         figures = {
             row.street.id: row
             for row in await coverage.street_rows(session, ("2025", code), None, model_only=False)
@@ -79,7 +79,7 @@ async def work_list(session: AsyncSession, principal: Principal) -> WorkList:
                     segment=street.segment,
                     unit=code,
                     is_model_street=street.is_model_street,
-                    **_figures(row),  # type: ignore[arg-type]
+                    **_figures(row),
                 )
             )
     streets.sort(key=lambda s: (not s.is_model_street, s.name, s.id))

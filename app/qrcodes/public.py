@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import qr
 from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from app.merchants.photos import sniff
 from app.merchants.models import Merchant
+from app.merchants.photos import sniff
 from app.qrcodes.presentation import payload_hash, qr_format_problem
 from app.qrcodes.repository import QRRepository
 from app.qrcodes.schemas import DecodedImageOut, DecodeOut, VerifiedMerchant, VerifyOut
