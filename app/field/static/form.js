@@ -6,7 +6,7 @@ import { h, toast } from "./dom.js";
 import { getLang, t } from "./i18n.js";
 import { nextSeq, opDel, opGet, uuid } from "./store.js";
 import { enqueue } from "./sync.js";
-import { loadWork } from "./views.js";
+import { quickWork } from "./views.js";
 
 const MAX_SIDE = 1600;
 
@@ -188,7 +188,7 @@ async function save(payload, photo, extra = {}) {
 }
 
 export async function newForm(streetId) {
-  const { data: work } = await loadWork();
+  const { data: work } = await quickWork();
   if (!work) return [h("h1", {}, t("form_title")), h("p", {}, t("no_data"))];
   const form = build(work, { id: uuid(), street_id: streetId }, [], (payload, photo) => save(payload, photo));
   return [h("h1", {}, t("form_title")), form];
@@ -197,7 +197,7 @@ export async function newForm(streetId) {
 // #/edit/<op_id>: a refused operation, fixed and sent again (same shop id, a new operation id);
 // #/edit/<merchant_id>?server: an existing shop edited against its version (If-Match through /sync base_version).
 export async function editForm(key) {
-  const { data: work } = await loadWork();
+  const { data: work } = await quickWork();
   const op = await opGet(key);
   if (op) {
     const form = build(work, op.payload, op.result?.errors, async (payload, photo) => { await opDel(op.op_id); await save(payload, photo); });

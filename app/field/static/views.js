@@ -20,6 +20,14 @@ export async function cachedJson(key, path) {
 
 export const loadWork = () => cachedJson("work", "field/work");
 
+// For the form: the copy on this phone at once (a tap must answer in well under 100 ms), refreshed behind.
+export async function quickWork() {
+  const copy = await kvGet("cache:work");
+  if (!copy) return loadWork();
+  loadWork().catch(() => {});
+  return { data: copy, cached: false };
+}
+
 const fmtPct = (p) => (p === null || p === undefined ? "–" : new Intl.NumberFormat(getLang()).format(p) + " %");
 
 function figures(row) {
