@@ -63,6 +63,7 @@ def test_offline_registrations_reach_the_server_exactly_once(server: Server, bro
     fill_shop(page, shops[1])
     fill_shop(page, shops[2], consent=True)
     assert pending(page) == 4  # three shops and one photo, none acknowledged
+    shot(page, "queue-offline", "phone")
     page.reload()  # nothing queued is lost on reload
     page.wait_for_selector("[data-op-id]")
     assert pending(page) == 4
@@ -72,6 +73,7 @@ def test_offline_registrations_reach_the_server_exactly_once(server: Server, bro
     wait_pending(page, 0)
     page.wait_for_selector('[data-op-status="uploaded"]')
     assert page.locator('[data-op-status="created"]').count() == 3
+    shot(page, "queue-synced", "phone")
 
     for shop in shops:
         found = find_shops(server, shop["name"])
@@ -109,9 +111,13 @@ def test_duplicate_phone_and_qr_on_the_spot(server: Server, browser) -> None:  #
     assert item.locator("[data-duplicate-of]").get_attribute("data-duplicate-of") == existing["id"]
     assert item.locator("[data-error]").get_attribute("data-error") == "phone"
     assert find_shops(server, "Cà phê Trùng Số") == []
+    assert axe_violations(page) == []
+    shot(page, "queue-duplicate", "phone")
     page.click('[data-op-status="duplicate"] a[href^="#/edit/"]')  # the form again, the error on its field
     page.locator('form[data-form=shop] [data-field=phone] [data-error="phone"]').wait_for()
     assert page.locator("form[data-form=shop] [name=phone]").input_value() == existing["phone"]
+    assert axe_violations(page) == []
+    shot(page, "shop-form-refused", "phone")
 
     shop = shop_body(street, "Tạp hóa Cấp Mã")
     page.goto(f"{server.base}/field#/work")
@@ -240,8 +246,11 @@ def test_every_screen_passes_axe_and_is_photographed(server: Server, browser) ->
                 problems[f"{name}-{lang}"] = axe_violations(page)
                 shot(page, f"{name}-{lang}", viewport_name)
             page.click("#lang")
+            page.wait_for_selector(f"html[lang={'en' if lang == 'vi' else 'vi'}] [data-action=issue-qr]")
+        page.goto(f"{server.base}/field#/work")  # a real route change: the shop page is drawn afresh
+        page.wait_for_selector("[data-street-id]")
         page.goto(f"{server.base}/field#/shop/{shop['id']}")
-        page.click("[data-action=issue-qr]")
+        page.click("[data-action=issue-qr]:not([disabled])")
         page.wait_for_selector("img[data-qr]")
         problems["qr"] = axe_violations(page)
         shot(page, "qr-full-screen", viewport_name)

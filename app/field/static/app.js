@@ -7,7 +7,7 @@ import { getLang, setLang, t } from "./i18n.js";
 import { shopPage } from "./qr.js";
 import { isPending, opsAll } from "./store.js";
 import { syncNow } from "./sync.js";
-import { queueView, streetView, workView } from "./views.js";
+import { forgetData, queueView, streetView, workView } from "./views.js";
 
 const main = document.getElementById("main");
 let signedOutNotice = false;
@@ -80,7 +80,10 @@ function signInView() {
   return [h("h1", {}, t("signin_title")), form];
 }
 
+let routeSeq = 0;
+
 async function route() {
+  const mine = ++routeSeq; // a slow screen finishing after a newer one must not paint over it
   const hash = location.hash || "#/work";
   const [, name, arg] = hash.match(/^#\/([a-z-]+)\/?([^?]*)/) || [null, "work", ""];
   const params = new URLSearchParams(hash.split("?")[1] || "");
@@ -99,6 +102,7 @@ async function route() {
     if (err instanceof SignedOut) { signedOutNotice = true; go("#/signin"); return; }
     content = [h("h1", {}, t("error")), h("p", { role: "alert" }, err.message || String(err))];
   }
+  if (mine !== routeSeq) return;
   main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${main.querySelector("h1")?.textContent || ""} – PhoQR`;
   window.scrollTo(0, 0);
@@ -116,6 +120,7 @@ function header() {
 
 export async function doSignOut() {
   await signOut();
+  await forgetData();
   navigator.serviceWorker?.controller?.postMessage("clear-data");
   go("#/signin");
 }

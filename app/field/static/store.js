@@ -34,6 +34,7 @@ function run(store, mode, fn) {
 export const kvGet = (key) => run("kv", "readonly", (s) => s.get(key));
 export const kvSet = (key, value) => run("kv", "readwrite", (s) => s.put(value, key));
 export const kvDel = (key) => run("kv", "readwrite", (s) => s.delete(key));
+export const kvKeys = () => run("kv", "readonly", (s) => s.getAllKeys());
 export const opPut = (op) => run("ops", "readwrite", (s) => s.put(op));
 export const opGet = (id) => run("ops", "readonly", (s) => s.get(id));
 export const opDel = (id) => run("ops", "readwrite", (s) => s.delete(id));

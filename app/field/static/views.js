@@ -3,7 +3,7 @@ import { doSignOut, go, kick } from "./app.js";
 import { Offline, getJson } from "./api.js";
 import { h } from "./dom.js";
 import { getLang, t } from "./i18n.js";
-import { isPending, kvGet, kvSet, opDel, opsAll } from "./store.js";
+import { isPending, kvDel, kvGet, kvKeys, kvSet, opDel, opsAll } from "./store.js";
 
 // A read that still answers offline: the last copy kept in IndexedDB (the service worker keeps one too).
 export async function cachedJson(key, path) {
@@ -18,11 +18,23 @@ export async function cachedJson(key, path) {
   }
 }
 
-export const loadWork = () => cachedJson("work", "field/work");
+let lastWork = null; // this page's copy, so the form needs no storage read either
+
+export async function loadWork() {
+  const answer = await cachedJson("work", "field/work");
+  if (answer.data) lastWork = answer.data;
+  return answer;
+}
+
+// Signing out: this user's copies go (the queue stays: it is sent by whoever signs in next on this phone).
+export async function forgetData() {
+  lastWork = null;
+  for (const key of await kvKeys()) if (String(key).startsWith("cache:")) await kvDel(key);
+}
 
 // For the form: the copy on this phone at once (a tap must answer in well under 100 ms), refreshed behind.
 export async function quickWork() {
-  const copy = await kvGet("cache:work");
+  const copy = lastWork || (await kvGet("cache:work"));
   if (!copy) return loadWork();
   loadWork().catch(() => {});
   return { data: copy, cached: false };
