@@ -142,6 +142,26 @@ def test_duplicate_phone_and_qr_on_the_spot(server: Server, browser) -> None:  #
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert download.value.suggested_filename.endswith(".pdf")
+    page.click("[data-action=close-qr]")
+
+    # a shop that already shows its bank's QR: a photo of it is read (by the server where the browser has no
+    # BarcodeDetector) and registered as the shop's QR
+    owned = shop_body(street, "Tạp hóa Mã Sẵn")
+    page.goto(f"{server.base}/field#/work")
+    fill_shop(page, owned)
+    wait_pending(page, 0)
+    merchant = find_shops(server, "Tạp hóa Mã Sẵn")[0]
+    page.goto(f"{server.base}/field#/shop/{merchant['id']}")
+    payload = qr.build_vietqr(owned["bank_bin"], owned["account_number"])
+    page.set_input_files("#scan-photo", {"name": "qr.png", "mimeType": "image/png", "buffer": qr.render_png(payload)})
+    page.click("[data-action=register-qr]")
+    page.wait_for_selector("[data-action=issue-qr]")
+    for _ in range(50):
+        shown = server.api(f"/merchants/{merchant['id']}", AGENT)["qr"]
+        if shown:
+            break
+        page.wait_for_timeout(100)
+    assert shown is not None and shown["payload"] == payload
     assert bad == []
     context.close()
 

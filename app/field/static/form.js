@@ -3,7 +3,7 @@
 import { go, queued } from "./app.js";
 import { getJson } from "./api.js";
 import { h, toast } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { errorText, getLang, t } from "./i18n.js";
 import { nextSeq, opDel, opGet, uuid } from "./store.js";
 import { enqueue } from "./sync.js";
 import { quickWork } from "./views.js";
@@ -38,7 +38,7 @@ function showErrors(form, errors) {
   for (const e of errors || []) {
     const name = e.field === "location.lat" || e.field === "location.lon" ? "location" : e.field;
     const box = form.querySelector(`[data-field="${CSS.escape(name || "")}"] .error`) || form.querySelector(".form-error");
-    box.textContent = e.message;
+    box.textContent = errorText(e);
     box.setAttribute("data-error", e.field || "");
     box.previousElementSibling?.setAttribute?.("aria-invalid", "true");
   }
@@ -160,6 +160,9 @@ function build(work, initial, errors, onSave) {
     const problems = [];
     for (const name of ["name", "category", "street_id"]) if (!form.elements[name].value.trim()) problems.push({ field: name, message: t("required") });
     if (form.elements.consent.checked && !form.elements["consent.given_by_name"].value.trim()) problems.push({ field: "consent.given_by_name", message: t("consent_name_needed") });
+    if (form.elements.consent.checked) { // a consent names the bank the account is at: no account, nothing to agree to
+      for (const name of ["payment_account.bank_bin", "payment_account.account_number"]) if (!form.elements[name].value.trim()) problems.push({ field: name, message: t("required") });
+    }
     if (problems.length) { showErrors(form, problems); form.querySelector("[aria-invalid]")?.focus(); return; }
     const v = (name) => form.elements[name].value.trim() || null;
     const payload = { id: initial.id, name: v("name"), category: v("category"), owner_name: v("owner_name"), phone: v("phone"),
@@ -182,7 +185,7 @@ async function save(payload, photo, extra = {}) {
   await enqueue({ op_id: uuid(), seq: nextSeq(), type: "upsert_merchant", merchant_id: payload.id, label: payload.name,
     payload: { ...payload, ...extra } });
   if (photo) await enqueue({ op_id: uuid(), seq: nextSeq(), type: "photo", merchant_id: payload.id, blob: photo });
-  toast(t("saved"));
+  toast(navigator.onLine ? t("saved_sending") : t("saved"));
   await queued();
   go("#/queue");
 }

@@ -21,7 +21,7 @@ const VI = {
   f_photo: "Ảnh cửa hàng", photo_ready: "Ảnh {w}×{h}, {kb} KB", consent_title: "Sự đồng ý của chủ cửa hàng",
   consent_bank: "Ngân hàng nhận thông tin: {bank}", consent_pick_bank: "Chọn ngân hàng để xem nội dung đồng ý.",
   f_consent: "Chủ cửa hàng đã đọc và đồng ý", f_given_by: "Họ tên người đồng ý", choose: "— Chọn —",
-  save: "Lưu và gửi", saved: "Đã lưu. Sẽ gửi khi có mạng.", required: "Bắt buộc",
+  save: "Lưu và gửi", saved: "Đã lưu. Sẽ gửi khi có mạng.", saved_sending: "Đã lưu, đang gửi…", required: "Bắt buộc",
   consent_name_needed: "Nhập họ tên người đồng ý", queue_title: "Hàng đợi gửi", queue_empty: "Không có thao tác nào.",
   sync_now: "Gửi ngay", st_pending: "Đang chờ gửi", st_created: "Đã tạo", st_updated: "Đã cập nhật",
   st_unchanged: "Đã có (không đổi)", st_duplicate: "Trùng", st_invalid: "Bị từ chối", st_conflict: "Xung đột",
@@ -36,7 +36,11 @@ const VI = {
   error: "Có lỗi, thử lại sau", back: "Quay lại", bank_of: "Ngân hàng",
   c_grocery: "Tạp hóa", c_general_store: "Cửa hàng tổng hợp", c_market_stall: "Sạp chợ", c_restaurant: "Nhà hàng",
   c_eatery: "Quán ăn", c_cafe: "Cà phê", c_supermarket: "Siêu thị", c_hotel: "Khách sạn", c_pharmacy: "Nhà thuốc",
-  c_other: "Khác",
+  f_bank_bin: "Ngân hàng", f_given_by_name: "Họ tên người đồng ý", f_location: "Vị trí", f_id: "Mã cửa hàng",
+  c_other: "Khác", see_duplicate: "Xem cửa hàng đã có",
+  e_duplicate_phone: "Số điện thoại đã được đăng ký cho cửa hàng khác",
+  e_duplicate_account: "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
+  e_version_conflict: "Cửa hàng đã được sửa ở nơi khác; hãy tải lại", e_shop_not_registered: "Cửa hàng chưa được đăng ký",
 };
 const EN = {
   app: "PhoQR", loading: "Loading…", online: "Online", offline: "Offline",
@@ -60,7 +64,7 @@ const EN = {
   f_photo: "Shop photo", photo_ready: "Photo {w}×{h}, {kb} KB", consent_title: "Owner's consent",
   consent_bank: "Bank receiving the data: {bank}", consent_pick_bank: "Choose a bank to see the consent text.",
   f_consent: "The owner has read and agrees", f_given_by: "Name of the person agreeing", choose: "— Choose —",
-  save: "Save and send", saved: "Saved. It will be sent when online.", required: "Required",
+  save: "Save and send", saved: "Saved. It will be sent when online.", saved_sending: "Saved, sending…", required: "Required",
   consent_name_needed: "Enter the name of the person agreeing", queue_title: "Send queue", queue_empty: "Nothing queued.",
   sync_now: "Send now", st_pending: "Waiting to send", st_created: "Created", st_updated: "Updated",
   st_unchanged: "Already there (unchanged)", st_duplicate: "Duplicate", st_invalid: "Refused", st_conflict: "Conflict",
@@ -75,7 +79,11 @@ const EN = {
   error: "Something went wrong, try again later", back: "Back", bank_of: "Bank",
   c_grocery: "Grocery", c_general_store: "General store", c_market_stall: "Market stall", c_restaurant: "Restaurant",
   c_eatery: "Eatery", c_cafe: "Café", c_supermarket: "Supermarket", c_hotel: "Hotel", c_pharmacy: "Pharmacy",
-  c_other: "Other",
+  f_bank_bin: "Bank", f_given_by_name: "Name of the person agreeing", f_location: "Location", f_id: "Shop id",
+  c_other: "Other", see_duplicate: "See the existing shop",
+  e_duplicate_phone: "Phone already registered to another shop",
+  e_duplicate_account: "Bank account already registered to another shop",
+  e_version_conflict: "The shop was changed elsewhere; reload it", e_shop_not_registered: "The shop was not registered",
 };
 const TABLES = { vi: VI, en: EN };
 let lang = localStorage.getItem("phoqr.lang") === "en" ? "en" : "vi";
@@ -86,6 +94,12 @@ export function setLang(value) {
   localStorage.setItem("phoqr.lang", lang);
   document.documentElement.lang = lang;
 }
+// A server error in the reader's language where we know its code (sync answers carry English messages).
+export function errorText(e) {
+  const key = `e_${e.code}`;
+  return TABLES[lang][key] || e.message || e.code || "";
+}
+
 export function t(key, params = {}) {
   const text = TABLES[lang][key] ?? VI[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ""));

@@ -42,7 +42,7 @@ async function scanBlock(shop, online) {
     try {
       const decoded = await post("qr/decode", { payload }, uuid());
       out.replaceChildren(h("p", {}, t("scan_found", { bank: decoded.bank_short_name || decoded.scheme })),
-        h("button", { type: "button", class: "primary", onclick: async () => {
+        h("button", { type: "button", class: "primary", "data-action": "register-qr", onclick: async () => {
           try { await post(`merchants/${shop.id}/qr/existing`, { payload }, uuid()); toast(t("qr_registered")); location.reload(); }
           catch (err) { out.append(h("p", { class: "error", "data-error": "payload" }, err.message)); }
         } }, t("register_qr")));

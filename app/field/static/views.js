@@ -2,7 +2,7 @@
 import { doSignOut, go, kick } from "./app.js";
 import { Offline, getJson } from "./api.js";
 import { h } from "./dom.js";
-import { getLang, t } from "./i18n.js";
+import { errorText, getLang, t } from "./i18n.js";
 import { isPending, kvDel, kvGet, kvKeys, kvSet, opDel, opsAll } from "./store.js";
 
 // A read that still answers offline: the last copy kept in IndexedDB (the service worker keeps one too).
@@ -141,8 +141,8 @@ function opItem(op, shopsById) {
   return h("li", { class: `card op ${op.state}`, "data-op-id": op.op_id, "data-op-status": status, "data-merchant-id": op.merchant_id },
     h("p", { class: "name" }, label),
     h("p", { class: "status" }, t(`st_${status}`)),
-    dup ? h("p", {}, t("dup_of"), ": ", h("a", { href: `#/shop/${dup}`, "data-duplicate-of": dup }, op.result.duplicate_name || dup)) : null,
-    errors.map((e) => h("p", { class: "error", "data-error": e.field || "" }, e.field ? `${t(`f_${e.field.split(".").pop()}`)}: ` : "", e.message)),
+    dup ? h("p", {}, h("a", { href: `#/shop/${dup}`, "data-duplicate-of": dup }, t("see_duplicate"))) : null,
+    errors.map((e) => h("p", { class: "error", "data-error": e.field || "" }, e.field ? `${t(`f_${e.field.split(".").pop()}`)}: ` : "", errorText(e))),
     op.state === "done" && op.type !== "photo" ? h("a", { href: `#/shop/${op.merchant_id}` }, t("shop_title")) : null,
     op.state === "failed" && op.type === "upsert_merchant" ? h("a", { class: "button", href: `#/edit/${op.op_id}` }, t("fix")) : null);
 }
