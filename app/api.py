@@ -12,6 +12,7 @@ from app.bank.handoff_router import router as bank_handoff_router
 from app.bank.webhooks_router import router as bank_webhooks_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
+from app.field.router import router as field_router
 from app.history.router import router as history_router
 from app.merchants.router import router as merchants_router
 from app.qrcodes.router import router as qrcodes_router
@@ -38,5 +39,6 @@ for r in (
     consents_router,
     bank_handoff_router,
     accounts_router,
+    field_router,
 ):
     api_router.include_router(r)

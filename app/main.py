@@ -22,6 +22,7 @@ from app.core.guards import RequestGuard
 from app.core.openapi import install_openapi, operation_id
 from app.core.replica import ReadReplica
 from app.dashboard import mount as mount_dashboard
+from app.field import mount as mount_field
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
 from app.observability import ObservabilityMiddleware, configure_logging
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.include_router(metrics_router)
     app.include_router(api_router)
     mount_dashboard(app)
+    mount_field(app)
     document_webhooks(app.webhooks)
     install_openapi(app)
     install_docs(app)

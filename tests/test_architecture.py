@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
     {"bank"},  # bank hand-off: outbox (subscribes to ShopChanged), webhooks
     {"sync", "reports"},
     {"dashboard"},  # a UI composing the domains below it (the report files included)
+    {"field"},  # the phone web app at /field and its work list
     {"demo"},
 ]
 ROOTS = {"main", "api", "cli", "models", "subscribers", "seed", "health", "__init__"}

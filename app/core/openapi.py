@@ -137,6 +137,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
         422: (*_QR_PAYLOAD, "qr_dynamic_amount"),
     },
     "qr_decode": {422: _QR_PAYLOAD},
+    "qr_decode_image": {422: (*_QR_PAYLOAD, "qr_not_in_image"), 415: ("unsupported_media_type",)},
     "qr_verify": {422: _QR_PAYLOAD, 429: ("too_many_requests",)},
     "qr_revoke": {409: ("invalid_state",)},
     "sync_submit": {503: ("sync_busy",)},

@@ -90,6 +90,7 @@ DECLARED: dict[str, tuple[int, str, str]] = {
         "Chủ cửa hàng đã rút lại sự đồng ý: dữ liệu không được gửi lại",
         "The owner withdrew consent: the data is not sent again",
     ),
+    "qr_not_in_image": (422, "Không tìm thấy mã QR trong ảnh", "No QR code found in the photo"),
     # accounts (app/users)
     "user_not_found": (404, "Không tìm thấy tài khoản", "User not found"),
     "username_taken": (409, "Tên đăng nhập đã có", "Username taken"),

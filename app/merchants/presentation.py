@@ -10,9 +10,9 @@ from app.auth.schemas import UnitRef
 from app.consents.bank_status import standing, standing_of
 from app.consents.schemas import AccountCheckOut, BankStatusOut
 from app.merchants.enums import AccountKind
-from app.merchants.models import Merchant, PaymentAccount, QRCode
+from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.merchants.repository import MerchantRepository
-from app.merchants.schemas import Location, MerchantOut, PaymentAccountOut, QRSummary, Review, VnpayOut
+from app.merchants.schemas import Location, MerchantOut, PaymentAccountOut, PhotoRef, QRSummary, Review, VnpayOut
 
 
 def qr_summary(code: QRCode) -> QRSummary:
@@ -43,6 +43,15 @@ def _bank_account(account: PaymentAccount | None) -> PaymentAccountOut | None:
     )
 
 
+def photo_ref(photo: Photo) -> PhotoRef:
+    return PhotoRef(
+        id=photo.id,
+        url=f"/api/v1/merchants/{photo.merchant_id}/photos/{photo.id}",
+        content_type=photo.content_type,
+        created_at=photo.created_at,
+    )
+
+
 def bank_bin_of(account: PaymentAccount | None) -> str | None:
     """The BIN of the shop's bank account (not of a VNPAY-only shop): whose bank_status the shop shows."""
     ok = account is not None and account.kind in (AccountKind.ACCOUNT, AccountKind.CARD)
@@ -55,6 +64,7 @@ def to_out(
     active_qr: QRCode | None,
     bank_status: BankStatusOut | None = None,
     account_check: AccountCheckOut | None = None,
+    photos: list[Photo] | None = None,
 ) -> MerchantOut:
     vnpay = None
     if account is not None and account.vnpay_merchant_id:
@@ -88,6 +98,7 @@ def to_out(
         updated_at=m.updated_at,
         bank_status=bank_status or BankStatusOut(state="not_sent", bank_bin=bank_bin_of(account)),
         account_check=account_check,
+        photos=[photo_ref(p) for p in photos or ()],
     )
 
 
@@ -95,7 +106,8 @@ async def render(session: AsyncSession, merchant: Merchant, account: PaymentAcco
     repo = MerchantRepository(session)
     account = account or await repo.account(merchant.id)
     status, check = await standing_of(session, merchant.id, bank_bin_of(account))
-    return to_out(merchant, account, await repo.active_qr(merchant.id), status, check)
+    photos = (await repo.photos_of([merchant.id])).get(merchant.id, [])
+    return to_out(merchant, account, await repo.active_qr(merchant.id), status, check, photos)
 
 
 async def render_many(session: AsyncSession, rows: list[Merchant]) -> list[MerchantOut]:
@@ -103,4 +115,8 @@ async def render_many(session: AsyncSession, rows: list[Merchant]) -> list[Merch
     ids = [m.id for m in rows]
     accounts, qrs = await repo.accounts(ids), await repo.active_qrs(ids)
     statuses, checks = await standing(session, [(i, bank_bin_of(accounts.get(i))) for i in ids])
-    return [to_out(m, accounts.get(m.id), qrs.get(m.id), statuses[m.id], checks.get(m.id)) for m in rows]
+    photos = await repo.photos_of(ids)
+    return [
+        to_out(m, accounts.get(m.id), qrs.get(m.id), statuses[m.id], checks.get(m.id), photos.get(m.id, []))
+        for m in rows
+    ]

@@ -189,6 +189,18 @@ class MerchantRepository(Repository[Merchant]):
             select(Photo).where(col(Photo.merchant_id) == merchant_id, col(Photo.sha256) == sha256)
         )
 
+    async def photos_of(self, merchant_ids: list[str]) -> dict[str, list[Photo]]:
+        """Each shop's photos, oldest first (one query for a whole page of shops)."""
+        found: dict[str, list[Photo]] = {}
+        if not merchant_ids:
+            return found
+        stmt = (
+            select(Photo).where(col(Photo.merchant_id).in_(merchant_ids)).order_by(col(Photo.created_at), col(Photo.id))
+        )
+        for photo in (await self.session.execute(stmt)).scalars():
+            found.setdefault(photo.merchant_id, []).append(photo)
+        return found
+
     async def photo(self, merchant_id: str, photo_id: str) -> Photo | None:
         photo = await self.session.get(Photo, photo_id)
         return photo if photo is not None and photo.merchant_id == merchant_id else None

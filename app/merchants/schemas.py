@@ -169,6 +169,13 @@ class QRSummary(BaseModel):
     sticker_url: str
 
 
+class PhotoRef(BaseModel):
+    id: str
+    url: str = Field(description="GET it with the bearer token")
+    content_type: str
+    created_at: datetime
+
+
 class MerchantOut(BaseModel):
     # every field is always sent (null when unknown): required in the document, never "unset" in generated clients
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
@@ -201,6 +208,7 @@ class MerchantOut(BaseModel):
     account_check: AccountCheckOut | None = Field(
         None, description="the bank's answer on the account holder's name, where the bank offers the inquiry"
     )
+    photos: list[PhotoRef] = Field(default_factory=list, description="the shop's photos, oldest first")
 
 
 class PhotoOut(BaseModel):

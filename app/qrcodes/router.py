@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 import qr
@@ -13,7 +13,7 @@ from app.core.deps import SettingsDep
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.qrcodes import issuing, public, service
 from app.qrcodes.presentation import StickerFormat, render_sticker, sticker_info, to_out
-from app.qrcodes.schemas import DecodeOut, IssueIn, PayloadIn, QROut, RevokeIn, VerifyOut
+from app.qrcodes.schemas import DecodedImageOut, DecodeOut, IssueIn, PayloadIn, QROut, RevokeIn, VerifyOut
 
 router = APIRouter(tags=["qr"])
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -65,6 +65,19 @@ async def register_existing(
 @router.post("/qr/decode", response_model=DecodeOut, summary="Every field of a payload, or the failing field")
 async def decode(body: PayloadIn, _: CurrentUser) -> DecodeOut:
     return public.decode(body.payload)
+
+
+@router.post(
+    "/qr/decode/image",
+    response_model=DecodedImageOut,
+    summary="Read the QR in a photo (JPEG, PNG or WebP), then decode it like /qr/decode",
+)
+async def decode_image(
+    _: CurrentUser,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a photo of the QR the shop already shows, at most 5 MB")],
+) -> DecodedImageOut:
+    return await public.decode_photo(settings, await file.read(settings.photo_max_bytes + 1))
 
 
 @router.post("/qr/verify", response_model=VerifyOut, summary="Public: is this sticker's QR registered here?")

@@ -76,3 +76,8 @@ class VerifyOut(BaseModel):
     registered: bool
     merchant: VerifiedMerchant | None
     status: Literal["active", "revoked", "unknown"]
+
+
+class DecodedImageOut(BaseModel):
+    payload: str = Field(description="the QR's text, as a bank app would read it")
+    decoded: DecodeOut

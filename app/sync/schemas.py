@@ -33,6 +33,9 @@ class OpResult(BaseModel):
     op_id: str
     status: Literal["created", "updated", "unchanged", "conflict", "invalid", "duplicate"]
     merchant_id: str | None = None
+    duplicate_of: str | None = Field(
+        None, description="status duplicate: the shop already holding that phone or account, when the caller sees it"
+    )
     errors: list[OpError] = []
     server_copy: MerchantOut | None = None
     qr: QROut | None = None

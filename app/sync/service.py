@@ -139,6 +139,8 @@ async def _failed(session: AsyncSession, principal: Principal, op: SyncOperation
     ]
     status = STATUS_BY_CODE.get(exc.code, "invalid")
     result = OpResult(op_id=op.op_id, status=status, merchant_id=merchant_id, errors=errors)
+    if status == "duplicate":
+        result.duplicate_of = exc.extra.get("existing_merchant_id")
     if status == "conflict" and merchant_id:
         try:  # the server's copy, so the phone can resolve the conflict
             result.server_copy = await merchants.get(session, principal, merchant_id)
