@@ -13,6 +13,7 @@ from app.bank.webhooks_router import router as bank_webhooks_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.history.router import router as history_router
+from app.imports.router import router as imports_router
 from app.merchants.router import router as merchants_router
 from app.qrcodes.router import router as qrcodes_router
 from app.reports.router import router as reports_router
@@ -36,5 +37,6 @@ for r in (
     bank_webhooks_router,
     consents_router,
     bank_handoff_router,
+    imports_router,
 ):
     api_router.include_router(r)

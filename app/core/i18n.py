@@ -58,6 +58,15 @@ TITLES: dict[str, tuple[str, str]] = {
     "internal_error": ("Lỗi hệ thống", "Internal server error"),
     "invalid_cursor": ("Con trỏ phân trang không hợp lệ", "Invalid cursor"),
     "image_too_large": ("Ảnh quá nhiều điểm ảnh", "Image has too many pixels"),
+    "import_not_found": ("Không tìm thấy lần nhập", "Import not found"),
+    "import_file_unreadable": ("Không đọc được tệp", "The file cannot be read"),
+    "import_file_encrypted": ("Tệp được đặt mật khẩu", "The workbook is password-protected"),
+    "import_file_formulas": ("Tệp chứa công thức", "The file holds formulas"),
+    "import_header_merged": ("Dòng tiêu đề có ô gộp", "The header row has merged cells"),
+    "import_header_missing": ("Thiếu cột bắt buộc", "Required columns missing"),
+    "import_sheet_missing": ("Thiếu trang Shops", "The Shops sheet is missing"),
+    "import_too_many_rows": ("Tệp quá nhiều dòng", "Too many rows"),
+    "idempotency_key_required": ("Thiếu Idempotency-Key", "Idempotency-Key required"),
 }
 
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
