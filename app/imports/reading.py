@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from app.core.errors import ValidationFailed
+from app.core.errors import PayloadTooLarge, ValidationFailed
 from app.imports.columns import BY_FIELD, ERRORS_FIELD, SHOPS_SHEET, field_of
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -204,7 +204,7 @@ def read_xlsx(data: bytes) -> Sheet:
 
 def read(data: bytes) -> Sheet:
     if len(data) > MAX_BYTES:
-        raise bad_file("payload_too_large", "Tệp lớn hơn 10 MB", "The file is larger than 10 MB")
+        raise PayloadTooLarge("Tệp lớn hơn 10 MB", "The file is larger than 10 MB")
     if not data:
         raise bad_file("import_header_missing", "Tệp trống", "The file is empty")
     return read_xlsx(data) if kind_of(data) == "xlsx" else read_csv(data)

@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse, Response
 from app.auth import CurrentUser, Writer
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
-from app.core.errors import AppError
+from app.core.errors import AppError, PayloadTooLarge
 from app.imports import errorfile, refs, service, template
-from app.imports.reading import MAX_BYTES, bad_file
+from app.imports.reading import MAX_BYTES
 from app.imports.schemas import ImportOut, Mode
 from app.units.service import parse_unit_ref, require_unit
 
@@ -72,7 +72,7 @@ async def create_import(
         )
     data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise bad_file("payload_too_large", "Tệp lớn hơn 10 MB", "The file is larger than 10 MB")
+        raise PayloadTooLarge("Tệp lớn hơn 10 MB", "The file is larger than 10 MB")
     job, replayed = await service.submit(
         session,
         principal,
