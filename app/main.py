@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api import api_router
 from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
+from app.imports.jobs import start_in_background as start_import_worker
 from app.bank.webhooks_doc import document_webhooks
 from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         stop_webhooks = (
             start_webhook_dispatcher(app.state.sessionmaker, settings) if settings.webhook_dispatcher else None
         )
+        # large spreadsheet imports, queued by POST /imports
+        stop_imports = start_import_worker(app.state.sessionmaker) if settings.import_worker else None
         if settings.environment != "test":  # the test suite builds many apps in one process: nothing to freeze
             # what start-up loaded (modules, the app, reference data) lives as long as the worker: out of the
             # collector's sight, a full collection walks only what requests allocate (~130 ms down to ~10 ms,
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         finally:
             if stop_webhooks is not None:
                 await stop_webhooks()
+            if stop_imports is not None:
+                await stop_imports()
             await stop_daily_snapshots(app.state.snapshots)
             await stop_account_checks(app.state.account_checks)
             await app.state.adapters.aclose()

@@ -128,8 +128,9 @@ async def run(session: AsyncSession, principal: Principal, job: ImportJob, progr
     seed = f"{principal.id}|{unit[0]}:{unit[1]}|"
     errors: list[RowError] = []
     claims = _Claims()
+    # the import row is left untouched until the end: a background run writes its progress in other
+    # transactions, which must not wait for a lock this one holds
     counts = {"rows_done": 0, "rows_ok": 0, "created": 0, "unchanged": 0}
-    job.status, job.rows_done = "running", 0
 
     def fail(number: int, problems: list[tuple[str, str, str, str]]) -> None:
         for path, code, vi, en in problems:
