@@ -147,6 +147,25 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     print(f"account-name checks run: {asyncio.run(run())}")
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """A spreadsheet of shops, imported as a user (exit status 1 when any row has an error)."""
+    from app.core.errors import AppError
+    from app.imports.command import import_file, report
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        return await import_file(
+            session, args.file, unit=args.unit, username=args.user, mode=args.mode, dry_run=args.dry_run, key=args.key
+        )
+
+    try:
+        summary = asyncio.run(_in_session(settings, run))
+    except AppError as exc:
+        sys.exit(f"{exc.code}: {exc.detail_en}" + "".join(f"\n  {e.field}: {e.message_en}" for e in exc.errors))
+    print(report(summary))
+    if summary["errors_total"]:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="phoqr", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     checks = sub.add_parser("account-checks", help="ask the banks about pending account-name checks (one pass)")
     checks.add_argument("--limit", type=int, default=500)
     checks.set_defaults(fn=cmd_account_checks)
+    imp = sub.add_parser("import", help="import a spreadsheet of shops (XLSX or CSV) as a user")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--unit", required=True, help="edition:code, e.g. 2025:26506")
+    imp.add_argument("--user", required=True, help="the username the shops are registered by")
+    imp.add_argument("--mode", choices=["all_or_nothing", "valid_rows"], default="all_or_nothing")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    imp.add_argument("--key", default=None, help="Idempotency-Key (default: the file's sha256)")
+    imp.set_defaults(fn=cmd_import)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
