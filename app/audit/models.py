@@ -25,4 +25,6 @@ class AuditLog(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # how the change came: {"channel": "api" | "sync" | "import" | "demo", ...} (new shops; migration 0010)
+    context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     request_id: str | None = Field(default=None, max_length=64)

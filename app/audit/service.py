@@ -31,8 +31,10 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     device_id: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> None:
-    """`principal` None: a change made by the system (the CLI's demo data), not by a user."""
+    """`principal` None: a change made by the system (the CLI's demo data), not by a user. `context`: how the change
+    came (e.g. {"channel": "import", "import_id": ...}), stored beside the snapshots."""
     row = AuditLog(
         actor_id=principal.id if principal else None,
         actor_username=principal.username if principal else None,
@@ -43,6 +45,7 @@ async def record(
         entity_id=str(entity_id),
         before=before,
         after=after,
+        context=context,
         # the request that made the change (X-Request-ID, echoed to the caller and written in every log line)
         request_id=request_id_var.get(),
     )

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from app.consents.models import AccountNameCheck
 from app.core.db import utcnow
-from app.core.events import ShopChanged, subscribe
+from app.core.events import ShopChanged, ShopState, subscribe
 from app.merchants.models import Merchant, PaymentAccount
 from integrations import (
     AccountNotFound,
@@ -76,7 +76,7 @@ def _key(account: PaymentAccount | None) -> str | None:
     return f"{account.bank_bin}:{account.account_number}"
 
 
-def _our_name(account: PaymentAccount, merchant: Merchant | None) -> str | None:
+def _our_name(account: PaymentAccount, merchant: ShopState | None) -> str | None:
     return account.account_name or (merchant.owner_name if merchant is not None else None)
 
 

@@ -19,9 +19,34 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class ShopState(Protocol):
+    """What a `ShopChanged` subscriber may read of the shop after the change, whoever wrote it: a `Merchant` row
+    (update, review, close, QR, consent, receipt) or the `ShopRow` the one write path for new shops inserted
+    (`app.merchants.writing`). Read-only: a subscriber reacts, it never changes the shop."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def owner_name(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def unit_code(self) -> str: ...
+    @property
+    def unit_code_2020(self) -> str | None: ...
+    @property
+    def street_id(self) -> int | None: ...
+    @property
+    def has_qr(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +59,7 @@ class ShopChanged:
 
     merchant_id: str
     action: str
-    merchant: Any
+    merchant: ShopState
     before: Mapping[str, Any] | None = None
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

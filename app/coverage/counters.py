@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.events import ShopChanged, subscribe
+from app.core.events import ShopChanged, ShopState, subscribe
 from app.coverage.models import CoverageCounter
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant
@@ -43,7 +43,7 @@ class CoverageKey:
     has_qr: bool
 
 
-def key_of(shop: Merchant | Mapping[str, Any] | None) -> CoverageKey | None:
+def key_of(shop: ShopState | Mapping[str, Any] | None) -> CoverageKey | None:
     """The counter a shop counts in (a row, or its audited snapshot); None for a shop that counts nowhere."""
     if shop is None:
         return None

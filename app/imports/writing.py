@@ -1,9 +1,10 @@
-"""The one place an import writes shops: the project's single write path, called for a batch of registrations.
+"""The one place an import writes shops: the project's single write path (`app.merchants.writing.register`),
+called once per chunk of registrations.
 
-Every row goes through the same checks and the same ending as a phone's registration (duplicates, placement,
-consent, audit row, `ShopChanged` for coverage and the bank outbox). The audit rows name the channel and the
-import (`device_id = "import:<id>"`), and the uploader is the shop's registrant, so maker-checker holds: the
-uploader cannot approve the shops they imported.
+Every row goes through the same checks and the same ending as a phone's registration (id and replay, placement,
+bank, duplicates inside the batch and against the database, near duplicates, consent, audit row, `ShopChanged`
+for coverage and the bank outbox). The audit rows carry `channel=import` and the import id; the uploader is the
+shop's registrant, so maker-checker holds: the uploader cannot approve the shops they imported.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.core.errors import AppError, FieldError
-from app.merchants import service as merchants
+from app.core.errors import FieldError
+from app.merchants import writing as write_path
 from app.merchants.schemas import MerchantCreate
 
 CHANNEL = "import"
@@ -22,8 +23,8 @@ CHANNEL = "import"
 
 @dataclass(slots=True)
 class Outcome:
-    """What became of one registration: `created`, `unchanged` (the same shop was already imported) or
-    `invalid` with the write path's code and field errors."""
+    """What became of one registration: `created`, `unchanged` (the same shop was already imported by this user
+    with the same data) or `invalid` with the write path's code and field errors."""
 
     status: str
     merchant_id: str
@@ -40,14 +41,24 @@ def audit_device(import_id: str) -> str:
 async def write(
     session: AsyncSession, principal: Principal, bodies: list[MerchantCreate], *, import_id: str
 ) -> list[Outcome]:
-    """One outcome per registration, in order; each registration stands alone (its own savepoint)."""
-    out: list[Outcome] = []
-    device = audit_device(import_id)
-    for body in bodies:
-        try:
-            async with session.begin_nested():
-                status, shop = await merchants.create(session, principal, body, device_id=device)
-            out.append(Outcome("created" if status == 201 else "unchanged", shop.id))
-        except AppError as exc:
-            out.append(Outcome("invalid", str(body.id), exc.code, exc.errors, exc.detail_vi, exc.detail_en))
+    """One outcome per registration, in order; each registration stands alone (the caller's savepoint decides
+    whether the whole file stands)."""
+    if not bodies:
+        return []
+    outcomes = await write_path.register(
+        session,
+        principal,
+        bodies,
+        channel=CHANNEL,
+        device_id=audit_device(import_id),
+        audit_context={"import_id": import_id},
+    )
+    out = []
+    for o in outcomes:
+        if o.ok:
+            out.append(Outcome("created" if o.status == "created" else "unchanged", o.merchant_id))
+        else:
+            p = o.problem
+            assert p is not None
+            out.append(Outcome("invalid", o.merchant_id, p.code, p.errors, p.detail_vi, p.detail_en))
     return out

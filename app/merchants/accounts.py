@@ -35,6 +35,10 @@ class VnpayIds:
     terminal_id: str | None = None
 
 
+def unknown_bank(field: str, bank_bin: str) -> ValidationFailed:
+    return ValidationFailed(field, f"Không có ngân hàng mã {bank_bin}", f"No active bank with BIN {bank_bin}")
+
+
 async def upsert_account(
     session: AsyncSession,
     merchant_id: str,
@@ -52,9 +56,7 @@ async def upsert_account(
     account = current or PaymentAccount(merchant_id=merchant_id, kind=AccountKind.ACCOUNT)
     if bank is not None:
         if bank.bank_bin not in await MerchantRepository(session).active_bins():
-            raise ValidationFailed(
-                field, f"Không có ngân hàng mã {bank.bank_bin}", f"No active bank with BIN {bank.bank_bin}"
-            )
+            raise unknown_bank(field, bank.bank_bin)
         account.kind, account.bank_bin, account.account_number = bank.kind, bank.bank_bin, bank.account_number
         if not bank.keep_name:
             account.account_name = bank.account_name

@@ -45,16 +45,47 @@ _AUDITED_IN_ORDER = tuple(name for name in Merchant.model_fields if name in AUDI
 
 
 class ShopRow(dict[str, Any]):
-    """A new shop's columns as a bulk INSERT wrote them, without an ORM instance (sync registers hundreds at
-    once): read as a mapping or like the row (`shop.owner_name`), so a `ShopChanged` subscriber may do either."""
+    """A new shop's columns as the write path inserted them (`app.merchants.writing`), without an ORM instance (a
+    batch registers hundreds at once). Read as a mapping of every column, or through the typed properties of
+    `app.core.events.ShopState`, the shape every `ShopChanged` carries."""
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    @property
+    def id(self) -> str:
+        return str(self["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self["name"])
+
+    @property
+    def category(self) -> str:
+        return str(self["category"])
+
+    @property
+    def owner_name(self) -> str | None:
+        return self["owner_name"]
+
+    @property
+    def status(self) -> str:
+        return str(self["status"])
+
+    @property
+    def unit_code(self) -> str:
+        return str(self["unit_code"])
+
+    @property
+    def unit_code_2020(self) -> str | None:
+        return self["unit_code_2020"]
+
+    @property
+    def street_id(self) -> int | None:
+        return self["street_id"]
+
+    @property
+    def has_qr(self) -> bool:
+        return bool(self["has_qr"])
 
 
 def snapshot(m: Merchant) -> dict[str, Any]:
@@ -86,15 +117,26 @@ async def finish_change(
 
 
 async def finish_creates(
-    session: AsyncSession, principal: Principal, shops: list[ShopRow], *, device_id: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    shops: list[ShopRow],
+    *,
+    device_id: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> None:
-    """`finish_change(..., "merchant.create", None)` for several new shops at once (a sync batch), already
-    inserted as rows: one audit row and one `ShopChanged` (its `merchant` the `ShopRow`) each, the subscribers'
-    lookups made once for all of them."""
+    """How the registration of new shops ends (`app.merchants.writing`), the rows already inserted: one audit row
+    (`merchant.create`, with the caller's `context`) and one `ShopChanged` each, the subscribers' lookups made once
+    for all of them when there are several."""
     for m in shops:
         after = row_snapshot(m)
-        await audit.record(session, principal, "merchant.create", "merchant", m.id, after=after, device_id=device_id)
-    await publish_many(session, [ShopChanged(merchant_id=m.id, action="merchant.create", merchant=m) for m in shops])
+        await audit.record(
+            session, principal, "merchant.create", "merchant", m.id, after=after, device_id=device_id, context=context
+        )
+    events = [ShopChanged(merchant_id=m.id, action="merchant.create", merchant=m) for m in shops]
+    if len(events) == 1:
+        await publish(session, events[0])
+    else:
+        await publish_many(session, events)
 
 
 async def qr_changed(session: AsyncSession, m: Merchant, action: str, *, has_qr: bool) -> None:

@@ -83,10 +83,31 @@ async def place(
     return Placement(street_id, code, code_2020)
 
 
-def _visible_name(principal: Principal, other: Merchant) -> dict[str, str]:
+def visible_name(principal: Principal, other: Merchant) -> dict[str, str]:
+    """The existing shop named in a duplicate's problem, when the caller may see it."""
     if principal.covers_unit(other.unit_code):
         return {"existing_merchant_id": other.id, "existing_merchant_name": other.name}
     return {}
+
+
+def phone_taken(existing: dict[str, str]) -> Conflict:
+    return Conflict(
+        "Số điện thoại đã được đăng ký cho cửa hàng khác",
+        "Phone already registered to another shop",
+        code="duplicate_phone",
+        errors=[FieldError("phone", "Đã đăng ký", "Already registered")],
+        extra=existing,
+    )
+
+
+def account_taken(existing: dict[str, str]) -> Conflict:
+    return Conflict(
+        "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
+        "Bank account already registered to another shop",
+        code="duplicate_account",
+        errors=[FieldError("payment_account.account_number", "Đã đăng ký", "Already registered")],
+        extra=existing,
+    )
 
 
 async def refuse_hard_duplicates(
@@ -95,22 +116,10 @@ async def refuse_hard_duplicates(
     holders = await MerchantRepository(session).holders(phone, account_key)
     for other, _ in holders:
         if phone and other.phone_active == phone and other.id != merchant_id:
-            raise Conflict(
-                "Số điện thoại đã được đăng ký cho cửa hàng khác",
-                "Phone already registered to another shop",
-                code="duplicate_phone",
-                errors=[FieldError("phone", "Đã đăng ký", "Already registered")],
-                extra=_visible_name(principal, other),
-            )
+            raise phone_taken(visible_name(principal, other))
     for other, key in holders:
         if account_key and key == account_key and other.id != merchant_id:
-            raise Conflict(
-                "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
-                "Bank account already registered to another shop",
-                code="duplicate_account",
-                errors=[FieldError("payment_account.account_number", "Đã đăng ký", "Already registered")],
-                extra=_visible_name(principal, other),
-            )
+            raise account_taken(visible_name(principal, other))
 
 
 def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, union_all
+from typing import Any
+
+from sqlalchemy import Table, insert, select, union_all
 from sqlmodel import col
 
 from app.auth import Principal
@@ -12,6 +14,10 @@ from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.merchants.scope import visible_filter
+
+# the tables themselves, for core executemany of plain rows (SQLModel sets __table__; its stubs do not say)
+_MERCHANT: Table = Merchant.__table__  # type: ignore[attr-defined]
+_ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
 
 
 class MerchantRepository(Repository[Merchant]):
@@ -63,6 +69,48 @@ class MerchantRepository(Repository[Merchant]):
             .where(col(Merchant.id).in_(union_all(*found) if len(found) > 1 else found[0]))
         )
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
+
+    async def existing(self, ids: list[str]) -> dict[str, Merchant]:
+        """The stored shops among these ids (one IN lookup on the primary key)."""
+        if not ids:
+            return {}
+        return {m.id: m for m in await self.get_all(select(Merchant).where(col(Merchant.id).in_(ids)))}
+
+    async def holders_many(self, phones: list[str], keys: list[str]) -> list[tuple[Merchant, str | None]]:
+        """`holders` of a batch: the active shops holding any of these phones or account keys, in one query."""
+        found = []
+        if phones:
+            found.append(select(col(Merchant.id)).where(col(Merchant.phone_active).in_(phones)))
+        if keys:
+            found.append(select(col(PaymentAccount.merchant_id)).where(col(PaymentAccount.active_key).in_(keys)))
+        if not found:
+            return []
+        stmt = (
+            select(Merchant, col(PaymentAccount.active_key))
+            .outerjoin(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
+            .where(col(Merchant.id).in_(union_all(*found) if len(found) > 1 else found[0]))
+        )
+        return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
+
+    async def same_names(
+        self, principal: Principal, streets: set[int], names: set[str]
+    ) -> list[tuple[int | None, str, str]]:
+        """(street_id, compact name, id) of the visible active shops with one of these names on one of these
+        streets: the name half of `near_duplicates` for a whole batch."""
+        stmt = select(col(Merchant.street_id), col(Merchant.name_compact), col(Merchant.id)).where(
+            col(Merchant.street_id).in_(streets),
+            col(Merchant.name_compact).in_(names),
+            col(Merchant.status) == MerchantStatus.ACTIVE,
+            visible_filter(principal),
+        )
+        return [(s, n, i) for s, n, i in (await self.session.execute(stmt)).all()]
+
+    async def insert_new(self, shops: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:
+        """New shops and their payment accounts as plain rows: one core executemany per table, shops first (foreign
+        keys), no ORM instance and nothing in the identity map."""
+        await self.session.execute(insert(_MERCHANT), shops)
+        if accounts:
+            await self.session.execute(insert(_ACCOUNT), accounts)
 
     async def near_duplicates(
         self,

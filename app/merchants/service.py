@@ -1,5 +1,8 @@
 """Registering and changing shops (CRUD). Shared by the HTTP endpoints and the offline sync.
 
+A new shop is written by `app.merchants.writing` (the one write path, also behind /sync and the import); this
+module answers `POST /merchants` from its outcome.
+
 Presentation is `app.merchants.presentation`, the payment-account upsert `app.merchants.accounts`, where a
 shop is and whether it is a duplicate `app.merchants.placement`, and how every change ends (audit row,
 `ShopChanged`) `app.merchants.changes`.
@@ -7,8 +10,6 @@ shop is and whether it is a duplicate `app.merchants.placement`, and how every c
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,53 +21,24 @@ from app.consents import service as consents
 from app.consents.bank_status import standing_of
 from app.core.concurrency import check_version
 from app.core.db import utcnow
-from app.core.errors import Conflict, FieldError
 from app.core.integrity import violated
 from app.core.text import fold
+from app.merchants import writing
 from app.merchants.access import load_merchant
 from app.merchants.accounts import BankAccount, VnpayIds, upsert_account
-from app.merchants.builder import account_key, build_merchant, derive
+from app.merchants.builder import account_key, derive
 from app.merchants.changes import finish_change, snapshot
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
-from app.merchants.placement import Placement, near_duplicate, place, refuse_hard_duplicates
+from app.merchants.placement import near_duplicate, place, refuse_hard_duplicates
 from app.merchants.presentation import bank_bin_of, render, render_many, to_out
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate, MerchantOut, MerchantPatch
 
 __all__ = ["MerchantRepository", "account_key", "body_hash", "create", "get", "search", "update"]
 
-
-# fields added after shops were registered: left out of the hash while unset, so a registration sent before
-# they existed and replayed after still answers 200
-_LATER_FIELDS = ("tax_code", "business_registration_number", "einvoice_method")
-
-
-def body_hash(body: MerchantCreate) -> str:
-    data = body.model_dump(mode="json")
-    for name in _LATER_FIELDS:
-        if data.get(name) is None:
-            data.pop(name, None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-def _conflict(code: str, field: str, vi: str, en: str) -> Conflict:
-    return Conflict(vi, en, code=code, errors=[FieldError(field, "Đã đăng ký", "Already registered")])
-
-
-# a concurrent registration won a unique index between our check and our write: which one says what it was
-CONSTRAINT_PROBLEMS = {
-    "uq_merchant_phone_active": lambda: _conflict(
-        "duplicate_phone", "phone", "Số điện thoại vừa được đăng ký", "Phone registered concurrently"
-    ),
-    "uq_payment_account_active_key": lambda: _conflict(
-        "duplicate_account",
-        "payment_account.account_number",
-        "Tài khoản vừa được đăng ký cho cửa hàng khác",
-        "Account registered concurrently",
-    ),
-    "pk_merchant": lambda: _conflict("duplicate_id", "id", "Mã cửa hàng đã tồn tại", "This merchant id exists"),
-}
+body_hash = writing.body_hash
+CONSTRAINT_PROBLEMS = writing.CONSTRAINT_PROBLEMS
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -107,93 +79,17 @@ async def _consent(
         )
 
 
-def registration_columns(
-    body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
-) -> dict[str, Any]:
-    """The own columns of the shop a registration asks for, placed where `place` resolved it."""
-    loc = body.location
-    return {
-        "id": str(body.id),
-        "name": body.name,
-        "category": body.category,
-        "owner_name": body.owner_name,
-        "phone": body.phone,
-        "house_number": body.house_number,
-        "street_id": where.street_id,
-        "unit_code": where.unit_code,
-        "unit_code_2020": where.unit_code_2020,
-        "lat": loc.lat if loc else None,
-        "lon": loc.lon if loc else None,
-        "accuracy_m": loc.accuracy_m if loc else None,
-        "non_coverage_reason": body.non_coverage_reason,
-        "tax_code": body.tax_code,
-        "business_registration_number": body.business_registration_number,
-        "einvoice_method": body.einvoice_method,
-        "create_hash": create_hash,
-        "created_by": created_by,
-        "device_id": device_id,
-    }
-
-
-def merchant_from_body(
-    body: MerchantCreate, where: Placement, *, create_hash: str, created_by: int, device_id: str | None
-) -> Merchant:
-    """The shop row a registration asks for (HTTP); bulk sync writes `merchant_row(**registration_columns(...))`."""
-    return build_merchant(
-        **registration_columns(body, where, create_hash=create_hash, created_by=created_by, device_id=device_id)
-    )
-
-
 async def create(
-    session: AsyncSession,
-    principal: Principal,
-    body: MerchantCreate,
-    device_id: str | None = None,
-    *,
-    known_new: bool = False,
+    session: AsyncSession, principal: Principal, body: MerchantCreate, device_id: str | None = None
 ) -> tuple[int, MerchantOut]:
-    """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again.
-
-    `known_new`: the caller has just looked the id up and found nothing (sync), so don't ask again.
-    """
-    merchant_id = str(body.id)
-    digest = body_hash(body)
-    existing = None if known_new else await MerchantRepository(session).get(merchant_id)
-    if existing is not None:
-        if existing.create_hash == digest and existing.created_by == principal.id:
-            return 200, await render(session, existing)
-        raise Conflict(
-            "Mã cửa hàng này đã được dùng cho dữ liệu khác",
-            "This merchant id is already used",
-            code="duplicate_id",
-            errors=[FieldError("id", "Đã tồn tại", "Already exists")],
-        )
-    where = await place(session, principal, body.street_id, body.unit, body.unit_2020)
-    m = merchant_from_body(
-        body, where, create_hash=digest, created_by=principal.id, device_id=device_id or principal.device_id
-    )
-    account = await _account(session, merchant_id, body, None, active=True)
-    await refuse_hard_duplicates(session, principal, merchant_id, m.phone, account.active_key if account else None)
-    m.possible_duplicate_of = await near_duplicate(session, m, principal)
-    try:
-        async with session.begin_nested():  # a lost race rolls back only this insert
-            session.add(m)
-            if account is not None:
-                session.add(account)  # one flush writes both, merchant first (foreign key order)
-            await _flush(session)
-    except Conflict as exc:
-        if exc.code != "duplicate_id":
-            raise
-        # the same id was registered by a concurrent request that has now committed: the same registration
-        # again is answered like any replay (200 and the stored shop), anything else stays a conflict
-        stored = await MerchantRepository(session).get(merchant_id)
-        if stored is not None and stored.create_hash == digest and stored.created_by == principal.id:
-            return 200, await render(session, stored)
-        raise
-    await finish_change(session, principal, m, "merchant.create", None, device_id=device_id)
-    await _consent(session, principal, m, account, body, device_id)
-    status, check = await standing_of(session, m.id, bank_bin_of(account))
-    return 201, to_out(m, account, None, status, check)
+    """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again: a batch
+    of one through the one write path (`app.merchants.writing`)."""
+    o = await writing.register_one(session, principal, body, channel="api", device_id=device_id)
+    if o.status == "replayed":
+        return 200, await render(session, o.merchant())
+    account = o.payment_account()
+    status, check = await standing_of(session, o.merchant_id, bank_bin_of(account))
+    return 201, to_out(o.merchant(), account, None, status, check)
 
 
 async def update(

@@ -31,7 +31,7 @@ from app.core.text import UserText
 from app.coverage.counters import BATCH, Batch
 from app.idempotency.models import SyncOperation as StoredOp
 from app.idempotency.repository import SyncOperationRepository
-from app.merchants import lifecycle
+from app.merchants import lifecycle, writing
 from app.merchants import service as merchants
 from app.merchants.access import load_merchant
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantPatch
@@ -91,8 +91,8 @@ async def _upsert(session: AsyncSession, principal: Principal, op: SyncOperation
     merchant_id = str(body.id)
     existing = await merchants.MerchantRepository(session).get(merchant_id)
     if existing is None:
-        _, out = await merchants.create(session, principal, body, device_id=device, known_new=True)
-        return OpResult(op_id=op.op_id, status="created", merchant_id=out.id)
+        await writing.register_one(session, principal, body, channel="sync", device_id=device)
+        return OpResult(op_id=op.op_id, status="created", merchant_id=merchant_id)
     current = await load_merchant(session, principal, merchant_id)  # 404 outside the caller's scope
     if base_version is None:
         if current.create_hash == merchants.body_hash(body):
@@ -147,6 +147,13 @@ async def _failed(session: AsyncSession, principal: Principal, op: SyncOperation
     return result
 
 
+async def _answer(session: AsyncSession, principal: Principal, op: SyncOperation, o: writing.Outcome) -> OpResult:
+    """A registration the write path decided together with the batch's others, answered as the per-op path would."""
+    if o.problem is not None:
+        return await _failed(session, principal, op, o.problem)
+    return OpResult(op_id=op.op_id, status="created", merchant_id=o.merchant_id)
+
+
 async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegistry, body: SyncIn) -> SyncOut:
     op_ids = [op.op_id for op in body.operations]
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -159,7 +166,12 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
     counters = session.info[BATCH] = Batch()
     audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
     try:
-        ready = await bulk.create_new(session, principal, body.operations, body.device_id, stored, counters, audit_rows)
+        together = await bulk.register_together(session, principal, body.operations, body.device_id, stored)
+        ready = {
+            op.op_id: await _answer(session, principal, op, together[op.op_id])
+            for op in body.operations
+            if op.op_id in together
+        }
         await _run_ops(session, principal, adapters, body, stored, results, records, ready)
     finally:
         session.info.pop(BATCH, None)

@@ -17,7 +17,7 @@ from app.merchants.builder import account_row, build_account, build_merchant, me
 from app.merchants.changes import ShopRow, row_snapshot, snapshot
 from app.merchants.enums import AccountKind
 from app.merchants.models import Merchant, PaymentAccount
-from app.sync import bulk
+from app.merchants.repository import MerchantRepository
 from tests.app.sync.test_sync import op, shop
 from tests.app.sync.test_sync_batching import _counters_equal_recount, _sync
 
@@ -133,10 +133,10 @@ async def test_a_bulk_write_that_loses_a_race_leaves_nothing_and_every_op_goes_o
     holder = shop(phone="0907200001")
     assert (await client.post("/api/v1/merchants", json=holder, headers=h)).status_code == 201
 
-    async def nothing_taken(*args):  # the holder registered after the batch looked: the unique index decides
-        return set()
+    async def nothing_held(*args):  # the holder registered after the batch looked: the unique index decides
+        return []
 
-    monkeypatch.setattr(bulk, "_taken", nothing_taken)
+    monkeypatch.setattr(MerchantRepository, "holders_many", nothing_held)
     first, late, last = shop(phone="0907200002"), shop(phone="0907200001"), shop(phone="0907200003")
     inserts: list[str] = []
     bind = session.sync_session.bind
