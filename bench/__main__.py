@@ -14,6 +14,7 @@ MODULES = [
     "bench.history_bench",
     "bench.outbox_bench",
     "bench.export_bench",
+    "bench.import_bench",
 ]
 
 

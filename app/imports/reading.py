@@ -29,6 +29,8 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::[A-Z]+(\d+))?"')
+# a cell (<c r="B7" ...>) whose first child is a formula (<f>, <f t="shared" .../>)
+_FORMULA = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
 
 
 def bad_file(code: str, vi: str, en: str) -> ValidationFailed:
@@ -142,19 +144,20 @@ def _sheet_path(archive: zipfile.ZipFile, name: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _merged_header(archive: zipfile.ZipFile, path: str | None) -> bool:
-    """Does a merged range touch row 1? Streamed over the sheet XML (mergeCells come after the data)."""
+def _scan(archive: zipfile.ZipFile, path: str | None) -> tuple[bool, str | None]:
+    """(a merged range touches row 1, the first cell holding a formula), streamed over the sheet XML in C-speed
+    regex passes, so the rows are then read as plain values."""
     if path is None or path not in archive.namelist():
-        return False
-    tail = b""
+        return False, None
+    tail, merged, formula = b"", False, None
     with archive.open(path) as stream:
         while chunk := stream.read(1 << 20):
             window = tail + chunk
-            for m in _MERGE.finditer(window):
-                if int(m.group(2)) <= 1:
-                    return True
-            tail = window[-200:]
-    return False
+            merged = merged or any(int(m.group(2)) <= 1 for m in _MERGE.finditer(window))
+            if formula is None and (f := _FORMULA.search(window)):
+                formula = f.group(1).decode()
+            tail = window[-300:]
+    return merged, formula
 
 
 def read_xlsx(data: bytes) -> Sheet:
@@ -173,30 +176,27 @@ def read_xlsx(data: bytes) -> Sheet:
             f"Không có trang '{SHOPS_SHEET}' (dùng tệp mẫu)",
             f"No '{SHOPS_SHEET}' sheet (use the template)",
         )
-    if _merged_header(archive, _sheet_path(archive, name)):
+    merged, formula = _scan(archive, _sheet_path(archive, name))
+    if merged:
         raise bad_file(
             "import_header_merged", "Dòng tiêu đề có ô gộp: hãy bỏ gộp ô", "The header row has merged cells"
         )
+    if formula is not None:
+        raise bad_file(
+            "import_file_formulas",
+            f"Ô {formula} chứa công thức: hãy dán giá trị (Paste Values) rồi gửi lại",
+            f"Cell {formula} holds a formula: paste values instead and upload again",
+        )
     ws = book[name]
-    cells = ws.iter_rows()
+    cells = ws.iter_rows(values_only=True)
     first = next(cells, None)
     if first is None:
         raise bad_file("import_header_missing", "Trang Shops trống", "The Shops sheet is empty")
-    columns = _columns([c.value for c in first])
+    columns = _columns(list(first))
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         for number, row in enumerate(cells, start=2):
-            values = []
-            for cell in row:
-                if getattr(cell, "data_type", None) == "f":
-                    where = f"{get_column_letter(cell.column)}{number}" if cell.column else str(number)
-                    raise bad_file(
-                        "import_file_formulas",
-                        f"Ô {where} chứa công thức: hãy dán giá trị (Paste Values) rồi gửi lại",
-                        f"Cell {where} holds a formula: paste values instead and upload again",
-                    )
-                values.append(cell.value)
-            yield number, values
+            yield number, list(row)
         book.close()
 
     return Sheet(name, "xlsx", columns, _limited(rows()))

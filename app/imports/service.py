@@ -73,7 +73,11 @@ async def submit(
                 code="idempotency_key_reused",
             )
         return stored, True
-    rows_total = sum(1 for _ in reading.read(data).rows)  # every bad-file problem before anything is written
+    # every bad-file problem before anything is written; a run now goes on with the rows read here (at most
+    # 20,000 rows of values), a background run reads the file again
+    sheet = reading.read(data)
+    rows = list(sheet.rows)
+    rows_total = len(rows)
     job = ImportJob(
         id=str(uuid.uuid4()),
         user_id=principal.id,
@@ -90,7 +94,8 @@ async def submit(
     session.add(job)
     await repo.flush_claim()
     if rows_total <= background_rows:
-        await run(session, principal, job)
+        sheet.rows = iter(rows)
+        await run(session, principal, job, sheet=sheet)
     return job, False
 
 
@@ -120,9 +125,16 @@ class _Claims:
         return out
 
 
-async def run(session: AsyncSession, principal: Principal, job: ImportJob, progress: Progress | None = None) -> None:
+async def run(
+    session: AsyncSession,
+    principal: Principal,
+    job: ImportJob,
+    progress: Progress | None = None,
+    *,
+    sheet: reading.Sheet | None = None,
+) -> None:
     """Validate and write every row (inside one savepoint), record errors and counts, finish the import."""
-    sheet = reading.read(job.content)
+    sheet = sheet or reading.read(job.content)
     unit = (job.unit_edition, job.unit_code)
     reference = await refs.load(session, unit)
     seed = f"{principal.id}|{unit[0]}:{unit[1]}|"

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditLog
+from app.audit.service import PENDING
 
 from app.auth import Principal
 from app.core.errors import FieldError
+from app.coverage.counters import BATCH, Batch
 from app.merchants import writing as write_path
 from app.merchants.schemas import MerchantCreate
 
@@ -45,14 +50,24 @@ async def write(
     whether the whole file stands)."""
     if not bodies:
         return []
-    outcomes = await write_path.register(
-        session,
-        principal,
-        bodies,
-        channel=CHANNEL,
-        device_id=audit_device(import_id),
-        audit_context={"import_id": import_id},
-    )
+    # as a /sync batch does: the coverage deltas and audit rows of the chunk are written together at its end
+    counters = session.info[BATCH] = Batch()
+    audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
+    try:
+        outcomes = await write_path.register(
+            session,
+            principal,
+            bodies,
+            channel=CHANNEL,
+            device_id=audit_device(import_id),
+            audit_context={"import_id": import_id},
+        )
+    finally:
+        session.info.pop(BATCH, None)
+        session.info.pop(PENDING, None)
+    await counters.apply(session)
+    if audit_rows:
+        await session.execute(insert(AuditLog), [r.model_dump(exclude={"id"}) for r in audit_rows])
     out = []
     for o in outcomes:
         if o.ok:
