@@ -14,11 +14,13 @@ from app.core.errors import AppError, RateLimited
 from app.core.security import TokenError, decode_token
 from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session
+from app.dashboard.imports_page import router as imports_router
 from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, render, url_for
 from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router.include_router(imports_router)  # the import page: upload, errors table, error file, progress
 
 
 def _safe_next(value: str | None) -> str:
