@@ -152,9 +152,18 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     from app.core.errors import AppError
     from app.imports.command import import_file, report
 
+    data = args.file.read_bytes()
+
     async def run(session: AsyncSession) -> dict[str, Any]:
         return await import_file(
-            session, args.file, unit=args.unit, username=args.user, mode=args.mode, dry_run=args.dry_run, key=args.key
+            session,
+            data,
+            args.file.name,
+            unit=args.unit,
+            username=args.user,
+            mode=args.mode,
+            dry_run=args.dry_run,
+            key=args.key,
         )
 
     try:

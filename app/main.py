@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api import api_router
 from app.bank.account_names import start_account_checks, stop_account_checks
 from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
-from app.imports.jobs import start_in_background as start_import_worker
 from app.bank.webhooks_doc import document_webhooks
 from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
@@ -24,6 +23,7 @@ from app.core.openapi import install_openapi, operation_id
 from app.dashboard import mount as mount_dashboard
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
+from app.imports.jobs import start_in_background as start_import_worker
 from app.observability import ObservabilityMiddleware, configure_logging
 from app.observability.metrics import worker_exited
 from app.observability.router import router as metrics_router

@@ -34,7 +34,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "import_status_rejected": ("Có lỗi: chưa nhập dòng nào", "Errors: nothing imported"),
     "import_status_failed": ("Thất bại", "Failed"),
     "import_rows": ("{done} / {total} dòng", "{done} of {total} rows"),
-    "import_counts": ("{ok} dòng hợp lệ, {created} cửa hàng mới, {errors} lỗi", "{ok} valid, {created} new shops, {errors} errors"),
+    "import_counts": (
+        "{ok} dòng hợp lệ, {created} cửa hàng mới, {errors} lỗi",
+        "{ok} valid, {created} new shops, {errors} errors",
+    ),
     "import_error_file": ("Tải tệp lỗi (sửa rồi tải lên lại)", "Download the error file (fix, then upload again)"),
     "import_row": ("Dòng", "Row"),
     "import_column": ("Cột", "Column"),

@@ -28,7 +28,9 @@ def _units(principal: PagePrincipal) -> list[str]:
 
 
 @router.get("")
-async def imports_page(request: Request, session: SessionDep, principal: PagePrincipal, id: str | None = None) -> Response:
+async def imports_page(
+    request: Request, session: SessionDep, principal: PagePrincipal, id: str | None = None
+) -> Response:
     job = await guarded(service.get(session, principal, id)) if id else None
     summary = service.summary(job) if job else None
     return render(

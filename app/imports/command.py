@@ -5,7 +5,6 @@ sha256, so running the same command twice imports the file once."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,8 @@ from app.units.service import parse_unit_ref
 
 async def import_file(
     session: AsyncSession,
-    path: Path,
+    data: bytes,
+    filename: str,
     *,
     unit: str,
     username: str,
@@ -31,12 +31,11 @@ async def import_file(
     principal = await load_principal(session, user.id) if user and user.id else None
     if principal is None:
         raise AppError(f"Không có tài khoản đang hoạt động '{username}'", f"No active user '{username}'")
-    data = path.read_bytes()
     job, _ = await service.submit(
         session,
         principal,
         data=data,
-        filename=path.name,
+        filename=filename,
         key=key or f"cli:{hashlib.sha256(data).hexdigest()}:{mode}:{int(dry_run)}",
         unit=parse_unit_ref(unit),
         mode=mode,

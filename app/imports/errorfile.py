@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import column_index_from_string
@@ -28,7 +28,7 @@ BAD = PatternFill("solid", fgColor="FFC7CE")
 NONE = PatternFill(fill_type=None)
 
 
-def _text_cell(cell: Cell, value: Any) -> None:
+def _text_cell(cell: Cell | MergedCell, value: Any) -> None:
     """A literal value, never a formula, whatever the uploaded text starts with."""
     cell.value = value
     if isinstance(value, str):
@@ -57,7 +57,7 @@ def _sheet(book: Workbook, name: str) -> Worksheet:
 def _error_column(ws: Worksheet) -> int:
     for cell in ws[1]:
         if field_of(cell.value) == ERRORS_FIELD:
-            return int(cell.column)
+            return int(cell.column or 0)
     return int(ws.max_column) + 1
 
 

@@ -56,7 +56,7 @@ async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
             if principal is None:
                 raise PermissionError("the uploader's account is no longer active")
             # SQLite has one writer: the run holds it, so rows done show only at the end there
-            sqlite = session.bind.dialect.name == "sqlite"
+            sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
             await service.run(session, principal, job, None if sqlite else progress)
     except Exception as exc:  # the import fails, visibly; the worker goes on with the next one
         log.exception("import %s failed", import_id)

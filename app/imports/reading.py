@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree
 
+from defusedxml import ElementTree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -165,9 +165,7 @@ def read_xlsx(data: bytes) -> Sheet:
         archive = zipfile.ZipFile(io.BytesIO(data))
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken archive; every one is a bad file
-        raise bad_file(
-            "import_file_unreadable", "Không đọc được tệp XLSX", "The XLSX file cannot be read"
-        ) from exc
+        raise bad_file("import_file_unreadable", "Không đọc được tệp XLSX", "The XLSX file cannot be read") from exc
     names = book.sheetnames
     name = SHOPS_SHEET if SHOPS_SHEET in names else (names[0] if len(names) == 1 else None)
     if name is None:
@@ -178,9 +176,7 @@ def read_xlsx(data: bytes) -> Sheet:
         )
     merged, formula = _scan(archive, _sheet_path(archive, name))
     if merged:
-        raise bad_file(
-            "import_header_merged", "Dòng tiêu đề có ô gộp: hãy bỏ gộp ô", "The header row has merged cells"
-        )
+        raise bad_file("import_header_merged", "Dòng tiêu đề có ô gộp: hãy bỏ gộp ô", "The header row has merged cells")
     if formula is not None:
         raise bad_file(
             "import_file_formulas",

@@ -30,7 +30,11 @@ CATEGORY_VI = {
     Category.PHARMACY: "Nhà thuốc",
     Category.OTHER: "Khác",
 }
-EINVOICE_VI = {"none": "Chưa dùng", "tax_authority_code": "Hóa đơn có mã của cơ quan thuế", "cash_register": "Máy tính tiền"}
+EINVOICE_VI = {
+    "none": "Chưa dùng",
+    "tax_authority_code": "Hóa đơn có mã của cơ quan thuế",
+    "cash_register": "Máy tính tiền",
+}
 NON_COVERAGE_VI = {
     NonCoverage.REFUSED: "Chủ từ chối",
     NonCoverage.NO_BANK_ACCOUNT: "Chưa có tài khoản",
@@ -80,13 +84,15 @@ class Refs:
 
 async def load(session: AsyncSession, unit: tuple[str, str]) -> Refs:
     refs = Refs(unit)
-    in_unit = select(col(StreetUnit.street_id)).where(col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1])
+    in_unit = select(col(StreetUnit.street_id)).where(
+        col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
+    )
     rows = await session.execute(
         select(col(Street.id), col(Street.kind), col(Street.name), col(Street.segment))
         .where(col(Street.id).in_(in_unit))
         .order_by(col(Street.name_search), col(Street.id))
     )
-    refs.streets = [(int(i), k, n, s) for i, k, n, s in rows.all()]
+    refs.streets = [(int(i or 0), k, n, s) for i, k, n, s in rows.all()]
     banks = await session.execute(
         select(col(Bank.bin), col(Bank.short_name), col(Bank.name))
         .where(col(Bank.status) == BankStatus.ACTIVE)

@@ -129,11 +129,27 @@ def payload_of(cells: dict[str, Any], refs: Refs, *, seed: str) -> dict[str, Any
     if street is not None:
         found = refs.streets_named(street)
         if not found:
-            problems.append(("street", "street_not_found", f"Không có tuyến phố '{street}' trong đơn vị", "No such street in the unit"))
+            problems.append(
+                (
+                    "street",
+                    "street_not_found",
+                    f"Không có tuyến phố '{street}' trong đơn vị",
+                    "No such street in the unit",
+                )
+            )
         elif len(found) > 1:
-            problems.append(("street", "street_ambiguous", "Nhiều tuyến phố trùng tên: hãy ghi mã", "Several streets have this name: give the id"))
+            problems.append(
+                (
+                    "street",
+                    "street_ambiguous",
+                    "Nhiều tuyến phố trùng tên: hãy ghi mã",
+                    "Several streets have this name: give the id",
+                )
+            )
         elif street_id is not None and street_id != str(found[0]):
-            problems.append(("street", "street_mismatch", "Tên và mã tuyến phố không khớp", "Street name and id disagree"))
+            problems.append(
+                ("street", "street_mismatch", "Tên và mã tuyến phố không khớp", "Street name and id disagree")
+            )
         else:
             body["street_id"] = found[0]
     if t.get("location.lat") is not None or t.get("location.lon") is not None:
@@ -148,15 +164,32 @@ def payload_of(cells: dict[str, Any], refs: Refs, *, seed: str) -> dict[str, Any
         if account["bank_bin"] is not None:
             bin_ = refs.bank_bin(account["bank_bin"])
             if bin_ is None:
-                problems.append(("payment_account.bank_bin", "bank_not_found", "Không có ngân hàng này (xem trang Ngân hàng)", "Unknown bank (see the Banks sheet)"))
+                problems.append(
+                    (
+                        "payment_account.bank_bin",
+                        "bank_not_found",
+                        "Không có ngân hàng này (xem trang Ngân hàng)",
+                        "Unknown bank (see the Banks sheet)",
+                    )
+                )
             account["bank_bin"] = bin_ or account["bank_bin"]
         body["payment_account"] = {k: v for k, v in account.items() if v is not None}
     agreed = fold(t.get("consent.agreed"))
     if agreed in _YES:
-        consent: dict[str, Any] = {"channel": "paper_form", "given_by_name": t.get("consent.given_by_name") or t.get("owner_name")}
+        consent: dict[str, Any] = {
+            "channel": "paper_form",
+            "given_by_name": t.get("consent.given_by_name") or t.get("owner_name"),
+        }
         version = t.get("consent.text_version")
         if version is None:
-            problems.append(("consent.text_version", "consent_text_required", "Cần ghi phiên bản văn bản chủ cửa hàng đã đồng ý", "Give the version of the text the owner agreed to"))
+            problems.append(
+                (
+                    "consent.text_version",
+                    "consent_text_required",
+                    "Cần ghi phiên bản văn bản chủ cửa hàng đã đồng ý",
+                    "Give the version of the text the owner agreed to",
+                )
+            )
         consent["text_version"] = version
         try:
             consent["given_at"] = _when(cells.get("consent.given_at"))

@@ -164,10 +164,17 @@ async def run(
                 continue
             bodies.append(body)
             numbers.append(number)
-        for number, outcome in zip(numbers, await writing.write(session, principal, bodies, import_id=job.id), strict=True):
+        for number, outcome in zip(
+            numbers, await writing.write(session, principal, bodies, import_id=job.id), strict=True
+        ):
             if outcome.status == "invalid":
-                problems = [(e.field, outcome.code or "invalid", e.message, e.message_en or e.message) for e in outcome.errors]
-                fail(number, problems or [("name", outcome.code or "invalid", outcome.detail_vi or "", outcome.detail_en or "")])
+                problems = [
+                    (e.field, outcome.code or "invalid", e.message, e.message_en or e.message) for e in outcome.errors
+                ]
+                fail(
+                    number,
+                    problems or [("name", outcome.code or "invalid", outcome.detail_vi or "", outcome.detail_en or "")],
+                )
             else:
                 counts["rows_ok"] += 1
                 counts[outcome.status] += 1

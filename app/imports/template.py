@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -21,7 +22,12 @@ from app.imports.columns import COLUMNS, SHOPS_SHEET
 from app.imports.reading import MAX_ROWS
 from app.imports.refs import CATEGORY_VI, EINVOICE_VI, NON_COVERAGE_VI, Refs
 
-STREETS, CATEGORIES, BANKS, CONSENT = "Tuyen pho (Streets)", "Danh muc (Categories)", "Ngan hang (Banks)", "Dong y (Consent)"
+STREETS, CATEGORIES, BANKS, CONSENT = (
+    "Tuyen pho (Streets)",
+    "Danh muc (Categories)",
+    "Ngan hang (Banks)",
+    "Dong y (Consent)",
+)
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 BOLD = Font(bold=True)
 
@@ -61,14 +67,14 @@ INSTRUCTIONS = [
 ]
 
 
-def _reference(book: Workbook, title: str, header: list[str], rows: list[list[object]]) -> str:
+def _reference(book: Workbook, title: str, header: list[str], rows: Sequence[Sequence[object]]) -> str:
     """A reference sheet; returns the absolute range of its first data column's values (for dropdowns)."""
     ws = book.create_sheet(title)
     ws.append(header)
     for cell in ws[1]:
         cell.font = BOLD
     for row in rows:
-        ws.append(safe_row(row))
+        ws.append(safe_row(list(row)))
     return f"'{title}'!$A$2:$A${max(2, len(rows) + 1)}"
 
 
@@ -103,10 +109,14 @@ def xlsx(refs: Refs) -> bytes:
         cell.comment = Comment(note, "PhoQR")
         shops.column_dimensions[get_column_letter(i)].width = max(14, min(40, len(col.header)))
     shops.freeze_panes = "A2"
-    streets = [[sid, name + (f" {segment}" if segment else ""), kind, segment] for sid, kind, name, segment in refs.streets]
+    streets = [
+        [sid, name + (f" {segment}" if segment else ""), kind, segment] for sid, kind, name, segment in refs.streets
+    ]
     street_ids = _reference(book, STREETS, ["street_id", "street", "kind", "segment"], streets)
     street_names = street_ids.replace("$A$", "$B$")
-    categories = _reference(book, CATEGORIES, ["category", "Tên (vi)"], [[c.value, vi] for c, vi in CATEGORY_VI.items()])
+    categories = _reference(
+        book, CATEGORIES, ["category", "Tên (vi)"], [[c.value, vi] for c, vi in CATEGORY_VI.items()]
+    )
     banks = _reference(book, BANKS, ["short_name", "bin", "name"], [[s, b, n] for b, s, n in refs.banks])
     texts = _reference(book, CONSENT, ["text_version", "purpose", "sha256"], [list(t) for t in refs.texts])
     lists = book.create_sheet("Lists")

@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
 from app.audit.service import PENDING
-
 from app.auth import Principal
 from app.core.errors import FieldError
 from app.coverage.counters import BATCH, Batch
 from app.merchants import writing as write_path
 from app.merchants.schemas import MerchantCreate
 
-CHANNEL = "import"
+CHANNEL: write_path.Channel = "import"
 
 
 @dataclass(slots=True)

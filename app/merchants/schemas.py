@@ -86,7 +86,10 @@ class _MerchantFields(BaseModel):
         None, description="the owner's consent to hand the shop to its bank, recorded with this change"
     )
     tax_code: str | None = Field(
-        None, max_length=20, description="household business: the owner's 12-digit personal id", examples=["077185001234"]
+        None,
+        max_length=20,
+        description="household business: the owner's 12-digit personal id",
+        examples=["077185001234"],
     )
     business_registration_number: UserText | None = Field(None, max_length=40)
     einvoice_method: EinvoiceMethod | None = None

@@ -18,7 +18,9 @@ def _key(html: str) -> str:
     return re.search(r'name="key" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
-async def test_an_officer_uploads_sees_the_errors_and_gets_the_error_file(web: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_an_officer_uploads_sees_the_errors_and_gets_the_error_file(
+    web: httpx.AsyncClient, session: AsyncSession
+) -> None:
     await sign_in(web, "officer.vungtau")
     page = await web.get("/dashboard/imports", params={"lang": "en"})
     assert page.status_code == 200 and "<script" not in page.text
@@ -45,7 +47,9 @@ async def test_a_bad_file_is_shown_on_the_page_and_the_form_needs_its_token(web:
     form = {"csrf_token": csrf_of(page.text), "key": _key(page.text), "unit": "2025:26506"}
     bad = await web.post("/dashboard/imports", data=form, files={"file": ("a.pdf", b"%PDF\x00\x01")})
     assert bad.status_code == 422 and "data-problem" in bad.text
-    forged = await web.post("/dashboard/imports", data=form | {"csrf_token": "x"}, files={"file": ("a.xlsx", xlsx([shop(1)]))})
+    forged = await web.post(
+        "/dashboard/imports", data=form | {"csrf_token": "x"}, files={"file": ("a.xlsx", xlsx([shop(1)]))}
+    )
     assert forged.status_code == 403
 
 

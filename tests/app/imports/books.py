@@ -15,8 +15,17 @@ from openpyxl import Workbook, load_workbook
 from app.imports.columns import BY_FIELD, SHOPS_SHEET
 
 UNIT = "2025:26506"
-FIELDS = ["name", "category", "owner_name", "phone", "house_number", "street", "payment_account.bank_bin",
-          "payment_account.account_number", "payment_account.account_name"]
+FIELDS = [
+    "name",
+    "category",
+    "owner_name",
+    "phone",
+    "house_number",
+    "street",
+    "payment_account.bank_bin",
+    "payment_account.account_number",
+    "payment_account.account_name",
+]
 
 
 def shop(i: int, **over: Any) -> dict[str, Any]:
@@ -70,8 +79,18 @@ def libreoffice_xlsx(data: bytes, tmp: Path) -> bytes:
     src = tmp / f"shops-{uuid.uuid4().hex[:8]}.csv"
     src.write_bytes(data)
     profile = tmp / "lo-profile"
-    subprocess.run(  # noqa: S603 (a fixed program on a file we wrote)
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML:UTF8", "--infilter=CSV:44,34,76,1", "--outdir", str(tmp), str(src)],
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML:UTF8",
+            "--infilter=CSV:44,34,76,1",
+            "--outdir",
+            str(tmp),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=120,

@@ -32,7 +32,9 @@ async def test_a_large_file_runs_in_the_background(
 
     monkeypatch.setattr(jobs, "_set", spy)
     # the worker's sessions share the test's connection (savepoints), so the test still rolls everything back
-    maker = async_sessionmaker(bind=await session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    maker = async_sessionmaker(
+        bind=await session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     assert await jobs.run_one(maker) == r.json()["id"]
     assert await jobs.run_one(maker) is None  # nothing else queued
     if session.bind.dialect.name != "sqlite":

@@ -15,7 +15,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def upload(
-    client: httpx.AsyncClient, h: dict[str, str], data: bytes, *, name: str = "shops.xlsx", key: str | None = None, **params: object
+    client: httpx.AsyncClient,
+    h: dict[str, str],
+    data: bytes,
+    *,
+    name: str = "shops.xlsx",
+    key: str | None = None,
+    **params: object,
 ) -> httpx.Response:
     headers = h | {"Idempotency-Key": key or str(uuid.uuid4())}
     q = {"unit": UNIT} | {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()}
@@ -27,12 +33,20 @@ async def count(session: AsyncSession, prefix: str = "Tạp hóa Số") -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def test_an_xlsx_imports_every_row_pending_review(client: httpx.AsyncClient, auth: Auth, session: AsyncSession) -> None:
+async def test_an_xlsx_imports_every_row_pending_review(
+    client: httpx.AsyncClient, auth: Auth, session: AsyncSession
+) -> None:
     h = await auth("officer.vungtau")
     r = await upload(client, h, xlsx([shop(i) for i in range(1, 6)]))
     assert r.status_code == 201, r.text
     body = r.json()
-    assert (body["status"], body["rows_total"], body["rows_ok"], body["created"], body["errors_total"]) == ("done", 5, 5, 5, 0)
+    assert (body["status"], body["rows_total"], body["rows_ok"], body["created"], body["errors_total"]) == (
+        "done",
+        5,
+        5,
+        5,
+        0,
+    )
     assert await count(session) == 5
 
 
