@@ -124,3 +124,15 @@ def test_the_tax_code_is_a_personal_identification_number(code: str, ok: bool) -
     else:
         with pytest.raises(ValueError, match=r"12|tỉnh|thế kỷ"):
             check_tax_code(code)
+
+
+async def test_a_tax_code_is_never_logged(
+    client: httpx.AsyncClient, auth: Auth, caplog: pytest.LogCaptureFixture
+) -> None:
+    fields = ["name", "category", "street", "tax_code"]
+    rows = [shop(1, tax_code="077185001234"), shop(2, tax_code="003185009999")]  # one valid, one refused
+    with caplog.at_level("DEBUG"):
+        r = await upload(client, await auth("officer.vungtau"), xlsx(rows, fields), mode="valid_rows")
+    assert r.json()["created"] == 1 and r.json()["errors"][0]["field"] == "tax_code"
+    assert "077185001234" not in caplog.text and "003185009999" not in caplog.text
+    assert "003185009999" not in r.text  # the error names the cell, not its value
