@@ -14,6 +14,7 @@ from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.field.router import router as field_router
 from app.history.router import router as history_router
+from app.imports.router import router as imports_router
 from app.merchants.router import router as merchants_router
 from app.qrcodes.router import router as qrcodes_router
 from app.reports.router import router as reports_router
@@ -40,5 +41,6 @@ for r in (
     bank_handoff_router,
     accounts_router,
     field_router,
+    imports_router,
 ):
     api_router.include_router(r)

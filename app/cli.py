@@ -167,6 +167,8 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
         while n := asyncio.run(_in_session(settings, job)):  # one transaction per batch
             total += n
         print(f"{name}: {total} deleted")
+
+
 def cmd_load_boundaries(settings: Settings, args: argparse.Namespace) -> None:
     from app.core.errors import AppError
     from app.units.boundaries import load_boundaries
@@ -178,6 +180,34 @@ def cmd_load_boundaries(settings: Settings, args: argparse.Namespace) -> None:
     print(f"boundaries loaded: {loaded.shapes} (repaired {loaded.repaired})")
     if loaded.unknown:
         print(f"skipped, no such unit in edition {args.edition}: {', '.join(loaded.unknown[:20])}")
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """A spreadsheet of shops, imported as a user (exit status 1 when any row has an error)."""
+    from app.core.errors import AppError
+    from app.imports.command import import_file, report
+
+    data = args.file.read_bytes()
+
+    async def run(session: AsyncSession) -> dict[str, Any]:
+        return await import_file(
+            session,
+            data,
+            args.file.name,
+            unit=args.unit,
+            username=args.user,
+            mode=args.mode,
+            dry_run=args.dry_run,
+            key=args.key,
+        )
+
+    try:
+        summary = asyncio.run(_in_session(settings, run))
+    except AppError as exc:
+        sys.exit(f"{exc.code}: {exc.detail_en}" + "".join(f"\n  {e.field}: {e.message_en}" for e in exc.errors))
+    print(report(summary))
+    if summary["errors_total"]:
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,6 +246,14 @@ def main(argv: list[str] | None = None) -> None:
     bounds.add_argument("path", help="GeoJSON FeatureCollection; each feature's properties carry the unit's code")
     bounds.add_argument("--edition", choices=["2020", "2025"], default="2025")
     bounds.set_defaults(fn=cmd_load_boundaries)
+    imp = sub.add_parser("import", help="import a spreadsheet of shops (XLSX or CSV) as a user")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--unit", required=True, help="edition:code, e.g. 2025:26506")
+    imp.add_argument("--user", required=True, help="the username the shops are registered by")
+    imp.add_argument("--mode", choices=["all_or_nothing", "valid_rows"], default="all_or_nothing")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    imp.add_argument("--key", default=None, help="Idempotency-Key (default: the file's sha256)")
+    imp.set_defaults(fn=cmd_import)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()

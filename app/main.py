@@ -25,6 +25,7 @@ from app.dashboard import mount as mount_dashboard
 from app.field import mount as mount_field
 from app.health import router as health_router
 from app.history.daily import start_daily_snapshots, stop_daily_snapshots
+from app.imports.jobs import start_in_background as start_import_worker
 from app.observability import ObservabilityMiddleware, configure_logging
 from app.observability.metrics import worker_exited
 from app.observability.router import router as metrics_router
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         stop_webhooks = (
             start_webhook_dispatcher(app.state.sessionmaker, settings) if settings.webhook_dispatcher else None
         )
+        # large spreadsheet imports, queued by POST /imports
+        stop_imports = start_import_worker(app.state.sessionmaker) if settings.import_worker else None
         if settings.environment != "test":  # the test suite builds many apps in one process: nothing to freeze
             # what start-up loaded (modules, the app, reference data) lives as long as the worker: out of the
             # collector's sight, a full collection walks only what requests allocate (~130 ms down to ~10 ms,
@@ -71,6 +74,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         finally:
             if stop_webhooks is not None:
                 await stop_webhooks()
+            if stop_imports is not None:
+                await stop_imports()
             await stop_daily_snapshots(app.state.snapshots)
             await stop_account_checks(app.state.account_checks)
             await app.state.adapters.aclose()

@@ -9,6 +9,7 @@ from app.core.ratelimit import RateLimitHit
 from app.coverage.models import CoverageCounter
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.idempotency.models import IdempotencyRecord, SyncOperation
+from app.imports.models import ImportJob
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
@@ -28,6 +29,7 @@ __all__ = [
     "CoverageSnapshot",
     "DashboardSession",
     "IdempotencyRecord",
+    "ImportJob",
     "Merchant",
     "PaymentAccount",
     "Photo",

@@ -18,6 +18,7 @@ MODULES = [
     "bench.export_bench",
     "bench.units_bench",
     "bench.field_bench",
+    "bench.import_bench",
 ]
 
 

@@ -126,6 +126,7 @@ def settings(tmp_root: Path, db_url: str) -> Settings:
         media_dir=tmp_root / "media",
         demo_password=DEMO_PASSWORD,
         webhook_dispatcher=False,  # a test that needs deliveries starts its own (tests/webhook_receiver.py)
+        import_worker=False,  # tests/app/imports runs queued imports itself
     )
 
 

@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"history"},
     {"bank"},  # bank hand-off: outbox (subscribes to ShopChanged), webhooks
     {"sync", "reports"},
+    {"imports"},  # spreadsheet import: rows through the merchants' write path, above sync
     {"dashboard"},  # a UI composing the domains below it (the report files included)
     {"field"},  # the phone web app at /field and its work list
     {"demo"},

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
 
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     photo_max_bytes: int = 5 * 1024 * 1024
+    # a spreadsheet import with more rows than this runs as a background job (GET /imports/{id} follows it)
+    import_background_rows: int = 2_000
+    # run queued imports in this process (off in tests, which run the worker themselves)
+    import_worker: bool = True
     # a few kilobytes of PNG can claim 144 megapixels: checked from the header before anything is decoded
     photo_max_pixels: int = Field(40_000_000, ge=1)
     idempotency_hours: int = 24

@@ -50,6 +50,9 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule(re.compile(r"^/api/v1/sync/?$"), settings.sync_max_bytes, True),
         # the multipart envelope around the photo: boundaries and part headers
         BodyRule(re.compile(r"^/api/v1/merchants/[^/]+/photos/?$"), settings.photo_max_bytes + 64 * 1024, True),
+        # a spreadsheet of shops (app.imports: at most 10 MB) in its multipart envelope
+        BodyRule(re.compile(r"^/api/v1/imports/?$"), 10 * 1024 * 1024 + 64 * 1024, True),
+        BodyRule(re.compile(r"^/dashboard/imports/?$"), 10 * 1024 * 1024 + 64 * 1024, False),  # cookie-signed
     ]
 
 

@@ -43,6 +43,7 @@ _DOMAIN_WORDS = {
     "health": ("health",),
     "dashboard": ("dashboard",),
     "users": ("users", "user"),
+    "imports": ("imports", "import"),
 }
 # an endpoint named only by its domain (`def sync` in app/sync) is named by what its method does
 _METHOD_VERBS = {"GET": "get", "POST": "submit", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
@@ -163,6 +164,23 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
     "users_deactivate": {403: ("own_account",)},
     "users_reset_password": {403: ("own_account",)},
     "users_change_my_password": {422: ("wrong_password",), 429: ("too_many_requests",)},
+    # a spreadsheet of shops: every way a file can be wrong is a 422 naming it
+    "imports_create": {
+        403: ("forbidden",),
+        413: ("payload_too_large",),
+        422: (
+            "import_file_unreadable",
+            "import_file_encrypted",
+            "import_file_formulas",
+            "import_header_merged",
+            "import_header_missing",
+            "import_sheet_missing",
+            "import_too_many_rows",
+        ),
+        428: ("idempotency_key_required",),
+    },
+    "imports_get": {404: ("import_not_found",)},
+    "imports_errors_xlsx": {404: ("import_not_found",)},
 }
 _SHOP = {
     "id": "0b6f3c1e-2a4d-4f8e-9c7b-5d1a2e3f4a5b",

@@ -91,6 +91,16 @@ DECLARED: dict[str, tuple[int, str, str]] = {
         "The owner withdrew consent: the data is not sent again",
     ),
     "qr_not_in_image": (422, "Không tìm thấy mã QR trong ảnh", "No QR code found in the photo"),
+    # spreadsheet import (app/imports)
+    "import_not_found": (404, "Không tìm thấy lần nhập", "Import not found"),
+    "import_file_unreadable": (422, "Không đọc được tệp", "The file cannot be read"),
+    "import_file_encrypted": (422, "Tệp được đặt mật khẩu", "The workbook is password-protected"),
+    "import_file_formulas": (422, "Tệp chứa công thức", "The file holds formulas"),
+    "import_header_merged": (422, "Dòng tiêu đề có ô gộp", "The header row has merged cells"),
+    "import_header_missing": (422, "Thiếu cột bắt buộc", "Required columns missing"),
+    "import_sheet_missing": (422, "Thiếu trang Shops", "The Shops sheet is missing"),
+    "import_too_many_rows": (422, "Tệp quá nhiều dòng", "Too many rows"),
+    "idempotency_key_required": (428, "Thiếu Idempotency-Key", "Idempotency-Key required"),
     # accounts (app/users)
     "user_not_found": (404, "Không tìm thấy tài khoản", "User not found"),
     "username_taken": (409, "Tên đăng nhập đã có", "Username taken"),

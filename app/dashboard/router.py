@@ -16,6 +16,7 @@ from app.core.replica import ReadSessionDep
 from app.core.security import TokenError, decode_token
 from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session
+from app.dashboard.imports_page import router as imports_router
 from app.dashboard.web import (
     PageError,
     PagePrincipal,
@@ -29,6 +30,7 @@ from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
+router.include_router(imports_router)  # the import page: upload, errors table, error file, progress
 
 
 def _safe_next(value: str | None) -> str:

@@ -61,6 +61,11 @@ class Merchant(SQLModel, table=True):
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = None
     non_coverage_reason: str | None = Field(default=None, max_length=20)
+    # household business (2026): the owner's 12-digit personal id is its tax code; never logged or exported
+    # except in the bank record a consented bank receives
+    tax_code: str | None = Field(default=None, max_length=12)
+    business_registration_number: str | None = Field(default=None, max_length=40)
+    einvoice_method: str | None = Field(default=None, max_length=20)
     possible_duplicate_of: str | None = Field(default=None, max_length=36)
     # folded name, owner, phone and house number: what `q` searches, diacritics removed
     search_text: str = Field(default="", max_length=600)

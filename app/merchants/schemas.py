@@ -14,6 +14,7 @@ from app.core.text import UserText, nfc
 from app.core.types import DbId
 from app.core.validation import refuse_null
 from app.merchants.enums import Category, MerchantStatus, NonCoverage, ReviewDecision, ReviewState
+from app.merchants.household import EinvoiceMethod, check_tax_code
 
 _ACCOUNT = re.compile(r"[A-Za-z0-9]{1,19}")
 _PHONE = re.compile(r"0[0-9]{9,10}")  # ASCII only: \d matches every Unicode digit
@@ -84,8 +85,21 @@ class _MerchantFields(BaseModel):
     consent: ConsentIn | None = Field(
         None, description="the owner's consent to hand the shop to its bank, recorded with this change"
     )
+    tax_code: str | None = Field(
+        None,
+        max_length=20,
+        description="household business: the owner's 12-digit personal id",
+        examples=["077185001234"],
+    )
+    business_registration_number: UserText | None = Field(None, max_length=40)
+    einvoice_method: EinvoiceMethod | None = None
 
-    @field_validator("owner_name", "house_number", mode="after")
+    @field_validator("tax_code", mode="after")
+    @classmethod
+    def _tax_code(cls, v: str | None) -> str | None:
+        return check_tax_code(v) if v else None
+
+    @field_validator("owner_name", "house_number", "business_registration_number", mode="after")
     @classmethod
     def _texts(cls, v: str | None) -> str | None:
         return _clean(v)

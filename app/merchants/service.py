@@ -122,7 +122,17 @@ async def update(
         )
         m.street_id, m.unit_code, m.unit_code_2020 = where.street_id, where.unit_code, where.unit_code_2020
         m.unit_source = where.unit_source
-    for name in ("name", "category", "owner_name", "phone", "house_number", "non_coverage_reason"):
+    for name in (
+        "name",
+        "category",
+        "owner_name",
+        "phone",
+        "house_number",
+        "non_coverage_reason",
+        "tax_code",
+        "business_registration_number",
+        "einvoice_method",
+    ):
         if name in changes:
             setattr(m, name, getattr(body, name))
     if "location" in changes:

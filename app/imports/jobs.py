@@ -1,0 +1,92 @@
+"""Large imports run in the background of the same process, the way the bank outbox is delivered: the upload
+stores the import `queued` in its own transaction; a worker task of the app claims it (FOR UPDATE SKIP LOCKED,
+so several workers never take the same one), runs it in a transaction of its own and writes its progress (rows
+done) in short separate ones, so `GET /imports/{id}` can follow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from app.auth.service import load_principal
+from app.core.db import utcnow
+from app.imports import service
+from app.imports.models import ImportJob
+from app.imports.repository import ImportRepository
+
+log = logging.getLogger("phoqr.imports")
+
+
+async def _claim(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
+    async with sessionmaker() as session, session.begin():
+        job = await ImportRepository(session).next_queued()
+        if job is None:
+            return None
+        job.status = "running"
+        return job.id
+
+
+async def _set(sessionmaker: async_sessionmaker[AsyncSession], import_id: str, **values: object) -> None:
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(ImportJob).where(col(ImportJob.id) == import_id).values(**values))
+
+
+async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
+    """Claim and run the oldest queued import; its id, or None when there was none."""
+    import_id = await _claim(sessionmaker)
+    if import_id is None:
+        return None
+
+    async def progress(job_id: str, done: int) -> None:
+        await _set(sessionmaker, job_id, rows_done=done)
+
+    try:
+        async with sessionmaker() as session, session.begin():
+            job = await ImportRepository(session).get(import_id)
+            assert job is not None
+            principal = await load_principal(session, job.user_id)
+            if principal is None:
+                raise PermissionError("the uploader's account is no longer active")
+            # SQLite has one writer: the run holds it, so rows done show only at the end there
+            sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+            await service.run(session, principal, job, None if sqlite else progress)
+    except Exception as exc:  # the import fails, visibly; the worker goes on with the next one
+        log.exception("import %s failed", import_id)
+        problem = {"code": "import_failed", "detail": type(exc).__name__}
+        await _set(sessionmaker, import_id, status="failed", problem=json.dumps(problem), finished_at=utcnow())
+    return import_id
+
+
+async def _loop(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            ran = await run_one(sessionmaker)
+        except Exception:  # the database is down: try again later
+            log.exception("import worker: claim failed")
+            ran = None
+        if ran is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def start_in_background(
+    sessionmaker: async_sessionmaker[AsyncSession], *, interval: float = 1.0
+) -> Callable[[], Awaitable[None]]:
+    """The worker as a task of the running loop (the app's lifespan); returns the coroutine that stops it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(_loop(sessionmaker, stop, interval), name="import-worker")
+
+    async def _stop() -> None:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return _stop

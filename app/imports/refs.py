@@ -1,0 +1,108 @@
+"""Reference data an import reads once: the unit's streets, the banks, the consent texts, the categories.
+
+The template writes them as its reference sheets and the rows are resolved against them, so what the
+dropdowns offer and what the upload accepts are the same lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.banks.models import Bank, BankStatus
+from app.consents.models import ConsentText
+from app.core.text import fold
+from app.merchants.enums import Category, NonCoverage
+from app.streets.models import Street, StreetUnit
+
+CATEGORY_VI = {
+    Category.GROCERY: "Tạp hóa",
+    Category.GENERAL_STORE: "Cửa hàng bách hóa",
+    Category.MARKET_STALL: "Sạp chợ",
+    Category.RESTAURANT: "Nhà hàng",
+    Category.EATERY: "Quán ăn",
+    Category.CAFE: "Cà phê",
+    Category.SUPERMARKET: "Siêu thị",
+    Category.HOTEL: "Khách sạn, nhà nghỉ",
+    Category.PHARMACY: "Nhà thuốc",
+    Category.OTHER: "Khác",
+}
+EINVOICE_VI = {
+    "none": "Chưa dùng",
+    "tax_authority_code": "Hóa đơn có mã của cơ quan thuế",
+    "cash_register": "Máy tính tiền",
+}
+NON_COVERAGE_VI = {
+    NonCoverage.REFUSED: "Chủ từ chối",
+    NonCoverage.NO_BANK_ACCOUNT: "Chưa có tài khoản",
+    NonCoverage.NOT_ELIGIBLE: "Không đủ điều kiện",
+}
+
+
+@dataclass(slots=True)
+class Refs:
+    unit: tuple[str, str]
+    streets: list[tuple[int, str, str, str | None]] = field(default_factory=list)  # id, kind, name, segment
+    banks: list[tuple[str, str, str]] = field(default_factory=list)  # bin, short name, name
+    texts: list[tuple[int, str, str]] = field(default_factory=list)  # version, purpose, sha256
+    _street_ids: set[int] = field(default_factory=set)
+    _street_names: dict[str, list[int]] = field(default_factory=dict)
+    _bank_names: dict[str, str] = field(default_factory=dict)
+
+    def index(self) -> Refs:
+        self._street_ids = {s[0] for s in self.streets}
+        for sid, _kind, name, segment in self.streets:
+            self._street_names.setdefault(fold(name), []).append(sid)
+            if segment:
+                self._street_names.setdefault(fold(f"{name} {segment}"), []).append(sid)
+        for bin_, short, name in self.banks:
+            self._bank_names[bin_] = bin_
+            self._bank_names.setdefault(fold(short), bin_)
+            self._bank_names.setdefault(fold(name), bin_)
+        return self
+
+    def has_street(self, street_id: int) -> bool:
+        return street_id in self._street_ids
+
+    def streets_named(self, name: str) -> list[int]:
+        """Ids of the unit's streets (or markets) by name, diacritics and case ignored."""
+        return self._street_names.get(fold(name), [])
+
+    def bank_bin(self, bin_or_name: str) -> str | None:
+        return self._bank_names.get(fold(bin_or_name))
+
+    def category(self, text: str) -> str | None:
+        key = fold(text)
+        for c in Category:
+            if key in (c.value, fold(CATEGORY_VI[c])):
+                return c.value
+        return None
+
+
+async def load(session: AsyncSession, unit: tuple[str, str]) -> Refs:
+    refs = Refs(unit)
+    in_unit = select(col(StreetUnit.street_id)).where(
+        col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
+    )
+    rows = await session.execute(
+        select(col(Street.id), col(Street.kind), col(Street.name), col(Street.segment))
+        .where(col(Street.id).in_(in_unit))
+        .order_by(col(Street.name_search), col(Street.id))
+    )
+    refs.streets = [(int(i or 0), k, n, s) for i, k, n, s in rows.all()]
+    banks = await session.execute(
+        select(col(Bank.bin), col(Bank.short_name), col(Bank.name))
+        .where(col(Bank.status) == BankStatus.ACTIVE)
+        .order_by(col(Bank.short_name))
+    )
+    refs.banks = [(b, s, n) for b, s, n in banks.all()]
+    texts = await session.execute(
+        select(col(ConsentText.version), col(ConsentText.purpose), col(ConsentText.sha256)).order_by(
+            col(ConsentText.version)
+        )
+    )
+    refs.texts = [(int(v), p, h) for v, p, h in texts.all()]
+    return refs.index()
