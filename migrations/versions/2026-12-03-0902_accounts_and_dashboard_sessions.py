@@ -1,7 +1,7 @@
 """accounts a city runs: phone, creator, must-change-password, deactivation time; server-side dashboard sessions
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 09:30:00+00:00
 
 A dashboard cookie now names a row of `dashboard_session` (by the SHA-256 of its random id), so signing out,
@@ -18,7 +18,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """the whole country: provinces beside communes, default successors of split communes, boundaries, unit_source
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-03 09:30:00+00:00
 
 admin_unit gains `level` (province | commune; existing rows are communes), a folded `name_search` for q= and a
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """spreadsheet imports, and the household-business fields of a shop
 
 Revision ID: 0014
-Revises: 0010 (0007 before the write-path merge: nothing here depends on 0010)
+Revises: 0012
 Create Date: 2026-12-03 09:20:00+00:00
 
 `import_job` keeps each upload (the file, for the error file; sha256 of user + Idempotency-Key, unique, and of
@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0010"  # chained after write-path's 0010 on this branch; independent of it
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
