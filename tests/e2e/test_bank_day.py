@@ -239,8 +239,8 @@ async def test_a_banks_day(live_url, tmp_path):
             csv_rows = list(
                 csv.reader(io.StringIO((await c.get("/api/v1/bank/merchants.csv", headers=vcb)).text.lstrip("\ufeff")))
             )
-            col = csv_rows[1].index("merchant_id")
-            assert [row[col] for row in csv_rows[2:]] == [r["merchant_id"] for r in listed]
+            col = csv_rows[0].index("merchant_id")  # the header is the first row
+            assert [row[col] for row in csv_rows[1:]] == [r["merchant_id"] for r in listed]
             xlsx = await c.get("/api/v1/bank/merchants.xlsx", headers=vcb)
             cells = list(
                 openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
