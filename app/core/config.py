@@ -151,6 +151,8 @@ class Settings(BaseSettings):
         """Whether accounts marked `is_demo` may sign in: only with PHOQR_DEMO_USERS on a development machine or
         in the test suite, whatever the database holds (a database set up in development keeps its demo rows)."""
         return self.demo_users and self.environment != "production"
+
+    @property
     def area_provinces(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.area.split(","))))
 

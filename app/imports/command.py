@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.repository import UserRepository
 from app.auth.service import load_principal
+from app.core.config import get_settings
 from app.core.errors import AppError
 from app.imports import service
 from app.units.service import parse_unit_ref
@@ -28,7 +29,7 @@ async def import_file(
     key: str | None = None,
 ) -> dict[str, Any]:
     user = await UserRepository(session).by_username(username)
-    principal = await load_principal(session, user.id) if user and user.id else None
+    principal = await load_principal(session, get_settings(), user.id) if user and user.id else None
     if principal is None:
         raise AppError(f"Không có tài khoản đang hoạt động '{username}'", f"No active user '{username}'")
     job, _ = await service.submit(

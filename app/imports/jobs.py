@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.auth.service import load_principal
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.imports import service
 from app.imports.models import ImportJob
@@ -52,7 +53,7 @@ async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
         async with sessionmaker() as session, session.begin():
             job = await ImportRepository(session).get(import_id)
             assert job is not None
-            principal = await load_principal(session, job.user_id)
+            principal = await load_principal(session, get_settings(), job.user_id)
             if principal is None:
                 raise PermissionError("the uploader's account is no longer active")
             # SQLite has one writer: the run holds it, so rows done show only at the end there
