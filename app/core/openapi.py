@@ -273,8 +273,9 @@ def inferred_statuses(route: APIRoute, path: str) -> dict[int, set[str]]:
         add(401)
     if any("require_roles" in d for d in deps):
         add(403)
-    for name in re.findall(r"\{([a-z_]+)\}", path):
-        # a path id that names nothing the caller may see: merchant_id -> merchant_not_found
+    for name in re.findall(r"\{([a-z_]+_id)\}", path):
+        # a path id that names nothing the caller may see: merchant_id -> merchant_not_found (other path
+        # parameters, e.g. a unit's {edition}/{code}, list their 404 in EXTRA)
         add(404, name.removesuffix("_id") + "_not_found")
     if params or route.body_field is not None:
         add(422)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
-from app.core.errors import AppError
+from app.core.errors import AppError, PayloadTooLarge
 from app.dashboard import session as dash_session
 from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, render, url_for
 from app.imports import errorfile, refs, service, template
@@ -64,7 +64,7 @@ async def upload(
     data = await file.read(MAX_BYTES + 1)
     try:
         if len(data) > MAX_BYTES:
-            raise AppError("Tệp lớn hơn 10 MB", "The file is larger than 10 MB", code="payload_too_large")
+            raise PayloadTooLarge("Tệp lớn hơn 10 MB", "The file is larger than 10 MB", code="payload_too_large")
         job, _ = await service.submit(
             session,
             principal,

@@ -25,7 +25,7 @@ from app.users.schemas import UserCreate
 
 
 async def _run(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pooler=settings.database_pooler)
     try:
         async with make_sessionmaker(engine)() as session:
             result = await fn(session)
