@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.browser.conftest import PASSWORD, SHOTS, Server
 
-AXE = (Path(__file__).parent / "assets" / "axe.min.js").read_text(encoding="utf-8")
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 FIELD_SHOTS = SHOTS / "field"
 TABLET = {"width": 768, "height": 1024}
 GPS = {"latitude": 10.3466, "longitude": 107.0843, "accuracy": 12}
