@@ -58,8 +58,11 @@ async def create_webhook(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     resolver = getattr(request.app.state, "webhook_resolver", None)
+    fresh = False
 
     async def handler() -> tuple[int, object, dict[str, str]]:
+        nonlocal fresh
+        fresh = True
         out = await webhooks.create(session, settings, principal, acting_bin(principal, None), body, resolver)
         # what the idempotency store keeps (to answer a replay) holds the secret encrypted, never in clear
         sealed = out.model_copy(update={"secret": crypto.encrypt(settings, out.secret)})
@@ -67,8 +70,10 @@ async def create_webhook(
 
     answer = await respond_once(request, session, principal, idempotency_key, body.model_dump(mode="json"), handler)
     content = json.loads(bytes(answer.body))
-    if answer.status_code == 201:
+    if answer.status_code == 201 and fresh:
         content["secret"] = crypto.decrypt(settings, content["secret"])
+    elif answer.status_code == 201:  # a replay answers the endpoint, never its secret again (rotate for a new one)
+        content.pop("secret", None)
     headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
     return JSONResponse(content, status_code=answer.status_code, headers=headers)
 
