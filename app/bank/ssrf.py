@@ -44,6 +44,7 @@ _TEREDO = ipaddress.ip_network("2001::/32")
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 _COMPATIBLE = ipaddress.ip_network("::/96")
 
+
 async def system_resolver(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(info[4][0]) for info in infos})
@@ -83,6 +84,7 @@ def is_public(address: str) -> bool:
         if inner:  # mapped, NAT64, 6to4, Teredo: what counts is the IPv4 address it really leads to
             return all(_public_one(v4) for v4 in inner)
     return _public_one(ip)
+
 
 class AddressNotAllowed(httpcore.ConnectError):
     """Raised on connect: httpx reports it as httpx.ConnectError, logged on the attempt."""

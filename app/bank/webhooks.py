@@ -50,12 +50,15 @@ def _out(e: WebhookEndpoint, secret: str | None = None) -> WebhookOut:
     return WebhookWithSecret(**data, secret=secret) if secret else WebhookOut(**data)
 
 
-async def _endpoint(session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
+async def _endpoint(
+    session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False, deleted_too: bool = False
+) -> WebhookEndpoint:
     stmt = select(WebhookEndpoint).where(
         col(WebhookEndpoint.id) == endpoint_id,
         col(WebhookEndpoint.bank_bin) == bank_bin,
-        col(WebhookEndpoint.status) != "deleted",
     )
+    if not deleted_too:
+        stmt = stmt.where(col(WebhookEndpoint.status) != "deleted")
     endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
     if endpoint is None:
         raise NotFound("Không tìm thấy webhook", "Webhook not found", code="webhook_not_found")
@@ -164,10 +167,18 @@ def _delivery_out(d: WebhookDelivery, event: BankEvent, attempts: list[AttemptOu
 
 
 async def deliveries(
-    session: AsyncSession, bank_bin: str, endpoint_id: str, *, status: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    bank_bin: str,
+    endpoint_id: str,
+    *,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+    deleted_too: bool = False,
 ) -> DeliveryPage:
-    """Newest event first (by seq), each with its attempt log."""
-    await _endpoint(session, bank_bin, endpoint_id)
+    """Newest event first (by seq), each with its attempt log. `deleted_too`: the city (admin, auditor) still
+    reads a deleted endpoint's log; the bank does not see its deleted endpoints."""
+    await _endpoint(session, bank_bin, endpoint_id, deleted_too=deleted_too)
     after = decode_cursor(cursor, 1)
     stmt = (
         select(WebhookDelivery, BankEvent)

@@ -107,7 +107,13 @@ async def list_webhook_deliveries(
     bin: BinQuery = None,
 ) -> DeliveryPage:
     return await webhooks.deliveries(
-        session, acting_bin(principal, bin), webhook_id, status=status, cursor=cursor, limit=limit
+        session,
+        acting_bin(principal, bin),
+        webhook_id,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+        deleted_too=principal.role in (Role.CITY_ADMIN, Role.AUDITOR),
     )
 
 

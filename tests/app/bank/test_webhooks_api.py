@@ -222,3 +222,19 @@ async def test_event_feed_is_ordered_gapless_and_paged(client, auth, session):
     assert set(first["items"][0]) == {"id", "seq", "type", "occurred_at", "data"}
     bad = await client.get("/api/v1/bank/events?after=-1", headers=vcb)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"
+
+
+async def test_a_deleted_endpoints_log_stays_readable_to_the_city_not_to_the_bank(client, auth, session):
+    vcb = await auth("bank.vcb")
+    hook = (await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)).json()
+    event = await outbox.append(session, "970436", "merchant.updated", str(uuid.uuid4()), {"merchant_id": "x"})
+    await session.commit()
+    assert (await client.delete(f"/api/v1/bank/webhooks/{hook['id']}", headers=vcb)).status_code == 204
+    path = f"/api/v1/bank/webhooks/{hook['id']}/deliveries?bin=970436"
+    for user in ("admin", "auditor"):
+        r = await client.get(path, headers=await auth(user))
+        assert r.status_code == 200, (user, r.text)
+        [item] = r.json()["items"]
+        assert item["event_id"] == event.id and item["status"] == "cancelled"
+    mine = await client.get(f"/api/v1/bank/webhooks/{hook['id']}/deliveries", headers=vcb)
+    assert mine.status_code == 404 and mine.json()["code"] == "webhook_not_found"
