@@ -125,7 +125,11 @@ async def delete(session: AsyncSession, bank_bin: str, endpoint_id: str) -> None
 
 
 async def rotate(session: AsyncSession, settings: Settings, bank_bin: str, endpoint_id: str) -> WebhookWithSecret:
-    """A new secret now; the old one keeps signing beside it for 24 h so the bank can switch without a gap."""
+    """A new secret now; the old one keeps signing beside it for 24 h so the bank can switch without a gap.
+    One old secret at a time: a second rotation within those 24 h ends the first old secret at once (the
+    answer's `previous_secret_until` is the end of the one that replaced it). Chosen over keeping several old
+    secrets: a bank rotating twice in a day has moved to the newest already, and every extra secret signing is
+    one more that can leak."""
     endpoint = await _endpoint(session, bank_bin, endpoint_id, lock=True)
     secret, now = crypto.new_secret(), utcnow()
     endpoint.previous_secret_enc = endpoint.secret_enc

@@ -89,7 +89,13 @@ async def delete_webhook(webhook_id: str, session: SessionDep, principal: BankPa
     return Response(status_code=204)
 
 
-@router.post("/webhooks/{webhook_id}/rotate-secret", response_model=WebhookWithSecret, responses={404: _404})
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response_model=WebhookWithSecret,
+    responses={404: _404},
+    description="A new secret; the one it replaces keeps signing beside it for 24 h. A second rotation within "
+    "those 24 h ends the first old secret at once (one old secret at a time).",
+)
 async def rotate_webhook_secret(
     webhook_id: str, session: SessionDep, settings: SettingsDep, principal: BankPartner
 ) -> WebhookWithSecret:
