@@ -5,6 +5,7 @@ remembered so the run can prove none was lost."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 import uuid
@@ -53,7 +54,16 @@ def _shop(rng: random.Random, unit: str, streets: list[int]) -> dict[str, Any]:
         "phone": f"09{n % 10**8:08d}",
         "house_number": str(rng.randint(1, 400)),
         "payment_account": {"bank_bin": "970436", "account_number": f"{n % 10**13:013d}"},
+        **_CONSENT,
     }
+
+
+# PHOQR_LOAD_CONSENT=1: every registration carries the owner's consent (the bank outbox writes on every one)
+_CONSENT: dict[str, Any] = (
+    {"consent": {"text_version": 1, "channel": "paper_form", "given_by_name": "Chủ cửa hàng tải thử"}}
+    if os.environ.get("PHOQR_LOAD_CONSENT", "") not in ("", "0", "false")
+    else {}
+)
 
 
 async def _send(

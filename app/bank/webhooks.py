@@ -50,12 +50,15 @@ def _out(e: WebhookEndpoint, secret: str | None = None) -> WebhookOut:
     return WebhookWithSecret(**data, secret=secret) if secret else WebhookOut(**data)
 
 
-async def _endpoint(session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
+async def _endpoint(
+    session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False, deleted_too: bool = False
+) -> WebhookEndpoint:
     stmt = select(WebhookEndpoint).where(
         col(WebhookEndpoint.id) == endpoint_id,
         col(WebhookEndpoint.bank_bin) == bank_bin,
-        col(WebhookEndpoint.status) != "deleted",
     )
+    if not deleted_too:
+        stmt = stmt.where(col(WebhookEndpoint.status) != "deleted")
     endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
     if endpoint is None:
         raise NotFound("Không tìm thấy webhook", "Webhook not found", code="webhook_not_found")
@@ -122,7 +125,11 @@ async def delete(session: AsyncSession, bank_bin: str, endpoint_id: str) -> None
 
 
 async def rotate(session: AsyncSession, settings: Settings, bank_bin: str, endpoint_id: str) -> WebhookWithSecret:
-    """A new secret now; the old one keeps signing beside it for 24 h so the bank can switch without a gap."""
+    """A new secret now; the old one keeps signing beside it for 24 h so the bank can switch without a gap.
+    One old secret at a time: a second rotation within those 24 h ends the first old secret at once (the
+    answer's `previous_secret_until` is the end of the one that replaced it). Chosen over keeping several old
+    secrets: a bank rotating twice in a day has moved to the newest already, and every extra secret signing is
+    one more that can leak."""
     endpoint = await _endpoint(session, bank_bin, endpoint_id, lock=True)
     secret, now = crypto.new_secret(), utcnow()
     endpoint.previous_secret_enc = endpoint.secret_enc
@@ -164,10 +171,18 @@ def _delivery_out(d: WebhookDelivery, event: BankEvent, attempts: list[AttemptOu
 
 
 async def deliveries(
-    session: AsyncSession, bank_bin: str, endpoint_id: str, *, status: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    bank_bin: str,
+    endpoint_id: str,
+    *,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+    deleted_too: bool = False,
 ) -> DeliveryPage:
-    """Newest event first (by seq), each with its attempt log."""
-    await _endpoint(session, bank_bin, endpoint_id)
+    """Newest event first (by seq), each with its attempt log. `deleted_too`: the city (admin, auditor) still
+    reads a deleted endpoint's log; the bank does not see its deleted endpoints."""
+    await _endpoint(session, bank_bin, endpoint_id, deleted_too=deleted_too)
     after = decode_cursor(cursor, 1)
     stmt = (
         select(WebhookDelivery, BankEvent)

@@ -59,8 +59,11 @@ async def create_webhook(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     resolver = getattr(request.app.state, "webhook_resolver", None)
+    fresh = False
 
     async def handler() -> tuple[int, object, dict[str, str]]:
+        nonlocal fresh
+        fresh = True
         out = await webhooks.create(session, settings, principal, acting_bin(principal, None), body, resolver)
         # what the idempotency store keeps (to answer a replay) holds the secret encrypted, never in clear
         sealed = out.model_copy(update={"secret": crypto.encrypt(settings, out.secret)})
@@ -68,8 +71,10 @@ async def create_webhook(
 
     answer = await respond_once(request, session, principal, idempotency_key, body.model_dump(mode="json"), handler)
     content = json.loads(bytes(answer.body))
-    if answer.status_code == 201:
+    if answer.status_code == 201 and fresh:
         content["secret"] = crypto.decrypt(settings, content["secret"])
+    elif answer.status_code == 201:  # a replay answers the endpoint, never its secret again (rotate for a new one)
+        content.pop("secret", None)
     headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
     return JSONResponse(content, status_code=answer.status_code, headers=headers)
 
@@ -85,7 +90,13 @@ async def delete_webhook(webhook_id: str, session: SessionDep, principal: BankPa
     return Response(status_code=204)
 
 
-@router.post("/webhooks/{webhook_id}/rotate-secret", response_model=WebhookWithSecret, responses={404: _404})
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response_model=WebhookWithSecret,
+    responses={404: _404},
+    description="A new secret; the one it replaces keeps signing beside it for 24 h. A second rotation within "
+    "those 24 h ends the first old secret at once (one old secret at a time).",
+)
 async def rotate_webhook_secret(
     webhook_id: str, session: SessionDep, settings: SettingsDep, principal: BankPartner
 ) -> WebhookWithSecret:
@@ -103,7 +114,13 @@ async def list_webhook_deliveries(
     bin: BinQuery = None,
 ) -> DeliveryPage:
     return await webhooks.deliveries(
-        session, acting_bin(principal, bin), webhook_id, status=status, cursor=cursor, limit=limit
+        session,
+        acting_bin(principal, bin),
+        webhook_id,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+        deleted_too=principal.role in (Role.CITY_ADMIN, Role.AUDITOR),
     )
 
 

@@ -52,7 +52,10 @@ async def test_idempotent_registration_answers_the_same_and_stores_no_clear_secr
     first = await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)
     again = await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    # a replay answers the same endpoint but never its secret again (issue 15: never replay a secret)
+    assert "secret" in first.json() and "secret" not in again.json()
+    assert again.json() == {k: v for k, v in first.json().items() if k != "secret"}
+    assert again.headers.get("idempotent-replayed") == "true"
     assert len((await client.get("/api/v1/bank/webhooks", headers=vcb)).json()) == 1
     other = await client.post("/api/v1/bank/webhooks", json={"url": URL + "/x"}, headers=vcb)
     assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
@@ -219,3 +222,19 @@ async def test_event_feed_is_ordered_gapless_and_paged(client, auth, session):
     assert set(first["items"][0]) == {"id", "seq", "type", "occurred_at", "data"}
     bad = await client.get("/api/v1/bank/events?after=-1", headers=vcb)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"
+
+
+async def test_a_deleted_endpoints_log_stays_readable_to_the_city_not_to_the_bank(client, auth, session):
+    vcb = await auth("bank.vcb")
+    hook = (await client.post("/api/v1/bank/webhooks", json={"url": URL}, headers=vcb)).json()
+    event = await outbox.append(session, "970436", "merchant.updated", str(uuid.uuid4()), {"merchant_id": "x"})
+    await session.commit()
+    assert (await client.delete(f"/api/v1/bank/webhooks/{hook['id']}", headers=vcb)).status_code == 204
+    path = f"/api/v1/bank/webhooks/{hook['id']}/deliveries?bin=970436"
+    for user in ("admin", "auditor"):
+        r = await client.get(path, headers=await auth(user))
+        assert r.status_code == 200, (user, r.text)
+        [item] = r.json()["items"]
+        assert item["event_id"] == event.id and item["status"] == "cancelled"
+    mine = await client.get(f"/api/v1/bank/webhooks/{hook['id']}/deliveries", headers=vcb)
+    assert mine.status_code == 404 and mine.json()["code"] == "webhook_not_found"
