@@ -12,6 +12,7 @@ from app.audit.models import AuditLog
 from app.auth.models import User
 from app.auth.service import load_principal
 from app.core import events
+from app.core.config import Settings
 from app.core.errors import AppError
 from app.merchants import writing
 from app.merchants.changes import ShopRow
@@ -25,7 +26,8 @@ SHOP_STATE = ("id", "name", "category", "owner_name", "status", "unit_code", "un
 
 async def _principal(session, username="agent.vungtau", device_id=None):
     user = (await session.execute(select(User).where(User.username == username))).scalar_one()
-    return await load_principal(session, user.id or 0, device_id=device_id)
+    settings = Settings(environment="test", jwt_secret="test-secret-" + "x" * 40)  # demo accounts sign in
+    return await load_principal(session, settings, user.id or 0, device_id=device_id)
 
 
 def _account(n: int) -> dict:
