@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -70,6 +70,10 @@ async def load_country_units(session: AsyncSession) -> int:
         await session.execute(stmt, changed)
     await load_succession(session)
     session.info.pop("successor_map", None)
+    if (new or changed) and session.get_bind().dialect.name == "postgresql":
+        # a fresh load of 13,000 units and 10,000 links, never analysed: the planner took both tables for one row
+        # each and nested its loops, so the 2020 communes of an area took minutes instead of milliseconds
+        await session.execute(text("ANALYZE admin_unit, unit_succession"))
     return len(wanted)
 
 

@@ -35,7 +35,7 @@ PUBLIC_SERVICE = frozenset({Who.FIELD_AGENT, Who.WARD_OFFICER, Who.PROVINCE_OFFI
 OVERSIGHT = frozenset({Who.CITY_ADMIN, Who.AUDITOR})
 BANK_READERS = frozenset({Who.BANK_PARTNER, Who.CITY_ADMIN, Who.AUDITOR})
 BANK_ONLY = frozenset({Who.BANK_PARTNER})
-ACCOUNT_READERS = frozenset({Who.WARD_OFFICER, Who.CITY_ADMIN, Who.AUDITOR})
+ACCOUNT_READERS = frozenset({Who.WARD_OFFICER, Who.PROVINCE_OFFICER, Who.CITY_ADMIN, Who.AUDITOR})
 PUBLIC = frozenset(ROLES)
 
 
@@ -62,6 +62,8 @@ RULES: tuple[Rule, ...] = (
     Rule(r"POST /api/v1/merchants/\{merchant_id\}/review$", REVIEWERS, "maker-checker"),
     Rule(r"GET /api/v1/(merchants|qr)(/|$|\.)", EVERYONE, "scoped reads: unit, BIN or everything"),
     Rule(r"POST /api/v1/qr/decode(/image)?$", EVERYONE, "decoding reveals nothing stored"),
+    Rule(r"(GET|POST) /api/v1/imports(/template\.(xlsx|csv))?$", WRITERS, "wards import the lists they keep"),
+    Rule(r"GET /api/v1/imports/\{import_id\}", EVERYONE, "one's own import (oversight: every one)"),
     Rule(r"GET /api/v1/field/work$", WRITERS, "the field app's day of work is for those who register shops"),
     Rule(r"(POST|PATCH|DELETE) /api/v1/(merchants|qr|sync|consents)(/|$)", WRITERS, "field work"),
     Rule(r"GET /api/v1/(coverage|reports/coverage)(/|$|\.)", PUBLIC_SERVICE, "wards compare themselves; not banks"),
@@ -86,6 +88,7 @@ KIND_OF_PARAM = {
     "webhook_id": "webhook",
     "delivery_id": "delivery",
     "user_id": "user",
+    "import_id": "import",
     "edition": "unit",
     "code": "unit",
 }
@@ -109,6 +112,8 @@ HOME_BIN, OTHER_BIN = "970436", "970415"
 
 
 def sees(role: Who, kind: str, res: Resource) -> bool:
+    if kind == "import":  # none exists in this world: a missing import is 404 to every role, never 5xx
+        return False
     if role in OVERSIGHT:
         return True
     if kind in ("street", "unit"):
