@@ -16,8 +16,8 @@ from app.coverage.schemas import CoverageRow
 from app.field.schemas import WorkBank, WorkList, WorkStreet, WorkUnit, WorkUser
 from app.merchants.enums import Category
 from app.streets import service as streets_service
+from app.streets.repository import StreetRepository
 from app.streets.schemas import StreetOut
-from app.units.repository import UnitRepository
 
 
 def _figures(row: CoverageRow) -> dict[str, object]:
@@ -34,7 +34,8 @@ def _figures(row: CoverageRow) -> dict[str, object]:
 
 async def _unit_codes(session: AsyncSession, principal: Principal) -> list[str]:
     if principal.sees_all:
-        return [u.code for u in await UnitRepository(session).list("2025")]
+        # the whole country is 3,321 communes: a city-wide day of work is the units that have streets to walk
+        return await StreetRepository(session).units_with_streets("2025")
     return sorted(principal.units_2025)
 
 

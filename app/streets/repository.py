@@ -16,6 +16,16 @@ class StreetRepository(Repository[Street]):
     async def by_natural_key(self, key: str) -> Street | None:
         return await self.get_one_or_none(select(Street).where(col(Street.natural_key) == key))
 
+    async def units_with_streets(self, edition: str) -> list[str]:
+        """The codes of the units of an edition that at least one street or market runs through."""
+        rows = await self.session.execute(
+            select(col(StreetUnit.code))
+            .where(col(StreetUnit.edition) == edition)
+            .distinct()
+            .order_by(col(StreetUnit.code))
+        )
+        return list(rows.scalars())
+
     async def units_of(self, street_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
         out: dict[int, list[tuple[str, str]]] = {i: [] for i in street_ids}
         if not street_ids:

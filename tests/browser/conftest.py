@@ -71,7 +71,7 @@ def _build_database(url: str, media: Path) -> None:
         environment="development", database_url=url, media_dir=media, demo_password=PASSWORD, jwt_secret="x" * 40
     )
     cmd_setup(settings, argparse.Namespace())
-    cmd_demo_data(settings, argparse.Namespace(merchants=400, seed=7, history_days=90))
+    cmd_demo_data(settings, argparse.Namespace(merchants=400, seed=7, history_days=90, province=None))
 
 
 class Server:
