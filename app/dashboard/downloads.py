@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.config import get_settings
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.text import fold
 from app.dashboard.views import unit_2025_of
@@ -100,8 +101,9 @@ async def choices(session: AsyncSession, principal: Principal, edition: str) -> 
     """What the overview's report form offers, as (unit parameter, unit name, note key): the city for city-wide
     roles, else the caller's units; in edition 2020 an officer's 2025 unit (its old wards side by side) first."""
     repo = UnitRepository(session)
-    if principal.sees_all:
-        return [("", "", "city")] + [(f"{edition}:{u.code}", u.name, "") for u in await repo.list(edition)]
+    if principal.sees_all:  # the deployment's area (PHOQR_AREA), as the overview shows it; any unit via the API
+        area = await repo.area_communes(edition, get_settings().area_provinces)
+        return [("", "", "city")] + [(f"{edition}:{u.code}", u.name, "") for u in area]
     mine = [u for u in await repo.list("2025") if u.code in principal.units_2025]
     if edition == "2025":
         return [(f"2025:{u.code}", u.name, "") for u in mine]

@@ -250,7 +250,9 @@ def test_a_city_admin_picks_the_city_or_a_unit(server: Server, browser) -> None:
         page = context.new_page()
         sign_in(page, server, "admin")
         options = page.locator("[data-report] select[name=unit] option")
-        assert options.first.get_attribute("value") == "" and options.count() == 1 + 5  # the city, then 5 units
+        assert (
+            options.first.get_attribute("value") == "" and options.count() == 1 + 168
+        )  # the city, then the area's (PHOQR_AREA=79) 168 wards
         page.select_option("[data-report] select[name=unit]", "2025:26526")
         page.select_option("[data-report] select[name=period]", "year")
         with page.expect_download() as info:
