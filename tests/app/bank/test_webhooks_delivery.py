@@ -226,7 +226,11 @@ async def _count(sandbox: Receiver, event_id: str, n: int) -> bool:
 async def test_two_dispatchers_on_postgresql_never_send_an_attempt_twice(bank, sandbox, live_url):
     if not live_url.startswith("postgresql"):
         pytest.skip("several dispatchers at once is the PostgreSQL set-up; SQLite runs one")
-    bank.settings = live_settings(live_url, Path("/tmp"), webhook_batch_size=5, webhook_concurrency=4)
+    # a send's time limit far above any stall of a loaded CI machine: a timed-out send is rightly tried again
+    # (at least once), and this test is about claims, which must never overlap
+    bank.settings = live_settings(
+        live_url, Path("/tmp"), webhook_batch_size=5, webhook_concurrency=4, webhook_timeout_seconds=60.0
+    )
     bin_, headers = await bank.new_bank()
     hook = await register(bank, headers, sandbox.url)
     await sandbox.configure(secrets=[hook["secret"]])
