@@ -20,8 +20,11 @@ setup: $(STAMP)
 run: setup
 	PHOQR_ENVIRONMENT=$${PHOQR_ENVIRONMENT:-development} $(BIN)/phoqr serve
 
+# one pytest worker per core (pytest-xdist); a module's tests stay on one worker, so its module fixtures (a live
+# server, a browser) are built once. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,12 +8,14 @@ Every test that asks for `client`, `session` or `db_url` runs once on SQLite and
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,10 +42,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("CI must run the PostgreSQL half: set PHOQR_TEST_POSTGRES_URL", returncode=3)
 
 
+_WORKER_PROBLEMS: list[str] = []  # under pytest-xdist: what the workers' recorders found, gathered here
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:  # pytest-xdist's controller: a worker finished
+    _WORKER_PROBLEMS.extend(json.loads(getattr(node, "workeroutput", {}).get("contract_problems", "[]")))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Every status and problem code the suite saw must be documented for its operation (issue 11)."""
-    contract_recorder.write_report(Path("var/contract-report.json"))
+    """Every status and problem code the suite saw must be documented for its operation (issue 11).
+
+    Under pytest-xdist each worker records its own tests' answers and hands its findings to the controller
+    (`workeroutput`), which fails the run: a worker's own exit status would not reach the summary."""
+    worker = getattr(session.config, "workerinput", None)
+    suffix = f"-{worker['workerid']}" if worker else ""
+    contract_recorder.write_report(Path(f"var/contract-report{suffix}.json"))
     problems = contract_recorder.undocumented()
+    if worker is not None:
+        session.config.workeroutput["contract_problems"] = json.dumps(problems)  # type: ignore[attr-defined]
+        return
+    problems = sorted(set(problems) | set(_WORKER_PROBLEMS))
     if problems and (os.environ.get("CI") or os.environ.get("PHOQR_CONTRACT_CHECK")):
         print("\nAnswers the OpenAPI document does not list:\n  " + "\n  ".join(problems))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -87,14 +106,39 @@ def tmp_root() -> Iterator[Path]:
         yield Path(d)
 
 
+class _Databases:
+    """The session's migrated and seeded databases, one per backend, built on first use."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.urls: dict[str, str] = {}
+        self.drops: list[Callable[[], None]] = []
+
+    def url(self, backend: str) -> str:
+        if backend not in self.urls:
+            url, drop = create_database(backend, self.tmp)
+            self.drops.append(drop)
+            upgrade(url)
+            asyncio.run(_seed(url))
+            self.urls[backend] = url
+        return self.urls[backend]
+
+
+@pytest.fixture(scope="session")
+def _databases(tmp_root: Path) -> Iterator[_Databases]:
+    """Kept outside `db_url` on purpose: pytest tears a parametrized session fixture down whenever the next test
+    wants the other parameter, and under pytest-xdist (a module's tests on one worker, sqlite then postgres,
+    module after module) that rebuilt both databases for every module. These live until the session ends."""
+    databases = _Databases(tmp_root)
+    yield databases
+    for drop in databases.drops:
+        drop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_root: Path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, _databases: _Databases) -> str:
     """A migrated and seeded database for the whole session, one per backend."""
-    url, drop = create_database(request.param, tmp_root)
-    upgrade(url)
-    asyncio.run(_seed(url))
-    yield url
-    drop()
+    return _databases.url(request.param)
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,8 @@ async def test_sticker_renders_off_the_loop_and_is_cached(client, auth, session)
     issued = (await client.post(f"/api/v1/merchants/{shop.id}/qr", json={"scheme": "vietqr"}, headers=h)).json()
     logger = logging.getLogger("phoqr.qrcodes.sticker")
     hold = HoldTheDrawing()
-    level, logger.level = logger.level, logging.DEBUG
+    level = logger.level
+    logger.setLevel(logging.DEBUG)  # setLevel, not `.level =`: it clears the cache of isEnabledFor answers
     logger.addHandler(hold)
     try:
         sticker = asyncio.create_task(client.get(issued["sticker_url"], headers=h))
