@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent, WebhookDelivery
+from app.bank.outbox.models import BankEvent, WebhookDelivery
 from app.core.db import utcnow
 
 WITHDRAWN = "merchant.consent_withdrawn"

@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.records import event_record, event_records, iso
-from app.bank.withdrawn import cancel_statement, copies_to_stop
+from app.bank.handoff.records import event_record, event_records, iso
+from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import cancel_statement, copies_to_stop
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.auth import Principal
-from app.bank import webhooks_crypto as crypto
-from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.ssrf import Resolver, check_webhook_url
-from app.bank.webhooks_schemas import (
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import CANCELLED, redacted_in
+from app.bank.webhooks import crypto
+from app.bank.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
     DeliveryPage,
@@ -27,7 +27,7 @@ from app.bank.webhooks_schemas import (
     WebhookOut,
     WebhookWithSecret,
 )
-from app.bank.withdrawn import CANCELLED, redacted_in
+from app.bank.webhooks.ssrf import Resolver, check_webhook_url
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed

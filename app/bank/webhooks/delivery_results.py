@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.bank.events_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.retry_after import retry_after_seconds
-from app.bank.withdrawn import cancel
+from app.bank.outbox.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import cancel
+from app.bank.webhooks.retry_after import retry_after_seconds
 from app.core.db import utcnow
 
 log = logging.getLogger("phoqr.webhooks")

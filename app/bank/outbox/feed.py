@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent
-from app.bank.outbox import feed_item
-from app.bank.withdrawn import redacted_in
+from app.bank.outbox.models import BankEvent
+from app.bank.outbox.service import feed_item
+from app.bank.outbox.withdrawn import redacted_in
 
 
 async def list_events(session: AsyncSession, bank_bin: str, after: int, limit: int) -> dict[str, Any]:

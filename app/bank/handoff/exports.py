@@ -23,9 +23,9 @@ from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
-from app.bank import export_sql
-from app.bank.records import build_record, narrowed, visible_records_query
-from app.bank.xlsx_stream import StreamingXlsx
+from app.bank.handoff import export_sql
+from app.bank.handoff.records import build_record, narrowed, visible_records_query
+from app.bank.handoff.xlsx_stream import StreamingXlsx
 from app.core.db import utcnow
 from app.core.spreadsheet import safe_cell, taken_at_line
 from app.merchants.models import Merchant

@@ -12,10 +12,10 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.export_sql import digests_select, exotic_query
-from app.bank.exports import record_batches
-from app.bank.handoff_schemas import GroupDigest, ReconciliationIn
-from app.bank.records import narrowed, visible_records_query
+from app.bank.handoff.export_sql import digests_select, exotic_query
+from app.bank.handoff.exports import record_batches
+from app.bank.handoff.records import narrowed, visible_records_query
+from app.bank.handoff.schemas import GroupDigest, ReconciliationIn
 
 Group = Literal["unit", "street"]
 ZERO = "0" * 64

@@ -42,7 +42,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.bank import jcs
+from app.bank.handoff import jcs
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
 from app.core.events import ShopChanged
 from app.merchants.models import Merchant, PaymentAccount

@@ -37,12 +37,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.bank import webhooks_crypto as crypto
-from app.bank.delivery_results import Claim, Outcome, record_one
-from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.outbox import feed_item
-from app.bank.ssrf import Resolver, webhook_client
-from app.bank.withdrawn import cancel, is_withdrawn
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.service import feed_item
+from app.bank.outbox.withdrawn import cancel, is_withdrawn
+from app.bank.webhooks import crypto
+from app.bank.webhooks.delivery_results import Claim, Outcome, record_one
+from app.bank.webhooks.ssrf import Resolver, webhook_client
 from app.core.config import Settings
 from app.core.db import utcnow
 
