@@ -52,12 +52,12 @@ from app.core.errors import AppError
 from app.merchants.accounts import unknown_bank
 from app.merchants.builder import account_row, key_of_account, merchant_row
 from app.merchants.changes import ShopRow
-from app.merchants.duplicates import Claim, flag_near_duplicates, hard_duplicates
 from app.merchants.enums import AccountKind
-from app.merchants.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
 from app.merchants.placement import Placement, place
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate
+from app.merchants.writing.duplicates import Claim, flag_near_duplicates, hard_duplicates
+from app.merchants.writing.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
 
 Channel = Literal["api", "sync", "import", "demo"]
 
