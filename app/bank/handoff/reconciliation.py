@@ -31,7 +31,7 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 
 
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
-    """On PostgreSQL the database hashes and XORs (app.bank.export_sql); elsewhere, record by record here."""
+    """On PostgreSQL the database hashes and XORs (app.bank.handoff.export_sql); elsewhere, record by record here."""
     stmt = narrowed(visible_records_query(bank_bin), None, None)
     if session.get_bind().dialect.name == "postgresql" and not (await session.execute(exotic_query(stmt))).scalar():
         return await _in_database(session, stmt, group)

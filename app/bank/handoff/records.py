@@ -21,7 +21,7 @@ Interfaces (other modules build webhook payloads, the feed, files and reconcilia
         # with bank_bin: the record as that bank sees it (None when the shop is not visible to it)
 
     def record_hash(record: Mapping) -> str     # lowercase hex SHA-256 of RFC 8785 JSON, without record_hash
-        # (RFC 8785 by app.bank.jcs: checked byte for byte against the `rfc8785` package, which it falls back to)
+        # (RFC 8785 by handoff.jcs: checked byte for byte against the `rfc8785` package, which it falls back to)
 
 Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`, units `{"edition","code"}`:
     {"merchant_id","version","name","category","owner_name","phone",

@@ -1,7 +1,7 @@
 """What a bank reads and answers: its merchants (list, CSV, XLSX), receipts and reconciliation.
 
 Scope: a bank partner acts for its own BIN only; city_admin and auditor name the bank with `?bin=`.
-Records are only consented shops at that BIN (app.bank.records).
+Records are only consented shops at that BIN (app.bank.handoff.records).
 """
 
 from __future__ import annotations

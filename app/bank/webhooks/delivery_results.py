@@ -62,7 +62,7 @@ async def record_one(
         if d is not None and d.lease_token == o.claim.token:  # else redelivered/cancelled meanwhile
             if o.sent:
                 next_at = await _settle(session, schedule, d, o, now)
-            else:  # still ours yet stopped before sending: only a withdrawal does that (app.bank.withdrawn)
+            else:  # still ours yet stopped before sending: only a withdrawal does that (app.bank.outbox.withdrawn)
                 await cancel(session, [d.id])
         await session.execute(
             update(WebhookAttempt)

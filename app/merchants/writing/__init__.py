@@ -22,7 +22,7 @@ registration's outcome in this order (the order the checks of a single registrat
    the batch); else `duplicate` (409 `duplicate_id`);
 2. the place (`placement.place`: street, units, the caller's scope) and the bank of the payment account: a
    problem naming the field (`invalid`, 422/403);
-3. hard duplicates (`app.merchants.duplicates`): the phone, then the account, held by a stored active shop or an
+3. hard duplicates (`app.merchants.writing.duplicates`): the phone, then the account, held by a stored active shop or an
    earlier shop of the batch: `duplicate` (409 `duplicate_phone` / `duplicate_account`, naming the shop);
 4. near duplicates: flagged in `possible_duplicate_of`, still `created`.
 

@@ -1,4 +1,4 @@
-"""PostgreSQL writes the bank's files (app.bank.export_sql) exactly as the Python path does: the same cells, the
+"""PostgreSQL writes the bank's files (app.bank.handoff.export_sql) exactly as the Python path does: the same cells, the
 same record_hash (RFC 8785 + SHA-256), the same sheet XML, for text that tests every escape; and a record it
 could not write exactly (a double RFC 8785 writes in exponent form, a control character) sends the whole file
 to the Python path."""
