@@ -7,9 +7,9 @@ from fastapi import APIRouter
 import app.subscribers  # noqa: F401  (ShopChanged subscribers active wherever the API is)
 from app.audit.router import router as audit_router
 from app.auth.router import router as users_router
-from app.bank.consents_router import router as consents_router
-from app.bank.handoff_router import router as bank_handoff_router
-from app.bank.webhooks_router import router as bank_webhooks_router
+from app.bank.consents.router import router as consents_router
+from app.bank.handoff.router import router as bank_handoff_router
+from app.bank.webhooks.router import router as bank_webhooks_router
 from app.banks.router import router as banks_router
 from app.coverage.router import router as coverage_router
 from app.field.router import router as field_router

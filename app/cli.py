@@ -125,7 +125,7 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from app.bank.dispatcher import run_worker
+    from app.bank.webhooks.dispatcher import run_worker
 
     if settings.is_sqlite and args.dispatchers > 1:
         sys.exit("SQLite: run one dispatcher (several need PostgreSQL)")
@@ -152,7 +152,7 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
     """Retention (README, "Growth"): finished webhook deliveries, old sync operations, expired idempotency keys."""
-    from app.bank.retention import prune_deliveries
+    from app.bank.webhooks.retention import prune_deliveries
     from app.core.db import utcnow
     from app.idempotency.retention import prune_idempotency_records, prune_sync_operations
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.core.db.replica import health_fields
 from app.core.errors import RETRY_AFTER_SECONDS, problem
-from app.core.replica import health_fields
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("phoqr.health")

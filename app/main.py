@@ -12,15 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import api_router
 from app.bank.account_names import start_account_checks, stop_account_checks
-from app.bank.dispatcher import start_in_background as start_webhook_dispatcher
-from app.bank.webhooks_doc import document_webhooks
+from app.bank.webhooks.dispatcher import start_in_background as start_webhook_dispatcher
+from app.bank.webhooks.doc import document_webhooks
 from app.core.config import Settings, get_settings, refuse_undeclared_environment
 from app.core.db import make_engine, make_sessionmaker
-from app.core.docs import install_docs
+from app.core.db.replica import ReadReplica
 from app.core.errors import install_error_handlers
-from app.core.guards import RequestGuard
-from app.core.openapi import install_openapi, operation_id
-from app.core.replica import ReadReplica
+from app.core.http.docs import install_docs
+from app.core.http.guards import RequestGuard
+from app.core.http.openapi import install_openapi, operation_id
 from app.dashboard import mount as mount_dashboard
 from app.field import mount as mount_field
 from app.health import router as health_router

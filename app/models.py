@@ -2,7 +2,7 @@
 
 from app.audit.models import AuditLog
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
-from app.bank.events_models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
 from app.core.ratelimit import RateLimitHit

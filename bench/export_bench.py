@@ -171,9 +171,9 @@ async def _child(url: str, mode: str) -> dict[str, float]:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     import app.models  # noqa: F401
-    from app.bank import exports
-    from app.bank.reconciliation import digests
-    from app.bank.records import load_bank_records
+    from app.bank.handoff import exports
+    from app.bank.handoff.reconciliation import digests
+    from app.bank.handoff.records import load_bank_records
     from app.core.db import make_engine
 
     engine = make_engine(url, statement_timeout=3600)  # the fill and a million-row read take long

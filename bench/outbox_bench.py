@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 import app.models  # noqa: F401
-from app.bank import outbox, webhooks_crypto
-from app.bank.dispatcher import Dispatcher, body_of
-from app.bank.events_models import BankEvent, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox import service as outbox
+from app.bank.outbox.models import BankEvent, WebhookDelivery, WebhookEndpoint
+from app.bank.webhooks import crypto as webhooks_crypto
+from app.bank.webhooks.dispatcher import Dispatcher, body_of
 from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker, utcnow
 from app.core.migrate import upgrade

@@ -169,3 +169,62 @@ def test_a_cycle_is_named() -> None:
     assert _cycles({"merchants": {"qrcodes"}, "qrcodes": {"merchants"}, "units": set()}) == [
         ["merchants", "qrcodes", "merchants"]
     ]
+
+
+# Inside app/bank the rooms point one way too: the hand-off (records, files, receipts) knows nothing of the
+# outbox, the outbox nothing of the webhooks that deliver it; the consent endpoints and the account-name
+# inquiry sit on top. A flat module of app/bank is a room of its own name.
+BANK_ROOMS: list[set[str]] = [{"handoff"}, {"outbox"}, {"webhooks"}, {"consents", "account_names"}]
+MAX_MODULES = 20  # a folder that is a list of more files is a room nobody can see: group it
+
+
+def room_violations(base: Path, package: str = "bank", rooms: list[set[str]] = BANK_ROOMS) -> list[str]:
+    found = []
+    for path in sorted((base / "app" / package).rglob("*.py")):
+        rel = path.relative_to(base / "app" / package).with_suffix("").parts
+        if rel == ("__init__",):
+            continue
+        mine = next((i for i, names in enumerate(rooms) if rel[0] in names), None)
+        if mine is None:
+            found.append(f"app.{package}.{rel[0]} has no declared room (add it to BANK_ROOMS)")
+            continue
+        for name in sorted(_imports(path, base)):
+            bits = name.split(".")
+            if bits[:2] != ["app", package] or len(bits) < 3 or bits[2] == rel[0]:
+                continue
+            theirs = next((i for i, names in enumerate(rooms) if bits[2] in names), None)
+            if theirs is None or theirs >= mine:
+                found.append(f"app.{package}.{rel[0]} imports {'.'.join(bits[:3])}: only lower rooms")
+    return sorted(set(found))
+
+
+def crowded_folders(base: Path) -> list[str]:
+    return [
+        f"{folder.relative_to(base)} holds {count} modules (at most {MAX_MODULES}): group them in sub-packages"
+        for folder in sorted(p for p in (base / "app").rglob("*") if p.is_dir() and p.name != "__pycache__")
+        if (count := len(list(folder.glob("*.py")))) > MAX_MODULES
+    ]
+
+
+def test_bank_rooms_point_one_way() -> None:
+    assert room_violations(ROOT) == []
+
+
+def test_no_folder_of_app_is_a_long_list() -> None:
+    assert crowded_folders(ROOT) == []
+
+
+def test_room_and_folder_checks_catch_synthetic_violations(tmp_path: Path) -> None:
+    _write(tmp_path, "app/bank/handoff/records.py", "import app.core.db\n")
+    _write(tmp_path, "app/bank/outbox/service.py", "from app.bank.handoff.records import x\n")
+    assert room_violations(tmp_path) == []
+    _write(tmp_path, "app/bank/handoff/exports.py", "def f():\n    from app.bank.outbox import service\n")
+    _write(tmp_path, "app/bank/loose.py", "")
+    assert room_violations(tmp_path) == [
+        "app.bank.handoff imports app.bank.outbox: only lower rooms",
+        "app.bank.loose has no declared room (add it to BANK_ROOMS)",
+    ]
+    assert crowded_folders(tmp_path) == []
+    for i in range(MAX_MODULES + 1):
+        _write(tmp_path, f"app/units/m{i}.py", "")
+    assert crowded_folders(tmp_path) == ["app/units holds 21 modules (at most 20): group them in sub-packages"]

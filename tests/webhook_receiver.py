@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.models import User
-from app.bank.events_models import WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.models import WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker

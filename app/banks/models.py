@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 import app.core.db  # noqa: F401  (naming convention first)
-from app.core.checks import one_of
+from app.core.db.checks import one_of
 
 
 class BankStatus(StrEnum):

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     database_connect_timeout: float = Field(2.0, gt=0, le=60)
     database_statement_timeout: float = Field(10.0, gt=0, le=600)
     # "transaction": PHOQR_DATABASE_URL is a PgBouncer in transaction mode without prepared-statement support
-    # (Debian's 1.18, or max_prepared_statements = 0): no statement caches, no startup parameters (app/core/db.py)
+    # (Debian's 1.18, or max_prepared_statements = 0): no statement caches, no startup parameters (app/core/db/)
     database_pooler: Literal["none", "transaction"] = "none"
     # a streaming replica for the reads that may be a little behind (app/core/replica.py); empty: all on the primary
     database_read_url: str = ""

@@ -2,7 +2,7 @@
 
 A raise site names its entry (`problem("duplicate_phone").error(detail_vi, detail_en, errors=...)`, or an
 `AppError` subclass with `code="duplicate_phone"`); `app.core.i18n.TITLES` (the title a problem+json carries) is
-derived from here, and the OpenAPI document's error responses (`app.core.openapi`) list the codes with the status
+derived from here, and the OpenAPI document's error responses (`app.core.http.openapi`) list the codes with the status
 declared here. `tests/app/core/test_problems.py` fails when a code raised anywhere in app/, or documented in the
 OpenAPI document, has no entry, or is raised with another status than its entry's.
 

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from app.auth import service as auth_service
 from app.auth import sessions as auth_sessions
 from app.core.db import SessionDep
+from app.core.db.replica import ReadSessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError, RateLimited
-from app.core.replica import ReadSessionDep
 from app.core.security import TokenError, decode_token
 from app.dashboard import bankstate, downloads, mapping, trends, views, work
 from app.dashboard import session as dash_session

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from app.auth import CoverageReader
-from app.core.replica import ReadSessionDep
+from app.core.db.replica import ReadSessionDep
 from app.history import service
 from app.history.schemas import Forecast, History
 from app.units.service import parse_unit_ref

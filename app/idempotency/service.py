@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.db.integrity import violated
 from app.core.errors import Conflict
-from app.core.integrity import violated
 from app.idempotency.models import IdempotencyRecord
 from app.idempotency.repository import IdempotencyRepository
 

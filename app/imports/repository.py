@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from app.core.db.integrity import violated
 from app.core.errors import Conflict
-from app.core.integrity import violated
 from app.core.repository import Repository
 from app.imports.models import ImportJob
 

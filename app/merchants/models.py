@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.core.checks import one_of
 from app.core.db import utcnow
+from app.core.db.checks import one_of
 from app.merchants.enums import (
     AccountKind,
     Category,

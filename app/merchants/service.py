@@ -21,7 +21,7 @@ from app.consents import service as consents
 from app.consents.bank_status import standing_of
 from app.core.concurrency import check_version
 from app.core.db import utcnow
-from app.core.integrity import violated
+from app.core.db.integrity import violated
 from app.core.text import fold
 from app.merchants import writing
 from app.merchants.access import load_merchant

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from app.auth import CoverageReader
-from app.core.replica import ReadSessionDep
+from app.core.db.replica import ReadSessionDep
 from app.reports.csv_export import csv_filename, data_headers, render_csv
 from app.reports.model import Report
 from app.reports.service import build_report

@@ -10,8 +10,8 @@ from app.auth import Principal
 from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
 from app.core.db import utcnow
+from app.core.db.integrity import violated
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.integrity import violated
 from app.core.text import fold
 from app.streets.models import Street
 from app.streets.repository import StreetRepository

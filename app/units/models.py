@@ -6,7 +6,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 import app.core.db  # noqa: F401  (naming convention first)
-from app.core.checks import one_of
+from app.core.db.checks import one_of
 from app.core.editions import Edition
 
 

@@ -20,8 +20,8 @@ from app.auth.repository import UserRepository
 from app.auth.schemas import UnitRef
 from app.auth.sessions import end_all_sessions
 from app.banks.repository import BankRepository
+from app.core.db.integrity import violated
 from app.core.errors import Conflict, ValidationFailed
-from app.core.integrity import violated
 from app.core.security import hash_password_off_loop
 from app.core.text import fold
 from app.units.repository import UnitRepository

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.retention import prune_deliveries
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.webhooks.retention import prune_deliveries
 from app.core.db import utcnow
 from app.idempotency.models import IdempotencyRecord, SyncOperation
 from app.idempotency.retention import prune_idempotency_records, prune_sync_operations

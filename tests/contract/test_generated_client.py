@@ -28,7 +28,7 @@ import httpx
 import pytest
 from openapi_python_client.strings import snake_case
 
-from app.bank import jcs
+from app.bank.handoff import jcs
 from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import DEMO_PASSWORD

@@ -26,7 +26,7 @@ def test_schema_names_are_unique_and_plain() -> None:
 
 def test_examples_are_valid_requests() -> None:
     """The Vietnamese examples integrators copy are accepted by the models that parse those requests."""
-    from app.bank.handoff_schemas import ReceiptsIn
+    from app.bank.handoff.schemas import ReceiptsIn
     from app.merchants.schemas import MerchantCreate
     from app.sync.schemas import SyncIn
 

@@ -92,7 +92,7 @@ async def test_enumerated_columns_refuse_other_values(session, table, column, ba
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from app.core.integrity import violated
+    from app.core.db.integrity import violated
 
     key = {"merchant": "id", "app_user": "id"}[table]
     row = (await session.execute(text(f"SELECT {key} FROM {table} LIMIT 1"))).first()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import openpyxl
 
-from app.bank.exports import COLUMNS, flat_row
+from app.bank.handoff.exports import COLUMNS, flat_row
 from app.core.spreadsheet import safe_cell
 from tests.app.consents.factories import bank_user, make_consent
 from tests.factories import make_merchant, street_id

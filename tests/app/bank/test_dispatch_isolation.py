@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.bank.dispatcher import Dispatcher
-from app.bank.events_models import WebhookAttempt, WebhookDelivery
-from app.bank.retry_after import MAX_RETRY_AFTER, retry_after_seconds
+from app.bank.outbox.models import WebhookAttempt, WebhookDelivery
+from app.bank.webhooks.dispatcher import Dispatcher
+from app.bank.webhooks.retry_after import MAX_RETRY_AFTER, retry_after_seconds
 from tests.app.bank.test_webhooks_delivery import _accepted, emit, register
 from tests.conftest import BACKENDS
 from tests.webhook_receiver import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.records import load_bank_records
+from app.bank.handoff.records import load_bank_records
 from tests.plans import plan_of
 
 

@@ -1,4 +1,4 @@
-"""PostgreSQL writes the bank's files (app.bank.export_sql) exactly as the Python path does: the same cells, the
+"""PostgreSQL writes the bank's files (app.bank.handoff.export_sql) exactly as the Python path does: the same cells, the
 same record_hash (RFC 8785 + SHA-256), the same sheet XML, for text that tests every escape; and a record it
 could not write exactly (a double RFC 8785 writes in exponent form, a control character) sends the whole file
 to the Python path."""
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank import export_sql
-from app.bank.exports import flat_row
-from app.bank.records import load_bank_records, narrowed, visible_records_query
-from app.bank.xlsx_stream import row_xml
+from app.bank.handoff import export_sql
+from app.bank.handoff.exports import flat_row
+from app.bank.handoff.records import load_bank_records, narrowed, visible_records_query
+from app.bank.handoff.xlsx_stream import row_xml
 from app.merchants.models import Merchant, PaymentAccount
 from tests.app.consents.factories import make_consent
 from tests.factories import make_merchant, street_id
@@ -107,7 +107,7 @@ async def test_what_only_the_python_path_writes_exactly_is_found(
 
 @pytest.mark.parametrize("group", ["unit", "street"])
 async def test_the_database_xors_the_same_digests(session: AsyncSession, shops: list[str], group: str) -> None:
-    from app.bank.reconciliation import digests, group_key
+    from app.bank.handoff.reconciliation import digests, group_key
 
     expected: dict[str, list[int]] = {}
     for r in await load_bank_records(session, "970436"):

@@ -6,7 +6,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.bank import jcs
+from app.bank.handoff import jcs
 
 SAFE_INT = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
 FLOATS = st.floats(allow_nan=False, allow_infinity=False)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.bank import outbox
-from app.bank.events_models import BankEvent
+from app.bank.outbox import service as outbox
+from app.bank.outbox.models import BankEvent
 from tests.conftest import BACKENDS
 from tests.webhook_receiver import LiveBank, live_database, live_engine, live_settings
 

@@ -8,7 +8,7 @@ from functools import reduce
 from sqlalchemy import select, update
 
 from app.audit.models import AuditLog
-from app.bank.records import record_hash
+from app.bank.handoff.records import record_hash
 from app.consents.models import BankReceipt
 from app.merchants.models import Merchant
 from tests.app.consents.factories import bank_user, make_consent

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import update
 
-from app.bank.records import bank_record, iter_bank_records, load_bank_records, record_hash
+from app.bank.handoff.records import bank_record, iter_bank_records, load_bank_records, record_hash
 from app.consents.models import Consent
 from tests.app.consents.factories import make_consent
 from tests.factories import make_merchant, street_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.bank.ssrf import is_public
+from app.bank.webhooks.ssrf import is_public
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.bank import outbox
-from app.bank.events_models import WebhookEndpoint
-from app.bank.ssrf import check_webhook_url, is_public
+from app.bank.outbox import service as outbox
+from app.bank.outbox.models import WebhookEndpoint
+from app.bank.webhooks.ssrf import check_webhook_url, is_public
 from app.core.config import Settings
 from app.core.errors import ValidationFailed
 from app.idempotency.models import IdempotencyRecord

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from app.bank import outbox
-from app.bank import webhooks_crypto as crypto
-from app.bank.dispatcher import Dispatcher
-from app.bank.events_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox import service as outbox
+from app.bank.outbox.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.webhooks import crypto
+from app.bank.webhooks.dispatcher import Dispatcher
 from app.core.db import utcnow
 from tests.conftest import BACKENDS
 from tests.webhook_receiver import LiveBank, Receiver, live_client, live_database, live_engine, live_settings, receiver
@@ -274,8 +274,8 @@ async def test_a_name_that_turns_private_at_delivery_time_is_refused(bank, sandb
     )
     bin_, _ = await bank.new_bank()
     from app.auth import Principal, Role
-    from app.bank import webhooks
-    from app.bank.webhooks_schemas import WebhookIn
+    from app.bank.webhooks import service as webhooks
+    from app.bank.webhooks.schemas import WebhookIn
 
     async def public(host: str, port: int) -> list[str]:
         return ["93.184.215.14"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from app.bank.dispatcher import Dispatcher
-from app.bank.events_models import BankEvent, WebhookDelivery
+from app.bank.outbox.models import BankEvent, WebhookDelivery
+from app.bank.webhooks.dispatcher import Dispatcher
 from app.core.db import utcnow
 from tests.app.bank.test_outbox import shop_body
 from tests.app.consents.factories import consent_body

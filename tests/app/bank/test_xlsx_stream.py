@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from app.bank.xlsx_stream import StreamingXlsx
+from app.bank.handoff.xlsx_stream import StreamingXlsx
 
 
 def test_round_trip_through_openpyxl():

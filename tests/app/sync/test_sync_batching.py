@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import event, func, select
 
 from app.audit.models import AuditLog
-from app.bank.events_models import BankEvent
+from app.bank.outbox.models import BankEvent
 from app.coverage.counters import rebuild
 from tests.app.consents.factories import consent_body
 from tests.app.sync.test_sync import counter_rows, op, shop

@@ -22,7 +22,7 @@ registration's outcome in this order (the order the checks of a single registrat
    the batch); else `duplicate` (409 `duplicate_id`);
 2. the place (`placement.place`: street, units, the caller's scope) and the bank of the payment account: a
    problem naming the field (`invalid`, 422/403);
-3. hard duplicates (`app.merchants.duplicates`): the phone, then the account, held by a stored active shop or an
+3. hard duplicates (`app.merchants.writing.duplicates`): the phone, then the account, held by a stored active shop or an
    earlier shop of the batch: `duplicate` (409 `duplicate_phone` / `duplicate_account`, naming the shop);
 4. near duplicates: flagged in `possible_duplicate_of`, still `created`.
 
@@ -52,12 +52,12 @@ from app.core.errors import AppError
 from app.merchants.accounts import unknown_bank
 from app.merchants.builder import account_row, key_of_account, merchant_row
 from app.merchants.changes import ShopRow
-from app.merchants.duplicates import Claim, flag_near_duplicates, hard_duplicates
 from app.merchants.enums import AccountKind
-from app.merchants.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
 from app.merchants.placement import Placement, place
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate
+from app.merchants.writing.duplicates import Claim, flag_near_duplicates, hard_duplicates
+from app.merchants.writing.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
 
 Channel = Literal["api", "sync", "import", "demo"]
 

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.bank.events_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.retry_after import retry_after_seconds
-from app.bank.withdrawn import cancel
+from app.bank.outbox.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import cancel
+from app.bank.webhooks.retry_after import retry_after_seconds
 from app.core.db import utcnow
 
 log = logging.getLogger("phoqr.webhooks")
@@ -62,7 +62,7 @@ async def record_one(
         if d is not None and d.lease_token == o.claim.token:  # else redelivered/cancelled meanwhile
             if o.sent:
                 next_at = await _settle(session, schedule, d, o, now)
-            else:  # still ours yet stopped before sending: only a withdrawal does that (app.bank.withdrawn)
+            else:  # still ours yet stopped before sending: only a withdrawal does that (app.bank.outbox.withdrawn)
                 await cancel(session, [d.id])
         await session.execute(
             update(WebhookAttempt)

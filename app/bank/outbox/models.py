@@ -47,7 +47,7 @@ class BankEvent(SQLModel, table=True):
 
 
 class WebhookEndpoint(SQLModel, table=True):
-    """Where a bank wants its events pushed. Secrets are stored encrypted (see app.bank.webhooks_crypto)."""
+    """Where a bank wants its events pushed. Secrets are stored encrypted (see app.bank.webhooks.crypto)."""
 
     __tablename__ = "webhook_endpoint"
 
@@ -79,7 +79,7 @@ class WebhookDelivery(SQLModel, table=True):
     endpoint_id: str = Field(foreign_key="webhook_endpoint.id", max_length=36)
     event_id: str = Field(foreign_key="bank_event.id", max_length=36, index=True)
     bank_bin: str = Field(max_length=6)
-    # pending | succeeded | failed | cancelled | cancelled_consent_withdrawn (app.bank.withdrawn)
+    # pending | succeeded | failed | cancelled | cancelled_consent_withdrawn (app.bank.outbox.withdrawn)
     status: str = Field(default="pending", max_length=32)
     attempts: int = 0
     # failures since the last success or redelivery: where we are on the retry schedule

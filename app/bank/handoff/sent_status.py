@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.records import event_record, event_records
+from app.bank.handoff.records import event_record, event_records
 from app.consents.bank_status import mark_sent
 from app.core.events import ShopChanged, subscribe
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.bank.handoff_schemas import BankRecord, ConsentWithdrawnData, DocumentedAs
-from app.bank.outbox import EVENT_TYPES
+from app.bank.handoff.schemas import BankRecord, ConsentWithdrawnData, DocumentedAs
+from app.bank.outbox.service import EVENT_TYPES
 
 EventType = Literal[
     "merchant.created",

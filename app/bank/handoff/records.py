@@ -21,7 +21,7 @@ Interfaces (other modules build webhook payloads, the feed, files and reconcilia
         # with bank_bin: the record as that bank sees it (None when the shop is not visible to it)
 
     def record_hash(record: Mapping) -> str     # lowercase hex SHA-256 of RFC 8785 JSON, without record_hash
-        # (RFC 8785 by app.bank.jcs: checked byte for byte against the `rfc8785` package, which it falls back to)
+        # (RFC 8785 by handoff.jcs: checked byte for byte against the `rfc8785` package, which it falls back to)
 
 Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`, units `{"edition","code"}`:
     {"merchant_id","version","name","category","owner_name","phone",
@@ -42,7 +42,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.bank import jcs
+from app.bank.handoff import jcs
 from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
 from app.core.events import ShopChanged
 from app.merchants.models import Merchant, PaymentAccount

@@ -3,9 +3,9 @@
 One file is one read transaction (`open_snapshot`): on PostgreSQL REPEATABLE READ, so every row is as of the
 same instant, `as_of`, however long the file streams (SQLite: a deferred read transaction, a snapshot in WAL
 mode that blocks no writer). On PostgreSQL the lines are written by the database (`COPY ... TO STDOUT`,
-app.bank.export_sql) and passed on as they arrive; elsewhere, or when a record holds a value only the Python
+app.bank.handoff.export_sql) and passed on as they arrive; elsewhere, or when a record holds a value only the Python
 path writes exactly, records come from one server-side cursor and are formatted here. XLSX rows become
-compressed zip bytes as they come (app.bank.xlsx_stream: no temporary file, nothing kept per row). Every text
+compressed zip bytes as they come (app.bank.handoff.xlsx_stream: no temporary file, nothing kept per row). Every text
 cell goes through `safe_cell` (no formulas), account numbers stay text, a CSV starts with its header row (when
 the data was taken is in the X-As-Of header and the file name) and a sheet with the title line, then the header.
 """
@@ -23,9 +23,9 @@ from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
-from app.bank import export_sql
-from app.bank.records import build_record, narrowed, visible_records_query
-from app.bank.xlsx_stream import StreamingXlsx
+from app.bank.handoff import export_sql
+from app.bank.handoff.records import build_record, narrowed, visible_records_query
+from app.bank.handoff.xlsx_stream import StreamingXlsx
 from app.core.db import utcnow
 from app.core.spreadsheet import safe_cell, taken_at_line
 from app.merchants.models import Merchant

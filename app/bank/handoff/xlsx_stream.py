@@ -102,7 +102,7 @@ class StreamingXlsx:
         return self._sink.take()
 
     def add_xml(self, xml: bytes, rows: int) -> bytes:
-        """Rows already written as `<row>` XML (app.bank.export_sql), `rows` of them."""
+        """Rows already written as `<row>` XML (app.bank.handoff.export_sql), `rows` of them."""
         self._sheet.write(xml)
         self._rows += rows
         return self._sink.take()

@@ -3,7 +3,7 @@
 Formatting a record in Python (its dict, RFC 8785 JSON, SHA-256, the CSV or XML cells) costs ~100 µs; at a
 million shops that is minutes. Here PostgreSQL builds each line: the record's canonical JSON and its SHA-256
 (`record_hash`), the formula-safe cells, and either the CSV fields (COPY's own CSV writer) or the sheet's
-`<row>` XML. The Python path (app.bank.records, app.bank.exports) stays the reference:
+`<row>` XML. The Python path (app.bank.handoff.records, app.bank.handoff.exports) stays the reference:
 tests/app/bank/test_export_sql.py checks both write the same cells and the same hashes.
 
 What PostgreSQL cannot write exactly as RFC 8785 does are doubles outside 1e-4 <= |x| < 1e15 that are not
@@ -110,7 +110,7 @@ def _py_float(x: str) -> str:
     return f"CASE WHEN {integral} THEN trunc({x})::bigint::text || '.0' ELSE ({x})::text END"
 
 
-# app.bank.exports.COLUMNS, in order: (SQL, kind) with kind "text" (formula-safe), "int" or "float"
+# app.bank.handoff.exports.COLUMNS, in order: (SQL, kind) with kind "text" (formula-safe), "int" or "float"
 def _cells() -> list[tuple[str, str]]:
     return [
         ("r.id", "text"),
@@ -171,7 +171,7 @@ XLSX_COPY = {"format": "csv", "quote": "\x01", "delimiter": "\x02"}
 
 
 def xlsx_select(stmt: Select[Any]) -> str:
-    """One sheet `<row>` per record of `stmt` (app.bank.xlsx_stream.row_xml's cells), for COPY with XLSX_COPY."""
+    """One sheet `<row>` per record of `stmt` (xlsx_stream.row_xml's cells), for COPY with XLSX_COPY."""
     cells = []
     for sql, kind in _cells():
         if kind in ("text", "hash"):

@@ -20,8 +20,8 @@ from sqlmodel import col
 
 from app.audit import service as audit
 from app.auth import Principal
-from app.bank.handoff_schemas import ReceiptIn, ReceiptResult
-from app.bank.records import load_bank_records
+from app.bank.handoff.records import load_bank_records
+from app.bank.handoff.schemas import ReceiptIn, ReceiptResult
 from app.consents.models import BankReceipt, BankStatus
 from app.core.db import utcnow
 from app.core.events import ShopChanged, publish

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header
 
-from app.bank.webhooks_schemas import EventOut
+from app.bank.webhooks.schemas import EventOut
 
 EXAMPLE = {
     "id": "6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f",

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.consents import service as consents
+from app.core.db.integrity import violated
 from app.core.errors import AppError, FieldError
-from app.core.integrity import violated
 from app.core.problems import problem
 from app.merchants.changes import ShopRow, finish_creates
 from app.merchants.enums import AccountKind

@@ -1,8 +1,8 @@
 """A bank's webhook endpoints: register, list, delete, rotate the secret, read the delivery log, redeliver.
 
-Every function takes the BIN the request acts for (`app.bank.scope.acting_bin`); an endpoint or delivery of
+Every function takes the BIN the request acts for (`app.bank.handoff.scope.acting_bin`); an endpoint or delivery of
 another bank is answered 404 exactly like one that does not exist. A secret leaves the service only in the
-answer to creation and rotation; at rest it is encrypted (app.bank.webhooks_crypto).
+answer to creation and rotation; at rest it is encrypted (app.bank.webhooks.crypto).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.auth import Principal
-from app.bank import webhooks_crypto as crypto
-from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.ssrf import Resolver, check_webhook_url
-from app.bank.webhooks_schemas import (
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import CANCELLED, redacted_in
+from app.bank.webhooks import crypto
+from app.bank.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
     DeliveryPage,
@@ -27,7 +27,7 @@ from app.bank.webhooks_schemas import (
     WebhookOut,
     WebhookWithSecret,
 )
-from app.bank.withdrawn import CANCELLED, redacted_in
+from app.bank.webhooks.ssrf import Resolver, check_webhook_url
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -204,7 +204,7 @@ async def deliveries(
 
 async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> DeliveryOut:
     """Due again now, with a fresh retry schedule; the attempt log keeps everything that happened before. An
-    event the owner's withdrawal has stopped (app.bank.withdrawn) is never sent again: 409 `consent_withdrawn`."""
+    event the owner's withdrawal has stopped (outbox.withdrawn) is never sent again: 409 `consent_withdrawn`."""
     row = (
         await session.execute(
             select(WebhookDelivery, BankEvent, WebhookEndpoint)

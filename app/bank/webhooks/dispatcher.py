@@ -11,7 +11,7 @@ finishes, so one endpoint's bad answer or slow drip never holds, rolls back or r
 time (connect, headers, body) is bounded by `webhook_timeout_seconds`, well inside the lease; an endpoint has at
 most `webhook_concurrency` deliveries in flight per dispatcher, and `run` claims again while slow ones are still
 out, so a slow receiver uses its own slots only. Before each send the delivery is read again: a withdrawal that
-committed since the claim stops it (app.bank.withdrawn).
+committed since the claim stops it (app.bank.outbox.withdrawn).
 
 Chosen over procrastinate/pgqueuer: the work item is already a row written by the outbox in the change's own
 transaction, on both SQLite and PostgreSQL; a queue library would be a second copy of that row, PostgreSQL only.
@@ -37,12 +37,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.bank import webhooks_crypto as crypto
-from app.bank.delivery_results import Claim, Outcome, record_one
-from app.bank.events_models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.bank.outbox import feed_item
-from app.bank.ssrf import Resolver, webhook_client
-from app.bank.withdrawn import cancel, is_withdrawn
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.service import feed_item
+from app.bank.outbox.withdrawn import cancel, is_withdrawn
+from app.bank.webhooks import crypto
+from app.bank.webhooks.delivery_results import Claim, Outcome, record_one
+from app.bank.webhooks.ssrf import Resolver, webhook_client
 from app.core.config import Settings
 from app.core.db import utcnow
 
@@ -132,7 +132,7 @@ class Dispatcher:
         async with self.sessionmaker() as session, session.begin():
             found = (await session.execute(self._due(now, limit or self.settings.webhook_batch_size))).all()
             stopped = sorted(i for i, withdrawn in found if withdrawn)
-            if stopped:  # the shop left this bank after the event: never send it (app.bank.withdrawn)
+            if stopped:  # the shop left this bank after the event: never send it (app.bank.outbox.withdrawn)
                 await cancel(session, stopped)
             ids = [i for i, withdrawn in found if not withdrawn]
             if not ids:

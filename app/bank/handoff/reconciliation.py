@@ -12,10 +12,10 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.export_sql import digests_select, exotic_query
-from app.bank.exports import record_batches
-from app.bank.handoff_schemas import GroupDigest, ReconciliationIn
-from app.bank.records import narrowed, visible_records_query
+from app.bank.handoff.export_sql import digests_select, exotic_query
+from app.bank.handoff.exports import record_batches
+from app.bank.handoff.records import narrowed, visible_records_query
+from app.bank.handoff.schemas import GroupDigest, ReconciliationIn
 
 Group = Literal["unit", "street"]
 ZERO = "0" * 64
@@ -31,7 +31,7 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 
 
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
-    """On PostgreSQL the database hashes and XORs (app.bank.export_sql); elsewhere, record by record here."""
+    """On PostgreSQL the database hashes and XORs (app.bank.handoff.export_sql); elsewhere, record by record here."""
     stmt = narrowed(visible_records_query(bank_bin), None, None)
     if session.get_bind().dialect.name == "postgresql" and not (await session.execute(exotic_query(stmt))).scalar():
         return await _in_database(session, stmt, group)

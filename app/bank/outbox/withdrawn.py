@@ -6,7 +6,7 @@ processing by the recipient we control. Three exits, one rule, decided on `bank_
 the withdrawal in the very transaction that withdraws the consent or moves the account):
 
 - webhooks: the event's pending deliveries are cancelled as `cancelled_consent_withdrawn` in the withdrawal's
-  own transaction (app.bank.outbox writes it at commit with `copies_to_stop`), the dispatcher re-checks when
+  own transaction (app.bank.outbox.service writes it at commit with `copies_to_stop`), the dispatcher re-checks when
   it claims and again just before it sends, and redelivery is refused (409 `consent_withdrawn`);
 - the pull feed serves such an event as `{"merchant_id"}` alone (`redacted_in`); its `seq` stays, so the feed
   stays gapless.
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent, WebhookDelivery
+from app.bank.outbox.models import BankEvent, WebhookDelivery
 from app.core.db import utcnow
 
 WITHDRAWN = "merchant.consent_withdrawn"

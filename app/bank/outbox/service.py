@@ -3,7 +3,7 @@
 Subscribed to `ShopChanged` (`register()`, called from app.subscribers). For each change:
 
 - the shop's bank (BIN of its current `account`/`card` payment account) gets an event only while the owner's
-  consent for that bank is active (`app.bank.records.bank_record` answers both questions). The first time a
+  consent for that bank is active (`app.bank.handoff.records.bank_record` answers both questions). The first time a
   bank may see the shop (or again after a withdrawal) it gets `merchant.created`; afterwards, when its record
   changed: `qr.issued` / `qr.revoked` for QR changes, `merchant.closed` when the shop closed, otherwise
   `merchant.updated`. A change that leaves the bank's record as it was (same `record_hash`) writes nothing.
@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.records import event_record, event_records, iso
-from app.bank.withdrawn import cancel_statement, copies_to_stop
+from app.bank.handoff.records import event_record, event_records, iso
+from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.withdrawn import cancel_statement, copies_to_stop
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -253,7 +253,7 @@ async def _react(
 
 
 def feed_item(e: BankEvent, *, redacted: bool = False) -> dict[str, Any]:
-    """An event as the feed and the webhook body show it; a withdrawn one (app.bank.withdrawn) as its shop id."""
+    """An event as the feed and the webhook body show it; a withdrawn one (app.bank.outbox.withdrawn) as its shop id."""
     data = {"merchant_id": e.merchant_id} if redacted else e.data
     return {"id": e.id, "seq": e.seq, "type": e.type, "occurred_at": iso(e.occurred_at), "data": data}
 

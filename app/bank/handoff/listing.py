@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.records import load_bank_records
+from app.bank.handoff.records import load_bank_records
 from app.core.pagination import decode_cursor, encode_cursor
 
 

@@ -13,15 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.auth import BankPartner, Principal, Role, require_roles
-from app.bank import webhooks
-from app.bank import webhooks_crypto as crypto
-from app.bank.events import list_events
-from app.bank.scope import acting_bin
-from app.bank.webhooks_schemas import DeliveryOut, DeliveryPage, EventPage, WebhookIn, WebhookOut, WebhookWithSecret
+from app.bank.handoff.scope import acting_bin
+from app.bank.outbox.feed import list_events
+from app.bank.webhooks import crypto
+from app.bank.webhooks import service as webhooks
+from app.bank.webhooks.schemas import DeliveryOut, DeliveryPage, EventPage, WebhookIn, WebhookOut, WebhookWithSecret
 from app.core.db import SessionDep
+from app.core.db.replica import ReadSessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import CursorQuery, LimitQuery
-from app.core.replica import ReadSessionDep
 from app.idempotency.service import IdempotencyKey, respond_once
 
 router = APIRouter(prefix="/bank", tags=["bank"])

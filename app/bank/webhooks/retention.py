@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.bank.events_models import WebhookAttempt, WebhookDelivery
+from app.bank.outbox.models import WebhookAttempt, WebhookDelivery
 
 FINISHED = ("succeeded", "failed", "cancelled")
 

@@ -1,7 +1,7 @@
 """What a bank reads and answers: its merchants (list, CSV, XLSX), receipts and reconciliation.
 
 Scope: a bank partner acts for its own BIN only; city_admin and auditor name the bank with `?bin=`.
-Records are only consented shops at that BIN (app.bank.records).
+Records are only consented shops at that BIN (app.bank.handoff.records).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.auth import BankPartner, CurrentUser
-from app.bank import exports, listing, receipts, reconciliation
-from app.bank.handoff_schemas import (
+from app.bank.handoff import exports, listing, receipts, reconciliation
+from app.bank.handoff.reconciliation import Group
+from app.bank.handoff.schemas import (
     BankRecordPage,
     ReceiptsIn,
     ReceiptsOut,
@@ -23,11 +24,10 @@ from app.bank.handoff_schemas import (
     ReconciliationOut,
     ReconciliationResult,
 )
-from app.bank.reconciliation import Group
-from app.bank.scope import acting_bin
+from app.bank.handoff.scope import acting_bin
 from app.core.db import SessionDep, utcnow
+from app.core.db.replica import ReadSessionDep, ReadStreamSession
 from app.core.pagination import CursorQuery, LimitQuery
-from app.core.replica import ReadSessionDep, ReadStreamSession
 from app.units.service import parse_unit_ref
 
 router = APIRouter(prefix="/bank", tags=["bank"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.auth import CurrentUser, Writer
-from app.bank import consenting
+from app.bank.consents import service as consenting
 from app.consents import service as consents
 from app.consents.schemas import ConsentIn, ConsentOut, ConsentTextOut, WithdrawIn
 from app.core.db import SessionDep

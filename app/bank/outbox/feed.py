@@ -3,7 +3,7 @@
 `GET /bank/events?after=<seq>` lists the caller's bank events in `seq` order. Because `seq` is gapless and a
 number is only taken under the bank's counter lock, an event becomes visible only after every lower `seq` of
 that bank has committed: a bank that polls with `next_after` never skips one. An event a later withdrawal
-of its shop has withdrawn is served as `{"merchant_id"}` alone, keeping its `seq` (app.bank.withdrawn).
+of its shop has withdrawn is served as `{"merchant_id"}` alone, keeping its `seq` (app.bank.outbox.withdrawn).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.bank.events_models import BankEvent
-from app.bank.outbox import feed_item
-from app.bank.withdrawn import redacted_in
+from app.bank.outbox.models import BankEvent
+from app.bank.outbox.service import feed_item
+from app.bank.outbox.withdrawn import redacted_in
 
 
 async def list_events(session: AsyncSession, bank_bin: str, after: int, limit: int) -> dict[str, Any]:
