@@ -23,9 +23,6 @@ _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
 class MerchantRepository(Repository[Merchant]):
     model = Merchant
 
-    async def get(self, merchant_id: str) -> Merchant | None:
-        return await self.get_by_id(merchant_id)
-
     async def get_visible(self, principal: Principal, merchant_id: str, *, for_update: bool = False) -> Merchant | None:
         """The shop if the caller may see it; `for_update` locks it for the rest of the transaction."""
         stmt = select(Merchant).where(col(Merchant.id) == merchant_id, visible_filter(principal))
