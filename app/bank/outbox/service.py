@@ -35,7 +35,7 @@ from sqlmodel import col
 
 from app.bank.handoff.records import event_record, event_records, iso
 from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.outbox.withdrawn import cancel_statement, copies_to_stop
+from app.bank.outbox.repository import cancel_statement, copies_to_stop
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 

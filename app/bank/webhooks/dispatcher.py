@@ -38,8 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.repository import is_withdrawn
 from app.bank.outbox.service import feed_item
-from app.bank.outbox.withdrawn import cancel, is_withdrawn
+from app.bank.outbox.withdrawn import cancel
 from app.bank.webhooks import crypto
 from app.bank.webhooks.delivery_results import Claim, Outcome, record_one
 from app.bank.webhooks.ssrf import Resolver, webhook_client
