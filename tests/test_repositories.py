@@ -27,11 +27,6 @@ SQL_MODULES = ("sqlalchemy", "sqlmodel")
 REMAINING: dict[str, int] = {
     "app/auth/sessions.py": 8,
     "app/bank/account_names.py": 10,
-    "app/bank/handoff/export_sql.py": 1,
-    "app/bank/handoff/exports.py": 8,
-    "app/bank/handoff/receipts.py": 5,
-    "app/bank/handoff/reconciliation.py": 4,
-    "app/bank/handoff/records.py": 6,
     "app/bank/outbox/service.py": 13,
     "app/bank/webhooks/delivery_results.py": 8,
     "app/bank/webhooks/dispatcher.py": 12,
