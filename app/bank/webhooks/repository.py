@@ -1,14 +1,15 @@
-"""Every query of a bank's webhook endpoints and their delivery log (the dispatcher's claims excepted)."""
+"""Every query of a bank's webhook endpoints, their delivery log and the dispatcher's claims."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import col
 
 from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.repository import is_withdrawn
 from app.core.repository import Repository
 
 
@@ -43,11 +44,47 @@ class WebhookRepository(Repository[WebhookEndpoint]):
             .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
         )
 
-    async def cancel_pending(self, endpoint_id: str, now: datetime) -> None:
+    async def cancel_pending(self, endpoint_id: str, now: datetime, *, except_id: str | None = None) -> None:
+        """The endpoint's pending deliveries (but `except_id`) are cancelled."""
+        stmt = update(WebhookDelivery).where(
+            col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.status) == "pending"
+        )
+        if except_id is not None:
+            stmt = stmt.where(col(WebhookDelivery.id) != except_id)
+        await self.session.execute(stmt.values(status="cancelled", next_attempt_at=None, updated_at=now))
+
+    async def disable(self, endpoint_id: str, reason: str, now: datetime) -> None:
         await self.session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.status) == "pending")
-            .values(status="cancelled", next_attempt_at=None, updated_at=now)
+            update(WebhookEndpoint)
+            .where(col(WebhookEndpoint.id) == endpoint_id)
+            .values(status="disabled", disabled_reason=reason, updated_at=now)
+        )
+
+    async def delivery_for_update(self, delivery_id: str) -> WebhookDelivery | None:
+        return await self.get_one_or_none(
+            select(WebhookDelivery).where(col(WebhookDelivery.id) == delivery_id).with_for_update()
+        )
+
+    async def finish_attempt(
+        self,
+        attempt_id: int,
+        *,
+        finished_at: datetime,
+        duration_ms: int,
+        status_code: int | None,
+        error: str | None,
+        next_at: datetime | None,
+    ) -> None:
+        await self.session.execute(
+            update(WebhookAttempt)
+            .where(col(WebhookAttempt.id) == attempt_id)
+            .values(
+                finished_at=finished_at,
+                duration_ms=duration_ms,
+                status_code=status_code,
+                error=error,
+                next_attempt_at=next_at,
+            )
         )
 
     async def attempts(self, delivery_ids: Sequence[str]) -> list[WebhookAttempt]:
@@ -104,3 +141,71 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         await self.session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)))
         await self.session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
         return len(ids)
+
+    # the dispatcher's claims (app.bank.webhooks.dispatcher says how they are shared between workers)
+
+    async def any_due(self, now: datetime) -> bool:
+        due = await self.session.execute(
+            select(col(WebhookDelivery.id))
+            .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now)
+            .limit(1)
+        )
+        return due.first() is not None
+
+    async def claimable(
+        self, now: datetime, limit: int, per_endpoint: int, full: Sequence[str]
+    ) -> list[tuple[str, bool]]:
+        """(delivery id, withdrawn since) of due deliveries, at most `per_endpoint` per endpoint, none of the
+        `full` endpoints (as many in flight already); locked with SKIP LOCKED so workers never claim the same."""
+        window = (
+            select(col(WebhookDelivery.id), col(WebhookDelivery.endpoint_id), col(WebhookDelivery.next_attempt_at))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .where(
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now,
+                or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
+                col(WebhookEndpoint.status) == "active",
+                col(WebhookDelivery.endpoint_id).not_in(full),
+            )
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+            .limit(limit * 4)
+            .subquery()
+        )
+        order = (window.c.next_attempt_at, window.c.id)
+        ranked = select(
+            window.c.id, func.row_number().over(partition_by=window.c.endpoint_id, order_by=order).label("rank")
+        ).subquery()
+        stmt = (
+            select(col(WebhookDelivery.id), is_withdrawn())
+            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+            .where(col(WebhookDelivery.id).in_(select(ranked.c.id).where(ranked.c.rank <= per_endpoint)))
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+            .limit(limit)
+            .with_for_update(of=WebhookDelivery, skip_locked=True)
+        )
+        return [(i, bool(withdrawn)) for i, withdrawn in (await self.session.execute(stmt)).all()]
+
+    async def with_endpoints_and_events(
+        self, delivery_ids: Sequence[str]
+    ) -> list[tuple[WebhookDelivery, WebhookEndpoint, BankEvent]]:
+        rows = await self.session.execute(
+            select(WebhookDelivery, WebhookEndpoint, BankEvent)
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+            .where(col(WebhookDelivery.id).in_(delivery_ids))
+        )
+        return [(d, e, ev) for d, e, ev in rows]
+
+    async def still_leased(self, delivery_id: str, token: str) -> bool:
+        """The delivery is pending under this lease and no withdrawal has stopped its event."""
+        row = await self.session.execute(
+            select(col(WebhookDelivery.id))
+            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
+            .where(
+                col(WebhookDelivery.id) == delivery_id,
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.lease_token) == token,
+                ~is_withdrawn(),
+            )
+        )
+        return row.first() is not None
