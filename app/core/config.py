@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # account-name inquiry (app/bank/account_names.py): asks the banks whose adapter can; None = on except in tests
+    # account-name inquiry (app/bank/account_names/): asks the banks whose adapter can; None = on except in tests
     account_checks: bool | None = None
     account_check_seconds: float = Field(30.0, gt=0, le=3600)
 
