@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from app.auth import Principal
 from app.banks.repository import BankRepository
-from app.consents.bank_status import bank_state_clause
+from app.consents.repository import bank_state_clause
 from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
