@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlmodel import col
 
 from app.core.repository import Repository
@@ -16,6 +18,14 @@ class IdempotencyRepository(Repository[IdempotencyRecord]):
         )
         return await self.get_one_or_none(stmt)
 
+    async def prune_expired(self, now: datetime, batch: int) -> int:
+        """Delete up to `batch` records expired at `now`; returns how many."""
+        old = select(col(IdempotencyRecord.id)).where(col(IdempotencyRecord.expires_at) <= now).limit(batch)
+        result = await self.session.execute(
+            delete(IdempotencyRecord).where(col(IdempotencyRecord.id).in_(old.scalar_subquery()))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
 
 class SyncOperationRepository(Repository[SyncOperation]):
     model = SyncOperation
@@ -24,3 +34,11 @@ class SyncOperationRepository(Repository[SyncOperation]):
         """The stored outcome of each of these operations the user already sent, by op_id."""
         stmt = select(SyncOperation).where(col(SyncOperation.user_id) == user_id, col(SyncOperation.op_id).in_(op_ids))
         return {s.op_id: s for s in await self.get_all(stmt)}
+
+    async def prune_before(self, before: datetime, batch: int) -> int:
+        """Delete up to `batch` operations carried out before `before`; returns how many."""
+        old = select(col(SyncOperation.id)).where(col(SyncOperation.created_at) < before).limit(batch)
+        result = await self.session.execute(
+            delete(SyncOperation).where(col(SyncOperation.id).in_(old.scalar_subquery()))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
