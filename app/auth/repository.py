@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, String, column, delete, or_, select, table, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
@@ -28,9 +27,8 @@ _unit = table(
 )
 
 
-class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class UserRepository(Repository[User]):
+    model = User
 
     async def by_username(self, username: str) -> User | None:
         return (await self.session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, exists, not_, select, table, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.banks.models import Bank
@@ -19,9 +18,8 @@ _account = table("payment_account", column("merchant_id"), column("bank_bin"), c
 _BANK_KINDS = ("account", "card")
 
 
-class ConsentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ConsentRepository(Repository[Consent]):
+    model = Consent
 
     async def text_versions(self) -> set[int]:
         return set((await self.session.execute(select(col(ConsentText.version)))).scalars())
