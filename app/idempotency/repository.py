@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlmodel import col
 
 from app.core.repository import Repository
@@ -27,8 +28,21 @@ class IdempotencyRepository(Repository[IdempotencyRecord]):
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+# stored outcomes are written as plain rows in one executemany (SQLModel sets __table__; its stubs do not say)
+_STORED_OP: Table = SyncOperation.__table__  # type: ignore[attr-defined]
+
+
 class SyncOperationRepository(Repository[SyncOperation]):
     model = SyncOperation
+
+    async def lock_user(self, namespace: int, user_id: int) -> None:
+        """PostgreSQL: one batch of a user at a time, until the transaction ends (an advisory lock)."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(namespace, user_id)))
+
+    async def insert_many(self, records: list[dict[str, Any]]) -> None:
+        """Stored outcomes in one executemany."""
+        if records:
+            await self.session.execute(insert(_STORED_OP), records)
 
     async def stored(self, user_id: int, op_ids: list[str]) -> dict[str, SyncOperation]:
         """The stored outcome of each of these operations the user already sent, by op_id."""
