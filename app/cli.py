@@ -135,7 +135,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
     """One pass of the account-name inquiry (the service also runs it in the background)."""
-    from app.bank.account_names import run_due_checks
+    from app.bank.account_names.service import run_due_checks
     from integrations import build_registry
 
     async def run() -> int:

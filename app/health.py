@@ -4,10 +4,10 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from app.core.db.replica import health_fields
 from app.core.errors import RETRY_AFTER_SECONDS, problem
+from app.core.migrate import schema_revision
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("phoqr.health")
@@ -18,7 +18,7 @@ async def health(request: Request) -> JSONResponse:
     try:
         async with request.app.state.engine.connect() as raw:
             conn = await raw.execution_options(read_only=True)
-            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            revision = await schema_revision(conn)
     except Exception as exc:  # any failure to answer means "take me out of rotation"
         log.warning("health check failed: %s", type(exc).__name__)
         return problem(

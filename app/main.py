@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import api_router
-from app.bank.account_names import start_account_checks, stop_account_checks
+from app.bank.account_names.service import start_account_checks, stop_account_checks
 from app.bank.webhooks.dispatcher import start_in_background as start_webhook_dispatcher
 from app.bank.webhooks.doc import document_webhooks
 from app.core.config import Settings, get_settings, refuse_undeclared_environment

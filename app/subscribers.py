@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.bank import account_names
+from app.bank.account_names import service as account_names
 from app.bank.handoff import sent_status
 from app.bank.outbox import service as outbox
 from app.coverage import counters

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import insert, select
 from sqlmodel import col
 
 from app.audit.models import AuditLog
@@ -20,3 +22,8 @@ class AuditRepository(Repository[AuditLog]):
         if entity_id:
             stmt = stmt.where(col(AuditLog.entity_id) == entity_id)
         return await self.paginate(stmt, order=[col(AuditLog.id)], cursor=cursor, limit=limit, descending=True)
+
+    async def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        """Audit rows in one executemany (a batch's rows, built by the caller)."""
+        if rows:
+            await self.session.execute(insert(AuditLog), rows)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, column, delete, select, table, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import CursorResult, String, column, delete, or_, select, table, update
 from sqlmodel import col
 
-from app.auth.models import RefreshToken, User, UserUnit
+from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
+from app.core.repository import Repository
 
 # auth sits below the domains, so it reads the succession table (owned by app.units) through a Core construct
 _succession = table(
@@ -27,9 +27,8 @@ _unit = table(
 )
 
 
-class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class UserRepository(Repository[User]):
+    model = User
 
     async def by_username(self, username: str) -> User | None:
         return (await self.session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()
@@ -98,4 +97,39 @@ class UserRepository:
             update(RefreshToken)
             .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=at)
+        )
+
+
+class SessionRepository(Repository[DashboardSession]):
+    """Dashboard sessions (by the hash of their cookie's id) and, for ending them all, refresh tokens."""
+
+    model = DashboardSession
+
+    async def drop_ended(self, user_id: int, now: datetime) -> None:
+        """The user's expired or revoked dashboard sessions."""
+        await self.session.execute(
+            delete(DashboardSession).where(
+                col(DashboardSession.user_id) == user_id,
+                or_(col(DashboardSession.expires_at) <= now, col(DashboardSession.revoked_at).is_not(None)),
+            )
+        )
+
+    async def revoke(self, id_hash: str, now: datetime) -> None:
+        await self.session.execute(
+            update(DashboardSession)
+            .where(col(DashboardSession.id_hash) == id_hash, col(DashboardSession.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_all(self, user_id: int, now: datetime) -> None:
+        """Every refresh token and every dashboard session of the user."""
+        await self.session.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+        await self.session.execute(
+            update(DashboardSession)
+            .where(col(DashboardSession.user_id) == user_id, col(DashboardSession.revoked_at).is_(None))
+            .values(revoked_at=now)
         )

@@ -10,11 +10,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.auth.models import DashboardSession, RefreshToken
+from app.auth.models import DashboardSession
+from app.auth.repository import SessionRepository
 from app.core.db import utcnow
 
 
@@ -29,12 +28,7 @@ def _hash(session_id: str) -> str:
 async def open_dashboard_session(session: AsyncSession, session_id: str, user_id: int, seconds: int) -> None:
     now = utcnow()
     # the user's ended sessions go as a new one starts, so the table holds about one row per signed-in user
-    await session.execute(
-        delete(DashboardSession).where(
-            col(DashboardSession.user_id) == user_id,
-            or_(col(DashboardSession.expires_at) <= now, col(DashboardSession.revoked_at).is_not(None)),
-        )
-    )
+    await SessionRepository(session).drop_ended(user_id, now)
     session.add(
         DashboardSession(
             id_hash=_hash(session_id), user_id=user_id, created_at=now, expires_at=now + timedelta(seconds=seconds)
@@ -45,32 +39,19 @@ async def open_dashboard_session(session: AsyncSession, session_id: str, user_id
 
 async def dashboard_session_user(session: AsyncSession, session_id: str) -> int | None:
     """The user a dashboard session id signs in, or None when it is unknown, revoked or expired."""
-    row = await session.get(DashboardSession, _hash(session_id))
+    row = await SessionRepository(session).get(_hash(session_id))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     return row.user_id
 
 
 async def close_dashboard_session(session: AsyncSession, session_id: str) -> None:
-    await session.execute(
-        update(DashboardSession)
-        .where(col(DashboardSession.id_hash) == _hash(session_id), col(DashboardSession.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
-    )
+    await SessionRepository(session).revoke(_hash(session_id), utcnow())
 
 
 async def end_all_sessions(session: AsyncSession, user_id: int) -> datetime:
     """Revokes every refresh token and every dashboard session of the user (a deactivated user's access tokens
     stop at once too: every request reloads the user, app.auth.service.load_principal)."""
     now = utcnow()
-    await session.execute(
-        update(RefreshToken)
-        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=now)
-    )
-    await session.execute(
-        update(DashboardSession)
-        .where(col(DashboardSession.user_id) == user_id, col(DashboardSession.revoked_at).is_(None))
-        .values(revoked_at=now)
-    )
+    await SessionRepository(session).revoke_all(user_id, now)
     return now

@@ -4,33 +4,28 @@ Interfaces:
     async def mark_sent(session, merchant_id, bank_bin, version) -> None
         # the record at `version` went to the bank (an event for it exists); keeps the bank's own ids
     async def statuses(session, pairs: list[tuple[merchant_id, bank_bin | None]]) -> dict[merchant_id, BankStatusOut]
-    bank_state_clause(merchant_id_column, state) -> SQL condition, for GET /merchants?bank_state=
+    (`repository.bank_state_clause(merchant_id_column, state)`: the SQL condition for GET /merchants?bank_state=)
     async def standing(session, pairs) / standing_of(session, merchant_id, bank_bin)   # for the shop output
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, exists, not_, select, table, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.consents.models import AccountNameCheck, BankStatus
+from app.consents.repository import StandingRepository
 from app.consents.schemas import AccountCheckOut, BankStatusOut
 from app.core.db import utcnow
 
 STATES = ("not_sent", "sent", "accepted", "rejected")
-# the payment account belongs to merchants, above this domain: named here, not imported
-_account = table("payment_account", column("merchant_id"), column("bank_bin"), column("kind"))
-_BANK_KINDS = ("account", "card")
 
 
 async def mark_sent(
     session: AsyncSession, merchant_id: str, bank_bin: str, version: int, at: datetime | None = None
 ) -> None:
-    row = await session.get(BankStatus, (merchant_id, bank_bin))
+    row = await StandingRepository(session).get((merchant_id, bank_bin))
     if row is None:
         row = BankStatus(merchant_id=merchant_id, bank_bin=bank_bin, state="sent", version=version, at=at or utcnow())
         session.add(row)
@@ -62,26 +57,8 @@ async def statuses(session: AsyncSession, pairs: list[tuple[str, str | None]]) -
     keys = [(m, b) for m, b in pairs if b]
     rows: dict[tuple[str, str], BankStatus] = {}
     if keys:
-        stmt = select(BankStatus).where(tuple_(col(BankStatus.merchant_id), col(BankStatus.bank_bin)).in_(keys))
-        rows = {(r.merchant_id, r.bank_bin): r for r in (await session.execute(stmt)).scalars()}
+        rows = {(r.merchant_id, r.bank_bin): r for r in await StandingRepository(session).statuses(keys)}
     return {m: to_out(rows.get((m, b)) if b else None, b) for m, b in pairs}
-
-
-def bank_state_clause(merchant_id_column: Any, state: str) -> ColumnElement[bool]:
-    """Shops whose status with the bank of their current account is `state`."""
-    stmt = (
-        select(col(BankStatus.merchant_id))
-        .join(
-            _account,
-            and_(
-                _account.c.merchant_id == col(BankStatus.merchant_id), _account.c.bank_bin == col(BankStatus.bank_bin)
-            ),
-        )
-        .where(col(BankStatus.merchant_id) == merchant_id_column, _account.c.kind.in_(_BANK_KINDS))
-    )
-    if state == "not_sent":
-        return not_(exists(stmt))
-    return exists(stmt.where(col(BankStatus.state) == state))
 
 
 async def standing(
@@ -91,8 +68,7 @@ async def standing(
     checks: dict[str, AccountCheckOut] = {}
     ids = [m for m, _ in pairs]
     if ids:
-        rows = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(ids)))
-        checks = {c.merchant_id: check_out(c) for c in rows.scalars()}
+        checks = {c.merchant_id: check_out(c) for c in await StandingRepository(session).checks(ids)}
     return await statuses(session, pairs), checks
 
 
@@ -100,8 +76,9 @@ async def standing_of(
     session: AsyncSession, merchant_id: str, bank_bin: str | None
 ) -> tuple[BankStatusOut, AccountCheckOut | None]:
     """The same for one shop, by primary key (rows written in this transaction are found without a query)."""
-    status = await session.get(BankStatus, (merchant_id, bank_bin)) if bank_bin else None
-    check = await session.get(AccountNameCheck, merchant_id)
+    repo = StandingRepository(session)
+    status = await repo.get((merchant_id, bank_bin)) if bank_bin else None
+    check = await repo.check(merchant_id)
     return to_out(status, bank_bin), (check_out(check) if check is not None else None)
 
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, column, select, table
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, exists, not_, select, table, tuple_
 from sqlmodel import col
 
 from app.banks.models import Bank
-from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent, ConsentText
+from app.consents.models import PURPOSE_BANK_ONBOARDING, AccountNameCheck, BankStatus, Consent, ConsentText
+from app.core.repository import Repository
 
-# the photo table belongs to merchants, above this domain: named here, not imported
+# the photo and payment account tables belong to merchants, above this domain: named here, not imported
 _photo = table("merchant_photo", column("id"), column("merchant_id"))
+_account = table("payment_account", column("merchant_id"), column("bank_bin"), column("kind"))
+_BANK_KINDS = ("account", "card")
 
 
-class ConsentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ConsentRepository(Repository[Consent]):
+    model = Consent
+
+    async def text_versions(self) -> set[int]:
+        return set((await self.session.execute(select(col(ConsentText.version)))).scalars())
 
     async def texts(self) -> list[ConsentText]:
         return list((await self.session.execute(select(ConsentText).order_by(col(ConsentText.version)))).scalars())
@@ -59,3 +66,37 @@ def consented_merchant_ids(bank_bin: str) -> Select[str]:
         col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
         col(Consent.active_key).is_not(None),
     )
+
+
+def bank_state_clause(merchant_id_column: Any, state: str) -> ColumnElement[bool]:
+    """Shops whose status with the bank of their current account is `state`."""
+    stmt = (
+        select(col(BankStatus.merchant_id))
+        .join(
+            _account,
+            and_(
+                _account.c.merchant_id == col(BankStatus.merchant_id), _account.c.bank_bin == col(BankStatus.bank_bin)
+            ),
+        )
+        .where(col(BankStatus.merchant_id) == merchant_id_column, _account.c.kind.in_(_BANK_KINDS))
+    )
+    if state == "not_sent":
+        return not_(exists(stmt))
+    return exists(stmt.where(col(BankStatus.state) == state))
+
+
+class StandingRepository(Repository[BankStatus]):
+    """A shop's standing with its bank: `bank_status` rows and account-name checks."""
+
+    model = BankStatus
+
+    async def statuses(self, keys: Sequence[tuple[str, str]]) -> list[BankStatus]:
+        """The rows of these (shop, BIN) pairs."""
+        stmt = select(BankStatus).where(tuple_(col(BankStatus.merchant_id), col(BankStatus.bank_bin)).in_(keys))
+        return await self.get_all(stmt)
+
+    async def checks(self, merchant_ids: Sequence[str]) -> list[AccountNameCheck]:
+        return await self.get_all(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(merchant_ids)))
+
+    async def check(self, merchant_id: str) -> AccountNameCheck | None:
+        return await self.session.get(AccountNameCheck, merchant_id)

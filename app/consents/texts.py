@@ -9,11 +9,10 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.consents.models import PURPOSE_BANK_ONBOARDING, ConsentText
+from app.consents.repository import ConsentRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,7 @@ TEXTS: tuple[Text, ...] = (
 
 async def seed_consent_texts(session: AsyncSession) -> int:
     """Insert the published versions that are missing; an existing version is never changed."""
-    existing = set((await session.execute(select(col(ConsentText.version)))).scalars())
+    existing = await ConsentRepository(session).text_versions()
     for t in TEXTS:
         if t.version not in existing:
             session.add(

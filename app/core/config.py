@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # "transaction": PHOQR_DATABASE_URL is a PgBouncer in transaction mode without prepared-statement support
     # (Debian's 1.18, or max_prepared_statements = 0): no statement caches, no startup parameters (app/core/db/)
     database_pooler: Literal["none", "transaction"] = "none"
-    # a streaming replica for the reads that may be a little behind (app/core/replica.py); empty: all on the primary
+    # a streaming replica for the reads that may be a little behind (app/core/db/replica.py); empty: all on the primary
     database_read_url: str = ""
     replica_max_lag_seconds: float = Field(10.0, ge=0, le=3600)
 
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # a few kilobytes of PNG can claim 144 megapixels: checked from the header before anything is decoded
     photo_max_pixels: int = Field(40_000_000, ge=1)
     idempotency_hours: int = 24
-    # `phoqr prune` (app/idempotency/retention.py, app/bank/retention.py): days kept after the last change
+    # `phoqr prune` (app/idempotency/retention.py, app/bank/webhooks/retention.py): days kept after the last change
     retention_sync_days: int = Field(30, ge=1)
     retention_delivery_days: int = Field(30, ge=1)
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # account-name inquiry (app/bank/account_names.py): asks the banks whose adapter can; None = on except in tests
+    # account-name inquiry (app/bank/account_names/): asks the banks whose adapter can; None = on except in tests
     account_checks: bool | None = None
     account_check_seconds: float = Field(30.0, gt=0, le=3600)
 

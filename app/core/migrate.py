@@ -7,8 +7,16 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+async def schema_revision(conn: AsyncConnection) -> str | None:
+    """The revision the database is at (what /health reports)."""
+    revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    return None if revision is None else str(revision)
 
 
 def alembic_config(url: str, pooler: str = "none") -> Config:

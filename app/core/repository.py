@@ -16,7 +16,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from app.core.errors import ValidationFailed
 from app.core.pagination import decode_cursor, encode_cursor, invalid_cursor
 
-M = TypeVar("M")
+M = TypeVar("M")  # the repository's own table
+T = TypeVar("T")  # what a statement selects (a repository may read neighbouring tables too)
 
 
 def _bad_cursor() -> ValidationFailed:
@@ -78,30 +79,31 @@ class Repository(Generic[M]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_one_or_none(self, stmt: Select[Any]) -> Any | None:
+    async def get_one_or_none(self, stmt: Select[T]) -> T | None:
         return (await self.session.execute(stmt)).scalars().one_or_none()
 
-    async def get_first(self, stmt: Select[Any]) -> Any | None:
+    async def get_first(self, stmt: Select[T]) -> T | None:
         return (await self.session.execute(stmt)).scalars().first()
 
-    async def get_all(self, stmt: Select[Any]) -> list[Any]:
+    async def get_all(self, stmt: Select[T]) -> list[T]:
         return list((await self.session.execute(stmt)).scalars())
 
-    async def get_by_id(self, id_: Any, *, for_update: bool = False) -> M | None:
+    async def get(self, id_: Any, *, for_update: bool = False) -> M | None:
         """The row with this primary key; `for_update` locks it until the transaction ends (PostgreSQL)."""
-        if not for_update:
-            return await self.session.get(self.model, id_)
-        return await self.session.get(self.model, id_, with_for_update=True)
+        row = await self.session.get(self.model, id_, with_for_update=True if for_update else None)
+        return cast("M | None", row)
+
+    get_by_id = get  # the older name, kept for the repositories that call it
 
     async def paginate(
         self,
-        stmt: Select[Any],
+        stmt: Select[T],
         *,
         order: Sequence[Mapped[Any]],
         cursor: str | None,
         limit: int,
         descending: bool = False,
-    ) -> tuple[list[Any], str | None]:
+    ) -> tuple[list[T], str | None]:
         """One keyset page of `stmt` ordered by `order` (the last column must be unique, e.g. the id).
 
         The cursor holds the order values of the last row returned; a cursor that does not decode to values of

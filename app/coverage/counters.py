@@ -14,16 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.events import ShopChanged, ShopState, subscribe
 from app.coverage.models import CoverageCounter
+from app.coverage.repository import CoverageRepository
 from app.merchants.enums import MerchantStatus
-from app.merchants.models import Merchant
 
 SUBSCRIBER = "coverage.counters"
 BATCH = "coverage_batch"
@@ -90,16 +86,7 @@ async def _add(session: AsyncSession, changes: list[tuple[CoverageKey, int]]) ->
     rows = [_row(k, shard, shops, qr) for k, (shops, qr) in sorted(totals.items()) if shops or qr]
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CoverageCounter).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_code", "unit_code_2020", "street_id", "category", "shard"],
-        set_={
-            "shops": col(CoverageCounter.shops) + stmt.excluded.shops,
-            "with_qr": col(CoverageCounter.with_qr) + stmt.excluded.with_qr,
-        },
-    )
-    await session.execute(stmt)
+    await CoverageRepository(session).add_counts(rows)
 
 
 async def track(session: AsyncSession, before: CoverageKey | None, after: CoverageKey | None) -> None:
@@ -143,40 +130,16 @@ class Batch:
 
 async def totals(session: AsyncSession) -> list[tuple[str, str, int, str, int, int]]:
     """(unit, 2020 unit, street, category, shops, with_qr) per key, shards summed; keys that count nothing left out."""
-    shops, with_qr = func.sum(col(CoverageCounter.shops)), func.sum(col(CoverageCounter.with_qr))
-    key = (
-        col(CoverageCounter.unit_code),
-        col(CoverageCounter.unit_code_2020),
-        col(CoverageCounter.street_id),
-        col(CoverageCounter.category),
-    )
-    rows = await session.execute(
-        select(*key, shops, with_qr).group_by(*key).having((shops != 0) | (with_qr != 0)).order_by(*key)
-    )
-    return [(u, u20, s, c, int(n), int(q)) for u, u20, s, c, n, q in rows.all()]
+    return await CoverageRepository(session).summed()
 
 
 async def rebuild(session: AsyncSession) -> None:
     """Recount from the merchants table into shard 0 (repair tool, and the reference the tests compare against)."""
-    await session.execute(delete(CoverageCounter))
-    rows = await session.execute(
-        select(
-            col(Merchant.unit_code),
-            func.coalesce(col(Merchant.unit_code_2020), ""),
-            func.coalesce(col(Merchant.street_id), 0),
-            col(Merchant.category),
-            func.count(),
-            func.sum(case((col(Merchant.has_qr), 1), else_=0)),
-        )
-        .where(col(Merchant.status) == MerchantStatus.ACTIVE)
-        .group_by(
-            col(Merchant.unit_code), col(Merchant.unit_code_2020), col(Merchant.street_id), col(Merchant.category)
-        )
-    )
+    rows = await CoverageRepository(session).recount()
     session.add_all(
         [
-            CoverageCounter(unit_code=u, unit_code_2020=u20, street_id=s, category=c, shops=n, with_qr=int(q or 0))
-            for u, u20, s, c, n, q in rows.all()
+            CoverageCounter(unit_code=u, unit_code_2020=u20, street_id=s, category=c, shops=n, with_qr=q)
+            for u, u20, s, c, n, q in rows
         ]
     )
     await session.flush()

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.coverage.models import CoverageCounter
+from app.merchants.enums import MerchantStatus
+from app.merchants.models import Merchant
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
 
@@ -82,3 +86,52 @@ class CoverageRepository:
         condition = model if model_only else or_(col(Street.id).in_(sorted(ids)), model)
         stmt = select(Street).where(condition).order_by(col(Street.name_search), col(Street.id))
         return list((await self.session.execute(stmt)).scalars())
+
+    # the running counters' own writes and the full recount (app.coverage.counters says when and in which order)
+
+    async def add_counts(self, rows: list[dict[str, Any]]) -> None:
+        """Add each row's shops and with_qr to its (key, shard) counter, creating it: one statement, rows as given
+        (the caller sorts them: the lock order)."""
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(CoverageCounter).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["unit_code", "unit_code_2020", "street_id", "category", "shard"],
+            set_={
+                "shops": col(CoverageCounter.shops) + stmt.excluded.shops,
+                "with_qr": col(CoverageCounter.with_qr) + stmt.excluded.with_qr,
+            },
+        )
+        await self.session.execute(stmt)
+
+    async def summed(self) -> list[tuple[str, str, int, str, int, int]]:
+        """(unit, 2020 unit, street, category, shops, with_qr) per key, shards summed; zero keys left out."""
+        shops, with_qr = func.sum(col(CoverageCounter.shops)), func.sum(col(CoverageCounter.with_qr))
+        key = (
+            col(CoverageCounter.unit_code),
+            col(CoverageCounter.unit_code_2020),
+            col(CoverageCounter.street_id),
+            col(CoverageCounter.category),
+        )
+        rows = await self.session.execute(
+            select(*key, shops, with_qr).group_by(*key).having((shops != 0) | (with_qr != 0)).order_by(*key)
+        )
+        return [(u, u20, s, c, int(n), int(q)) for u, u20, s, c, n, q in rows.all()]
+
+    async def recount(self) -> list[tuple[str, str, int, str, int, int]]:
+        """Drop every counter; (unit, 2020 unit or "", street or 0, category, shops, with_qr) of the active shops."""
+        await self.session.execute(delete(CoverageCounter))
+        rows = await self.session.execute(
+            select(
+                col(Merchant.unit_code),
+                func.coalesce(col(Merchant.unit_code_2020), ""),
+                func.coalesce(col(Merchant.street_id), 0),
+                col(Merchant.category),
+                func.count(),
+                func.sum(case((col(Merchant.has_qr), 1), else_=0)),
+            )
+            .where(col(Merchant.status) == MerchantStatus.ACTIVE)
+            .group_by(
+                col(Merchant.unit_code), col(Merchant.unit_code_2020), col(Merchant.street_id), col(Merchant.category)
+            )
+        )
+        return [(u, u20, s, c, int(n), int(q or 0)) for u, u20, s, c, n, q in rows.all()]

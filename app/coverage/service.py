@@ -66,7 +66,7 @@ async def _units_2025(session: AsyncSession, unit: tuple[str, str] | None, succ:
     units = UnitRepository(session)
     if unit is None or len(unit[1]) == 2:
         return await units.area_communes("2025", [unit[1]] if unit else get_settings().area_provinces)
-    found = await units.get("2025", succ.get(unit[1], "") if unit[0] == "2020" else unit[1])
+    found = await units.by_code("2025", succ.get(unit[1], "") if unit[0] == "2020" else unit[1])
     return [found] if found is not None else []
 
 
@@ -93,7 +93,7 @@ async def unit_rows(
     only_new = unit[1] if unit is not None and unit[0] == "2025" and len(unit[1]) == 5 else None
     pairs = await repo.pair_sums(unit_2025=only_new, category=category)
     if unit is not None and unit[0] == "2020":
-        olds, news = [u for u in [await units.get("2020", unit[1])] if u is not None], []
+        olds, news = [u for u in [await units.by_code("2020", unit[1])] if u is not None], []
     elif only_new is not None:
         olds = await units.predecessors(only_new, {o for _, o in pairs if o})
         news = [only_new]

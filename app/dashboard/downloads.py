@@ -87,7 +87,7 @@ async def report_file(
         scope = f"toan-thanh-pho-{edition}"
     else:
         await unit_2025_of(session, principal, *ref)  # 404 outside the caller's units, as the unit's page
-        found = await UnitRepository(session).get(*ref)
+        found = await UnitRepository(session).by_code(*ref)
         scope = f"{slug(found.name) if found else 'don-vi'}-{ref[0]}-{ref[1]}"
         if ref[0] != edition:  # a 2025 unit broken down by its old wards
             scope += "-theo-phuong-cu"

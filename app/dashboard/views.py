@@ -62,7 +62,7 @@ async def scope_units(session: AsyncSession, principal: Principal) -> list[str]:
 
 async def unit_2025_of(session: AsyncSession, principal: Principal, edition: str, code: str) -> str:
     """The 2025 unit a unit reference falls in, when the caller may see it; otherwise 404."""
-    if await UnitRepository(session).get(edition, code) is None:
+    if await UnitRepository(session).by_code(edition, code) is None:
         raise not_found()
     new = code if edition == "2025" else (await UnitRepository(session).successor_map()).get(code)
     if not principal.covers_unit(new):
@@ -174,7 +174,7 @@ async def street_page(
         principal, street_id, unit, limit=SHOPS_PER_PAGE + 1, offset=(page - 1) * SHOPS_PER_PAGE
     )
     points = await repo.street_points(principal, street_id, unit, 1000)
-    named = await UnitRepository(session).get(*unit) if unit else None
+    named = await UnitRepository(session).by_code(*unit) if unit else None
     return StreetPage(
         line=Line(row, outlook),
         unit=unit,

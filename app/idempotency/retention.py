@@ -14,23 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.idempotency.models import IdempotencyRecord, SyncOperation
+from app.idempotency.repository import IdempotencyRepository, SyncOperationRepository
 
 
 async def prune_sync_operations(session: AsyncSession, now: datetime, days: int, batch: int) -> int:
     """Delete up to `batch` sync operations older than `days`; returns how many (0: nothing left)."""
-    old = select(col(SyncOperation.id)).where(col(SyncOperation.created_at) < now - timedelta(days=days)).limit(batch)
-    result = await session.execute(delete(SyncOperation).where(col(SyncOperation.id).in_(old.scalar_subquery())))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await SyncOperationRepository(session).prune_before(now - timedelta(days=days), batch)
 
 
 async def prune_idempotency_records(session: AsyncSession, now: datetime, batch: int) -> int:
-    old = select(col(IdempotencyRecord.id)).where(col(IdempotencyRecord.expires_at) <= now).limit(batch)
-    result = await session.execute(
-        delete(IdempotencyRecord).where(col(IdempotencyRecord.id).in_(old.scalar_subquery()))
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await IdempotencyRepository(session).prune_expired(now, batch)

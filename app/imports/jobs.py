@@ -12,15 +12,12 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from app.auth.service import load_principal
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.imports import service
-from app.imports.models import ImportJob
 from app.imports.repository import ImportRepository
 
 log = logging.getLogger("phoqr.imports")
@@ -37,7 +34,7 @@ async def _claim(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
 
 async def _set(sessionmaker: async_sessionmaker[AsyncSession], import_id: str, **values: object) -> None:
     async with sessionmaker() as session, session.begin():
-        await session.execute(update(ImportJob).where(col(ImportJob.id) == import_id).values(**values))
+        await ImportRepository(session).set_fields(import_id, **values)
 
 
 async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.banks.models import Bank, BankStatus
-from app.consents.models import ConsentText
 from app.core.text import fold
+from app.imports.repository import ImportRepository
 from app.merchants.enums import Category, NonCoverage
-from app.streets.models import Street, StreetUnit
 
 CATEGORY_VI = {
     Category.GROCERY: "Tạp hóa",
@@ -84,25 +80,8 @@ class Refs:
 
 async def load(session: AsyncSession, unit: tuple[str, str]) -> Refs:
     refs = Refs(unit)
-    in_unit = select(col(StreetUnit.street_id)).where(
-        col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
-    )
-    rows = await session.execute(
-        select(col(Street.id), col(Street.kind), col(Street.name), col(Street.segment))
-        .where(col(Street.id).in_(in_unit))
-        .order_by(col(Street.name_search), col(Street.id))
-    )
-    refs.streets = [(int(i or 0), k, n, s) for i, k, n, s in rows.all()]
-    banks = await session.execute(
-        select(col(Bank.bin), col(Bank.short_name), col(Bank.name))
-        .where(col(Bank.status) == BankStatus.ACTIVE)
-        .order_by(col(Bank.short_name))
-    )
-    refs.banks = [(b, s, n) for b, s, n in banks.all()]
-    texts = await session.execute(
-        select(col(ConsentText.version), col(ConsentText.purpose), col(ConsentText.sha256)).order_by(
-            col(ConsentText.version)
-        )
-    )
-    refs.texts = [(int(v), p, h) for v, p, h in texts.all()]
+    repo = ImportRepository(session)
+    refs.streets = await repo.streets_of_unit(unit)
+    refs.banks = await repo.active_banks()
+    refs.texts = await repo.consent_texts()
     return refs.index()

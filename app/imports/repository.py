@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from app.banks.models import Bank, BankStatus
+from app.consents.models import ConsentText
 from app.core.db.integrity import violated
 from app.core.errors import Conflict
 from app.core.repository import Repository
 from app.imports.models import ImportJob
+from app.streets.models import Street, StreetUnit
 
 
 class ImportRepository(Repository[ImportJob]):
@@ -43,3 +48,38 @@ class ImportRepository(Repository[ImportJob]):
             .with_for_update(skip_locked=True)
         )
         return await self.get_one_or_none(stmt)
+
+    async def set_fields(self, import_id: str, **values: Any) -> None:
+        await self.session.execute(update(ImportJob).where(col(ImportJob.id) == import_id).values(**values))
+
+    # what a workbook's rows are checked against (app.imports.refs)
+
+    async def streets_of_unit(self, unit: tuple[str, str]) -> list[tuple[int, str, str, str | None]]:
+        """(id, kind, name, segment) of the unit's streets, by name."""
+        in_unit = select(col(StreetUnit.street_id)).where(
+            col(StreetUnit.edition) == unit[0], col(StreetUnit.code) == unit[1]
+        )
+        rows = await self.session.execute(
+            select(col(Street.id), col(Street.kind), col(Street.name), col(Street.segment))
+            .where(col(Street.id).in_(in_unit))
+            .order_by(col(Street.name_search), col(Street.id))
+        )
+        return [(int(i or 0), k, n, s) for i, k, n, s in rows.all()]
+
+    async def active_banks(self) -> list[tuple[str, str, str]]:
+        """(BIN, short name, name) of the active banks."""
+        banks = await self.session.execute(
+            select(col(Bank.bin), col(Bank.short_name), col(Bank.name))
+            .where(col(Bank.status) == BankStatus.ACTIVE)
+            .order_by(col(Bank.short_name))
+        )
+        return [(b, s, n) for b, s, n in banks.all()]
+
+    async def consent_texts(self) -> list[tuple[int, str, str]]:
+        """(version, purpose, sha256) of the published consent texts."""
+        texts = await self.session.execute(
+            select(col(ConsentText.version), col(ConsentText.purpose), col(ConsentText.sha256)).order_by(
+                col(ConsentText.version)
+            )
+        )
+        return [(int(v), p, h) for v, p, h in texts.all()]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
+from app.audit.repository import AuditRepository
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.core.errors import FieldError
@@ -66,7 +66,7 @@ async def write(
         session.info.pop(PENDING, None)
     await counters.apply(session)
     if audit_rows:
-        await session.execute(insert(AuditLog), [r.model_dump(exclude={"id"}) for r in audit_rows])
+        await AuditRepository(session).insert_many([r.model_dump(exclude={"id"}) for r in audit_rows])
     out = []
     for o in outcomes:
         if o.ok:

@@ -85,7 +85,7 @@ async def place(
             code, source = await successor(session, unit.code, links, street_units, location)
         else:
             code = unit.code
-            named = await units.get("2025", code)
+            named = await units.by_code("2025", code)
             if named is None or named.level != "commune":
                 raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
     else:

@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from app.auth import Principal
 from app.banks.repository import BankRepository
-from app.consents.bank_status import bank_state_clause
+from app.consents.repository import bank_state_clause
 from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
@@ -22,9 +22,6 @@ _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
 
 class MerchantRepository(Repository[Merchant]):
     model = Merchant
-
-    async def get(self, merchant_id: str) -> Merchant | None:
-        return await self.get_by_id(merchant_id)
 
     async def get_visible(self, principal: Principal, merchant_id: str, *, for_update: bool = False) -> Merchant | None:
         """The shop if the caller may see it; `for_update` locks it for the rest of the transaction."""

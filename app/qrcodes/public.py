@@ -70,7 +70,7 @@ async def verify(session: AsyncSession, payload: str) -> VerifyOut:
     if merchant is None:
         return VerifyOut(registered=False, merchant=None, status="unknown")
     street = await session.get(Street, merchant.street_id) if merchant.street_id else None
-    unit = await UnitRepository(session).get("2025", merchant.unit_code)
+    unit = await UnitRepository(session).by_code("2025", merchant.unit_code)
     return VerifyOut(
         registered=True,
         merchant=VerifiedMerchant(

@@ -1,18 +1,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.repository import Repository
 from app.qrcodes.models import QRCode
 
 
-class QRRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, qr_id: str) -> QRCode | None:
-        return await self.session.get(QRCode, qr_id)
+class QRRepository(Repository[QRCode]):
+    model = QRCode
 
     async def active_for(self, merchant_id: str) -> QRCode | None:
         stmt = select(QRCode).where(col(QRCode.active_for) == merchant_id)

@@ -13,7 +13,6 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
@@ -24,7 +23,7 @@ from app.history.service import run_for_period
 from app.history.snapshot import local_today
 from app.reports.model import CATEGORY_VI, INFORMATIVE_CATEGORIES, PLAN_CATEGORIES, PLAN_NAME, Report, Table, pct
 from app.reports.tables import category_columns, street_columns, unit_columns
-from app.streets.models import Street
+from app.streets.repository import StreetRepository
 from app.units.repository import UnitRepository
 from app.units.service import require_unit
 
@@ -100,7 +99,7 @@ async def build_report(
     refs = {(r.edition, r.code) for rows in (now_rows, prev_rows) for r in rows["unit"] if r.code}
     refs |= {("2025", r.unit_code) for rows in (now_rows, prev_rows) for level in rows for r in rows[level]}
     names = await UnitRepository(session).names(refs)
-    streets = {s.id: s for s in (await session.execute(select(Street))).scalars()}
+    streets = {s.id: s for s in await StreetRepository(session).all_ordered()}
     units_2025 = sorted(c for e, c in names if e == "2025")
     if unit is not None and unit[0] == "2025":
         units_2025 = [unit[1]]

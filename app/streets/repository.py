@@ -10,9 +10,6 @@ from app.streets.models import Street, StreetUnit
 class StreetRepository(Repository[Street]):
     model = Street
 
-    async def get(self, street_id: int) -> Street | None:
-        return await self.get_by_id(street_id)
-
     async def by_natural_key(self, key: str) -> Street | None:
         return await self.get_one_or_none(select(Street).where(col(Street.natural_key) == key))
 

@@ -19,17 +19,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditLog
+from app.audit.repository import AuditRepository
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.core.db import utcnow
 from app.core.errors import AppError, database_busy, database_unavailable
 from app.core.text import UserText
 from app.coverage.counters import BATCH, Batch
-from app.idempotency.models import SyncOperation as StoredOp
 from app.idempotency.repository import SyncOperationRepository
 from app.merchants import lifecycle, writing
 from app.merchants import service as merchants
@@ -52,10 +51,6 @@ STATUS_BY_CODE = {
     "duplicate_id": "duplicate",
     "version_conflict": "conflict",
 }
-
-
-# stored outcomes are written as plain rows in one executemany (SQLModel sets __table__; its stubs do not say)
-_STORED_OP: Table = StoredOp.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +155,7 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
     op_ids = [op.op_id for op in body.operations]
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # SQLite needs no lock: BEGIN IMMEDIATE already runs one writer at a time
-        await session.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_NAMESPACE, principal.id)))
+        await SyncOperationRepository(session).lock_user(SYNC_LOCK_NAMESPACE, principal.id)
     stored = await SyncOperationRepository(session).stored(principal.id, op_ids)
     results: list[OpResult] = []
     records: list[dict[str, Any]] = []
@@ -180,10 +175,8 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         session.info.pop(PENDING, None)
     await counters.apply(session)
     # one executemany per table instead of one INSERT per operation
-    if audit_rows:
-        await session.execute(insert(AuditLog), [r.model_dump(exclude={"id"}) for r in audit_rows])
-    if records:
-        await session.execute(insert(_STORED_OP), records)
+    await AuditRepository(session).insert_many([r.model_dump(exclude={"id"}) for r in audit_rows])
+    await SyncOperationRepository(session).insert_many(records)
     _count(body, results, records)
     return SyncOut(results=results, server_time=utcnow())
 

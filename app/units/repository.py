@@ -45,7 +45,7 @@ class UnitRepository(Repository[AdminUnit]):
             stmt = stmt.where(col(AdminUnit.name_search).contains(q, autoescape=True))
         return await self.paginate(stmt, order=[col(AdminUnit.code)], cursor=cursor, limit=limit)
 
-    async def get(self, edition: str, code: str) -> AdminUnit | None:
+    async def by_code(self, edition: str, code: str) -> AdminUnit | None:
         stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.code) == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

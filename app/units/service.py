@@ -27,7 +27,7 @@ def parse_unit_ref(value: str, field: str = "unit") -> tuple[str, str]:
 async def require_unit(session: AsyncSession, edition: str, code: str, field: str = "unit") -> None:
     """A unit named in a request body that does not exist is a 422 on that field (as an unknown street is):
     404 is for the resource in the URL."""
-    if await UnitRepository(session).get(edition, code) is None:
+    if await UnitRepository(session).by_code(edition, code) is None:
         raise ValidationFailed(field, f"Không có đơn vị {edition}:{code}", f"No unit {edition}:{code}")
 
 
@@ -108,7 +108,7 @@ async def list_units(
 
 async def unit_detail(session: AsyncSession, edition: str, code: str) -> UnitDetail:
     repo = UnitRepository(session)
-    unit = await repo.get(edition, code)
+    unit = await repo.by_code(edition, code)
     if unit is None:
         raise NotFound(f"Không có đơn vị {edition}:{code}", f"No unit {edition}:{code}", code="unit_not_found")
     succ, pred = await _links(repo, [unit])

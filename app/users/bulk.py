@@ -131,7 +131,7 @@ async def create_agents(session: AsyncSession, principal: Principal, data: bytes
             refused.append(
                 FieldError(f"rows[{line}].unit", "Đơn vị ngoài phạm vi của bạn", "A unit outside your scope")
             )
-        elif await units.get(*unit) is None:
+        elif await units.by_code(*unit) is None:
             errors.append(FieldError(f"rows[{line}].unit", "Không có đơn vị này", "No such administrative unit"))
         if phone in taken:
             errors.append(

@@ -73,7 +73,7 @@ async def check_shape(
         raise ValidationFailed(f"{prefix}bank_bin", "Không có ngân hàng với BIN này", "No bank with this BIN")
     repo = UnitRepository(session)
     for i, (edition, code) in enumerate(units):
-        if await repo.get(edition, code) is None:
+        if await repo.by_code(edition, code) is None:
             raise ValidationFailed(f"{prefix}units[{i}]", "Không có đơn vị này", "No such administrative unit")
     if len(set(units)) != len(units):
         raise ValidationFailed(f"{prefix}units", "Đơn vị bị lặp", "A unit is listed twice")

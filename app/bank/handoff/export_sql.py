@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, exists, func, literal_column, or_, select
+from sqlalchemy import Select, Text, cast, func, literal_column, or_
 from sqlalchemy.dialects import postgresql
 from sqlmodel import col
 
@@ -193,8 +193,8 @@ def _odd_double(c: Any) -> Any:
     return special | negative_zero | huge | tiny_or_wide
 
 
-def exotic_query(stmt: Select[Any]) -> Select[Any]:
-    """Is there a record `csv_select`/`xlsx_select` would not write exactly as the Python path? (then use that)"""
+def exotic_condition() -> Any:
+    """A record `csv_select`/`xlsx_select` would not write exactly as the Python path (`repository.exotic_query`)."""
     texts = [
         col(Merchant.name),
         col(Merchant.owner_name),
@@ -206,11 +206,10 @@ def exotic_query(stmt: Select[Any]) -> Select[Any]:
         col(QRCode.payload),
         col(QRCode.sticker_code),
     ]
-    odd = or_(
+    return or_(
         *(_odd_double(c) for c in (col(Merchant.lat), col(Merchant.lon), col(Merchant.accuracy_m))),
         *(t.regexp_match(_CONTROL) for t in texts),
     )
-    return select(exists(stmt.order_by(None).where(odd)))
 
 
 def digests_select(stmt: Select[Any], group: str) -> str:

@@ -16,19 +16,17 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlmodel import col
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff import export_sql
-from app.bank.handoff.records import build_record, narrowed, visible_records_query
+from app.bank.handoff.records import build_record
+from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query
 from app.bank.handoff.xlsx_stream import StreamingXlsx
-from app.core.db import utcnow
 from app.core.spreadsheet import safe_cell, taken_at_line
-from app.merchants.models import Merchant
 
 PAGE = 2000
 CHUNK = 1 << 20  # bytes handed on at once from COPY (CSV to the client, XML to the compressor)
@@ -98,21 +96,8 @@ def flat_row(r: dict[str, Any]) -> list[Any]:
 
 
 async def open_snapshot(session: AsyncSession) -> datetime:
-    """Begin the file's one read transaction; returns `as_of`, the instant its snapshot was taken.
-
-    A session bound to a connection its caller manages (the tests' rolled-back transaction) keeps that one."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if not isinstance(session.bind, AsyncConnection):
-        await session.commit()  # whatever the request read before ends here: the file gets its own transaction
-        options = {"isolation_level": "REPEATABLE READ"} if postgres else {"read_only": True}
-        await session.connection(execution_options=options)
-    if not postgres:
-        await session.execute(text("SELECT 1 FROM merchant LIMIT 1"))  # SQLite takes its snapshot at the 1st read
-        return utcnow()
-    # the snapshot is taken at the transaction's first statement, this one; a file may stream for minutes
-    taken = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
-    await session.execute(text("SET LOCAL statement_timeout = 0"))
-    return taken.astimezone(UTC) if isinstance(taken, datetime) else utcnow()
+    """Begin the file's one read transaction; returns `as_of`, the instant its snapshot was taken."""
+    return await HandoffRepository(session).open_snapshot()
 
 
 def _records(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
@@ -122,7 +107,7 @@ def _records(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None)
 async def _by_database(session: AsyncSession, stmt: Select[Any]) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return False
-    return not (await session.execute(export_sql.exotic_query(stmt))).scalar_one()
+    return not await HandoffRepository(session).has_exotic(stmt)
 
 
 async def record_batches(
@@ -135,8 +120,7 @@ async def record_batches(
 
 async def _cursor_batches(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[list[dict[str, Any]]]:
     """Every record of `stmt` in merchant id order from one server-side cursor, PAGE at a time."""
-    result = await session.stream(stmt.order_by(col(Merchant.id)).execution_options(yield_per=PAGE))
-    async for rows in result.partitions(PAGE):
+    async for rows in HandoffRepository(session).stream_rows(stmt, PAGE):
         yield [build_record(row) for row in rows]
 
 

@@ -13,14 +13,13 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.audit import service as audit
 from app.auth import Principal
 from app.bank.handoff.records import load_bank_records
+from app.bank.handoff.repository import HandoffRepository
 from app.bank.handoff.schemas import ReceiptIn, ReceiptResult
 from app.consents.models import BankReceipt, BankStatus
 from app.core.db import utcnow
@@ -80,14 +79,7 @@ async def record_receipts(
     ids = {p.merchant_id for p in parsed if isinstance(p, ReceiptIn)}
     # the shops are locked first (in id order, the lock order of every writer) and their versions read after:
     # a change that commits meanwhile is either seen here (the receipt is stale) or waits for this one
-    rows = await session.execute(
-        select(Merchant)
-        .where(col(Merchant.id).in_(sorted(ids)))
-        .order_by(col(Merchant.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    locked = {m.id: m for m in rows.scalars()}
+    locked = {m.id: m for m in await HandoffRepository(session).lock_merchants(sorted(ids))}
     visible = {r["merchant_id"]: r for r in await load_bank_records(session, bank_bin, set(locked))}
     merchants = {mid: m for mid, m in locked.items() if mid in visible}
     results: list[ReceiptResult] = []
@@ -112,9 +104,7 @@ async def record_receipts(
 
 async def _record(session: AsyncSession, principal: Principal, bank_bin: str, r: ReceiptIn, merchant: Merchant) -> None:
     digest = _digest(bank_bin, r)
-    if (
-        await session.execute(select(col(BankReceipt.id)).where(col(BankReceipt.digest) == digest))
-    ).first() is not None:
+    if await HandoffRepository(session).receipt_seen(digest):
         return  # the same answer again: nothing changes
     now = utcnow()
     try:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Literal
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.handoff.export_sql import digests_select, exotic_query
+from app.bank.handoff.export_sql import digests_select
 from app.bank.handoff.exports import record_batches
-from app.bank.handoff.records import narrowed, visible_records_query
+from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query
 from app.bank.handoff.schemas import GroupDigest, ReconciliationIn
 
 Group = Literal["unit", "street"]
@@ -33,7 +32,7 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
     """On PostgreSQL the database hashes and XORs (app.bank.handoff.export_sql); elsewhere, record by record here."""
     stmt = narrowed(visible_records_query(bank_bin), None, None)
-    if session.get_bind().dialect.name == "postgresql" and not (await session.execute(exotic_query(stmt))).scalar():
+    if session.get_bind().dialect.name == "postgresql" and not await HandoffRepository(session).has_exotic(stmt):
         return await _in_database(session, stmt, group)
     total, count = 0, 0
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -52,7 +51,7 @@ async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[i
 async def _in_database(session: AsyncSession, stmt: Any, group: Group) -> tuple[int, str, list[GroupDigest]]:
     mask = (1 << 64) - 1
     groups, total, count = [], 0, 0
-    for key, n, *slices in (await session.execute(text(digests_select(stmt, group)))).all():
+    for key, n, *slices in await HandoffRepository(session).digest_rows(digests_select(stmt, group)):
         d = 0
         for part in slices:
             d = (d << 64) | (int(part) & mask)

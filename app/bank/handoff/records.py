@@ -1,7 +1,8 @@
 """The bank record: what a bank receives about one of its merchants, and its `record_hash`.
 
 A bank sees a shop only when the shop's payment account (kind `account` or `card`) is at the bank's BIN and
-the owner has an active `bank_onboarding` consent for that BIN. Closed shops stay visible (status `closed`).
+the owner has an active `bank_onboarding` consent for that BIN (`repository.visible_records_query`, the one
+definition). Closed shops stay visible (status `closed`).
 
 Interfaces (other modules build webhook payloads, the feed, files and reconciliation with these):
 
@@ -38,18 +39,11 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.bank.handoff import jcs
-from app.consents.models import PURPOSE_BANK_ONBOARDING, Consent
+from app.bank.handoff.repository import BANK_KINDS, HandoffRepository
 from app.core.events import ShopChanged
-from app.merchants.models import Merchant, PaymentAccount
-from app.qrcodes.models import QRCode
-from app.streets.models import Street
-
-BANK_KINDS = ("account", "card")
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -100,85 +94,6 @@ def build_record(row: Any) -> dict[str, Any]:
     return record
 
 
-def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
-    """Shops the bank may see, with everything its record needs, in one query."""
-    return (
-        select(
-            col(Merchant.id),
-            col(Merchant.version),
-            col(Merchant.name),
-            col(Merchant.category),
-            col(Merchant.owner_name),
-            col(Merchant.phone),
-            col(Merchant.house_number),
-            col(Merchant.street_id),
-            col(Merchant.unit_code),
-            col(Merchant.unit_code_2020),
-            col(Merchant.lat),
-            col(Merchant.lon),
-            col(Merchant.accuracy_m),
-            col(Merchant.status),
-            col(PaymentAccount.bank_bin),
-            col(PaymentAccount.account_number),
-            col(PaymentAccount.account_name),
-            col(PaymentAccount.kind),
-            col(Consent.id).label("consent_id"),
-            col(Street.name).label("street_name"),
-            col(QRCode.payload).label("qr_payload"),
-            col(QRCode.sticker_code).label("qr_sticker_code"),
-            col(QRCode.issued_at).label("qr_issued_at"),
-        )
-        .join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
-        .join(
-            Consent,
-            and_(
-                col(Consent.merchant_id) == col(Merchant.id),
-                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
-                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
-                col(Consent.active_key).is_not(None),
-            ),
-        )
-        .outerjoin(Street, col(Street.id) == col(Merchant.street_id))
-        .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
-        .where(
-            col(PaymentAccount.bank_bin) == bank_bin,
-            col(PaymentAccount.kind).in_(BANK_KINDS),
-            col(PaymentAccount.account_number).is_not(None),
-        )
-    )
-
-
-def visible_ids_query(bank_bin: str) -> Select[Any]:
-    """Ids of the shops a bank may see (for scope filters elsewhere, e.g. GET /merchants)."""
-    return (
-        select(col(PaymentAccount.merchant_id))
-        .join(
-            Consent,
-            and_(
-                col(Consent.merchant_id) == col(PaymentAccount.merchant_id),
-                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
-                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
-                col(Consent.active_key).is_not(None),
-            ),
-        )
-        .where(
-            col(PaymentAccount.bank_bin) == bank_bin,
-            col(PaymentAccount.kind).in_(BANK_KINDS),
-            col(PaymentAccount.account_number).is_not(None),
-        )
-    )
-
-
-def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
-    """`visible_records_query` limited to one unit (either edition) and/or one street."""
-    if unit is not None:
-        column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
-        stmt = stmt.where(column == unit[1])
-    if street_id is not None:
-        stmt = stmt.where(col(Merchant.street_id) == street_id)
-    return stmt
-
-
 async def load_bank_records(
     session: AsyncSession,
     bank_bin: str,
@@ -189,28 +104,13 @@ async def load_bank_records(
     after: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    stmt = visible_records_query(bank_bin)
-    if merchant_ids is not None:
-        ids = sorted(set(merchant_ids))
-        if not ids:
-            return []
-        # the ids drive every join (the merchant, account and consent primary or merchant indexes), whatever the
-        # planner believes of the bank's size: with stale statistics it scanned merchants once per account
-        stmt = stmt.where(
-            col(Merchant.id).in_(ids), col(PaymentAccount.merchant_id).in_(ids), col(Consent.merchant_id).in_(ids)
-        )
-    stmt = narrowed(stmt, unit, street_id)
-    if after is not None:
-        # the bound on every joined table too: the planner merges the three by merchant id but does not carry
-        # `merchant.id > after` over the join, so each page read the accounts and consents from the start
-        # (1.4 s a page at 1,000,000 shops, the whole export quadratic); bounded, 15 ms a page
-        stmt = stmt.where(
-            col(Merchant.id) > after, col(PaymentAccount.merchant_id) > after, col(Consent.merchant_id) > after
-        )
-    stmt = stmt.order_by(col(Merchant.id))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [build_record(row) for row in (await session.execute(stmt)).all()]
+    ids = None if merchant_ids is None else sorted(set(merchant_ids))
+    if ids == []:
+        return []
+    rows = await HandoffRepository(session).record_rows(
+        bank_bin, ids, unit=unit, street_id=street_id, after=after, limit=limit
+    )
+    return [build_record(row) for row in rows]
 
 
 async def iter_bank_records(
@@ -234,7 +134,7 @@ async def iter_bank_records(
 async def bank_record(
     session: AsyncSession, merchant_id: str, bank_bin: str | None = None
 ) -> tuple[str | None, dict[str, Any] | None]:
-    account = await session.get(PaymentAccount, merchant_id)
+    account = await HandoffRepository(session).account(merchant_id)
     current_bin = account.bank_bin if account is not None and account.kind in BANK_KINDS else None
     wanted = bank_bin or current_bin
     if wanted is None:
@@ -267,8 +167,7 @@ async def bank_records_many(
     session: AsyncSession, merchant_ids: list[str]
 ) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
     """`bank_record(session, id)` of several shops: one account query, one record query per bank involved."""
-    rows = await session.execute(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(merchant_ids)))
-    accounts = {a.merchant_id: a for a in rows.scalars()}
+    accounts = {a.merchant_id: a for a in await HandoffRepository(session).accounts(merchant_ids)}
     bins = {
         i: (a.bank_bin if a is not None and a.kind in BANK_KINDS else None)
         for i, a in ((i, accounts.get(i)) for i in merchant_ids)

@@ -10,28 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.bank.outbox.models import BankEvent
+from app.bank.outbox.repository import OutboxRepository
 from app.bank.outbox.service import feed_item
 from app.bank.outbox.withdrawn import redacted_in
 
 
 async def list_events(session: AsyncSession, bank_bin: str, after: int, limit: int) -> dict[str, Any]:
-    rows = (
-        (
-            await session.execute(
-                select(BankEvent)
-                .where(col(BankEvent.bank_bin) == bank_bin, col(BankEvent.seq) > after)
-                .order_by(col(BankEvent.seq))
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    withdrawn = await redacted_in(session, bank_bin, list(rows))
+    rows = await OutboxRepository(session).events_after(bank_bin, after, limit)
+    withdrawn = await redacted_in(session, bank_bin, rows)
     items = [feed_item(e, redacted=e.id in withdrawn) for e in rows]
     return {"items": items, "next_after": items[-1]["seq"] if items else after}

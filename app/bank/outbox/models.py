@@ -14,6 +14,9 @@ from sqlmodel import Field, SQLModel
 
 from app.core.db import utcnow
 
+WITHDRAWN = "merchant.consent_withdrawn"  # the event type that withdraws a shop's earlier events at its bank
+CANCELLED = "cancelled_consent_withdrawn"  # the status of a delivery a withdrawal stopped
+
 
 class BankEventCounter(SQLModel, table=True):
     """The last `seq` given to a bank's event. Bumped with an upsert in the event's own transaction: the row

@@ -26,16 +26,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from app.bank.handoff.records import event_record, event_records, iso
-from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookDelivery, WebhookEndpoint
-from app.bank.outbox.withdrawn import cancel_statement, copies_to_stop
+from app.bank.outbox.models import BankEvent, WebhookDelivery
+from app.bank.outbox.repository import OutboxRepository, active_endpoints, stop_copies, take_seqs
 from app.core.db import utcnow
 from app.core.events import ShopChanged, subscribe
 
@@ -53,21 +49,9 @@ PENDING = "bank_outbox_pending"  # session.info: this transaction's events, numb
 _QR_TYPES = {"qr.issue": "qr.issued", "qr.existing": "qr.issued", "qr.revoke": "qr.revoked"}
 
 
-def _counter_upsert(dialect: str, bank_bin: str, n: int) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = BankEventCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__; its stubs do not say
-    return (
-        insert(table)
-        .values(bank_bin=bank_bin, last_seq=n)
-        .on_conflict_do_update(index_elements=["bank_bin"], set_={"last_seq": table.c.last_seq + n})
-        .returning(table.c.last_seq)
-    )
-
-
 async def next_seq(session: AsyncSession, bank_bin: str) -> int:
     """The bank's next sequence number, taken under the counter row's lock until this transaction ends."""
-    stmt = _counter_upsert(session.get_bind().dialect.name, bank_bin, 1)
-    return int((await session.execute(stmt)).scalar_one())
+    return await OutboxRepository(session).next_seq(bank_bin)
 
 
 def _pending(session: AsyncSession | Session) -> list[tuple[BankEvent, Any]]:
@@ -89,18 +73,8 @@ def _overlay(session: AsyncSession, merchant_id: str, held: dict[str, str | None
 
 async def banks_holding(session: AsyncSession, merchant_id: str) -> dict[str, str | None]:
     """BIN -> record_hash last sent, for every bank whose last event about the shop was not a withdrawal."""
-    last = (
-        select(col(BankEvent.bank_bin), func.max(col(BankEvent.seq)).label("seq"))
-        .where(col(BankEvent.merchant_id) == merchant_id)
-        .group_by(col(BankEvent.bank_bin))
-        .subquery()
-    )
-    rows = await session.execute(
-        select(col(BankEvent.bank_bin), col(BankEvent.type), col(BankEvent.record_hash)).join(
-            last, (col(BankEvent.bank_bin) == last.c.bank_bin) & (col(BankEvent.seq) == last.c.seq)
-        )
-    )
-    held = {bin_: digest for bin_, type_, digest in rows if type_ != WITHDRAWN}
+    rows = await OutboxRepository(session).last_events([merchant_id])
+    held = {bin_: digest for _, bin_, type_, digest in rows if type_ != WITHDRAWN}
     return _overlay(session, merchant_id, held)
 
 
@@ -137,20 +111,14 @@ def _write_pending(session: Session) -> None:
         by_bank.setdefault(e.bank_bin, []).append(e)
     for bank_bin in sorted(by_bank):
         events = by_bank[bank_bin]
-        last = int(session.execute(_counter_upsert(dialect, bank_bin, len(events))).scalar_one())
+        last = take_seqs(session, dialect, bank_bin, len(events))
         for i, e in enumerate(events):
             e.seq = last - len(events) + 1 + i
             session.add(e)
         session.flush()
         for merchant_id in sorted({e.merchant_id for e in events if e.type == WITHDRAWN}):
-            ids = list(session.execute(copies_to_stop(bank_bin, merchant_id)).scalars())
-            if ids:
-                session.execute(cancel_statement(ids))
-        endpoints = session.execute(
-            select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types)).where(
-                col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) == "active"
-            )
-        ).all()
+            stop_copies(session, bank_bin, merchant_id)
+        endpoints = active_endpoints(session, bank_bin)
         for e in events:
             for endpoint_id, types in endpoints:
                 if e.type in types:
@@ -213,17 +181,7 @@ async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> 
 
 async def banks_holding_many(session: AsyncSession, merchant_ids: list[str]) -> dict[str, dict[str, str | None]]:
     """`banks_holding` of several shops in one query."""
-    last = (
-        select(col(BankEvent.merchant_id), col(BankEvent.bank_bin), func.max(col(BankEvent.seq)).label("seq"))
-        .where(col(BankEvent.merchant_id).in_(merchant_ids))
-        .group_by(col(BankEvent.merchant_id), col(BankEvent.bank_bin))
-        .subquery()
-    )
-    rows = await session.execute(
-        select(col(BankEvent.merchant_id), col(BankEvent.bank_bin), col(BankEvent.type), col(BankEvent.record_hash))
-        .join(last, (col(BankEvent.bank_bin) == last.c.bank_bin) & (col(BankEvent.seq) == last.c.seq))
-        .where(col(BankEvent.merchant_id) == last.c.merchant_id)
-    )
+    rows = await OutboxRepository(session).last_events(merchant_ids)
     out: dict[str, dict[str, str | None]] = {}
     for merchant_id, bin_, type_, digest in rows:
         if type_ != WITHDRAWN:

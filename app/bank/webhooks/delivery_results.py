@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from app.bank.outbox.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.models import WebhookDelivery
 from app.bank.outbox.withdrawn import cancel
+from app.bank.webhooks.repository import WebhookRepository
 from app.bank.webhooks.retry_after import retry_after_seconds
 from app.core.db import utcnow
 
@@ -53,21 +52,16 @@ async def record_one(
     """Write one answer (and its attempt row) in a transaction of its own; returns when the next try is due."""
     now = utcnow()
     async with sessionmaker() as session, session.begin():
-        d = (
-            await session.execute(
-                select(WebhookDelivery).where(col(WebhookDelivery.id) == o.claim.delivery_id).with_for_update()
-            )
-        ).scalar_one_or_none()
+        repo = WebhookRepository(session)
+        d = await repo.delivery_for_update(o.claim.delivery_id)
         next_at = None
         if d is not None and d.lease_token == o.claim.token:  # else redelivered/cancelled meanwhile
             if o.sent:
                 next_at = await _settle(session, schedule, d, o, now)
             else:  # still ours yet stopped before sending: only a withdrawal does that (app.bank.outbox.withdrawn)
                 await cancel(session, [d.id])
-        await session.execute(
-            update(WebhookAttempt)
-            .where(col(WebhookAttempt.id) == o.claim.attempt_id)
-            .values(finished_at=now, duration_ms=o.ms, status_code=o.code, error=o.error, next_attempt_at=next_at)
+        await repo.finish_attempt(
+            o.claim.attempt_id, finished_at=now, duration_ms=o.ms, status_code=o.code, error=o.error, next_at=next_at
         )
     log.info(
         "webhook delivery %s attempt %d: %s in %d ms%s",
@@ -91,20 +85,9 @@ async def _settle(
         return None
     if code == 410:  # the receiver says this endpoint is gone for good
         d.status, d.next_attempt_at = "failed", None
-        await session.execute(
-            update(WebhookEndpoint)
-            .where(col(WebhookEndpoint.id) == d.endpoint_id)
-            .values(status="disabled", disabled_reason="410 Gone from the receiver", updated_at=now)
-        )
-        await session.execute(
-            update(WebhookDelivery)
-            .where(
-                col(WebhookDelivery.endpoint_id) == d.endpoint_id,
-                col(WebhookDelivery.status) == "pending",
-                col(WebhookDelivery.id) != d.id,
-            )
-            .values(status="cancelled", next_attempt_at=None, updated_at=now)
-        )
+        repo = WebhookRepository(session)
+        await repo.disable(d.endpoint_id, "410 Gone from the receiver", now)
+        await repo.cancel_pending(d.endpoint_id, now, except_id=d.id)
         return None
     d.failures += 1
     if d.failures > len(schedule):

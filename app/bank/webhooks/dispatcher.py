@@ -33,15 +33,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
-from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookEndpoint
 from app.bank.outbox.service import feed_item
-from app.bank.outbox.withdrawn import cancel, is_withdrawn
+from app.bank.outbox.withdrawn import cancel
 from app.bank.webhooks import crypto
 from app.bank.webhooks.delivery_results import Claim, Outcome, record_one
+from app.bank.webhooks.repository import WebhookRepository
 from app.bank.webhooks.ssrf import Resolver, webhook_client
 from app.core.config import Settings
 from app.core.db import utcnow
@@ -87,64 +86,25 @@ class Dispatcher:
         """A read-only look first, so an idle dispatcher never takes SQLite's write lock just to find nothing."""
         async with self.sessionmaker() as session:
             await session.connection(execution_options={"read_only": True})
-            due = await session.execute(
-                select(col(WebhookDelivery.id))
-                .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.next_attempt_at) <= now)
-                .limit(1)
-            )
-            return due.first() is None
-
-    def _due(self, now: datetime, limit: int) -> Any:
-        """Due deliveries, at most `webhook_concurrency` per endpoint counting those already in flight here."""
-        per_endpoint = self.settings.webhook_concurrency
-        full = [e for e, n in self.in_flight.items() if n >= per_endpoint]
-        window = (
-            select(col(WebhookDelivery.id), col(WebhookDelivery.endpoint_id), col(WebhookDelivery.next_attempt_at))
-            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
-            .where(
-                col(WebhookDelivery.status) == "pending",
-                col(WebhookDelivery.next_attempt_at) <= now,
-                or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
-                col(WebhookEndpoint.status) == "active",
-                col(WebhookDelivery.endpoint_id).not_in(full),
-            )
-            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-            .limit(limit * 4)
-            .subquery()
-        )
-        order = (window.c.next_attempt_at, window.c.id)
-        ranked = select(
-            window.c.id, func.row_number().over(partition_by=window.c.endpoint_id, order_by=order).label("rank")
-        ).subquery()
-        return (
-            select(col(WebhookDelivery.id), is_withdrawn())
-            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-            .where(col(WebhookDelivery.id).in_(select(ranked.c.id).where(ranked.c.rank <= per_endpoint)))
-            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-            .limit(limit)
-            .with_for_update(of=WebhookDelivery, skip_locked=True)
-        )
+            return not await WebhookRepository(session).any_due(now)
 
     async def claim(self, limit: int | None = None) -> list[Claim]:
         now = utcnow()
         if await self._nothing_due(now):
             return []
         async with self.sessionmaker() as session, session.begin():
-            found = (await session.execute(self._due(now, limit or self.settings.webhook_batch_size))).all()
+            repo = WebhookRepository(session)
+            per_endpoint = self.settings.webhook_concurrency
+            full = [e for e, n in self.in_flight.items() if n >= per_endpoint]
+            found = await repo.claimable(now, limit or self.settings.webhook_batch_size, per_endpoint, full)
             stopped = sorted(i for i, withdrawn in found if withdrawn)
             if stopped:  # the shop left this bank after the event: never send it (app.bank.outbox.withdrawn)
                 await cancel(session, stopped)
             ids = [i for i, withdrawn in found if not withdrawn]
             if not ids:
                 return []
-            rows = await session.execute(
-                select(WebhookDelivery, WebhookEndpoint, BankEvent)
-                .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
-                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-                .where(col(WebhookDelivery.id).in_(ids))
-            )
             pending = []
-            for delivery, endpoint, event in rows:
+            for delivery, endpoint, event in await repo.with_endpoints_and_events(ids):
                 token = str(uuid.uuid4())
                 delivery.attempts += 1
                 delivery.lease_token, delivery.lease_until, delivery.updated_at = token, now + self.lease, now
@@ -192,17 +152,7 @@ class Dispatcher:
         (a withdrawal that commits after this read can only meet a request already on its way)."""
         async with self.sessionmaker() as session:
             await session.connection(execution_options={"read_only": True})
-            row = await session.execute(
-                select(col(WebhookDelivery.id))
-                .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-                .where(
-                    col(WebhookDelivery.id) == claim.delivery_id,
-                    col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.lease_token) == claim.token,
-                    ~is_withdrawn(),
-                )
-            )
-            return row.first() is not None
+            return await WebhookRepository(session).still_leased(claim.delivery_id, claim.token)
 
     async def deliver(self, claim: Claim) -> Outcome:
         if not await self.still_ours(claim):

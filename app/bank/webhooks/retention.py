@@ -10,31 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.bank.outbox.models import WebhookAttempt, WebhookDelivery
+from app.bank.webhooks.repository import WebhookRepository
 
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
 async def prune_deliveries(session: AsyncSession, now: datetime, days: int, batch: int) -> int:
     """Delete up to `batch` finished deliveries older than `days` with their attempts; returns how many."""
-    ids = list(
-        (
-            await session.execute(
-                select(col(WebhookDelivery.id))
-                .where(
-                    col(WebhookDelivery.status).in_(FINISHED),
-                    col(WebhookDelivery.updated_at) < now - timedelta(days=days),
-                )
-                .limit(batch)
-            )
-        ).scalars()
-    )
-    if not ids:
-        return 0
-    await session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)))
-    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
-    return len(ids)
+    return await WebhookRepository(session).prune_finished(FINISHED, now - timedelta(days=days), batch)

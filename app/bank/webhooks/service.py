@@ -11,14 +11,13 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.auth import Principal
-from app.bank.outbox.models import BankEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.bank.outbox.models import BankEvent, WebhookDelivery, WebhookEndpoint
 from app.bank.outbox.withdrawn import CANCELLED, redacted_in
 from app.bank.webhooks import crypto
+from app.bank.webhooks.repository import WebhookRepository
 from app.bank.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -53,13 +52,7 @@ def _out(e: WebhookEndpoint, secret: str | None = None) -> WebhookOut:
 async def _endpoint(
     session: AsyncSession, bank_bin: str, endpoint_id: str, *, lock: bool = False, deleted_too: bool = False
 ) -> WebhookEndpoint:
-    stmt = select(WebhookEndpoint).where(
-        col(WebhookEndpoint.id) == endpoint_id,
-        col(WebhookEndpoint.bank_bin) == bank_bin,
-    )
-    if not deleted_too:
-        stmt = stmt.where(col(WebhookEndpoint.status) != "deleted")
-    endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
+    endpoint = await WebhookRepository(session).endpoint(bank_bin, endpoint_id, lock=lock, deleted_too=deleted_too)
     if endpoint is None:
         raise NotFound("Không tìm thấy webhook", "Webhook not found", code="webhook_not_found")
     return endpoint
@@ -74,14 +67,7 @@ async def create(
     resolver: Resolver | None = None,
 ) -> WebhookWithSecret:
     url = await check_webhook_url(body.url, settings, resolver)
-    count = (
-        await session.execute(
-            select(func.count())
-            .select_from(WebhookEndpoint)
-            .where(col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) != "deleted")
-        )
-    ).scalar_one()
-    if count >= MAX_ENDPOINTS:
+    if await WebhookRepository(session).count_live(bank_bin) >= MAX_ENDPOINTS:
         raise Conflict(
             f"Mỗi ngân hàng tối đa {MAX_ENDPOINTS} webhook",
             f"At most {MAX_ENDPOINTS} webhooks per bank",
@@ -104,23 +90,14 @@ async def create(
 
 
 async def list_endpoints(session: AsyncSession, bank_bin: str) -> list[WebhookOut]:
-    rows = await session.execute(
-        select(WebhookEndpoint)
-        .where(col(WebhookEndpoint.bank_bin) == bank_bin, col(WebhookEndpoint.status) != "deleted")
-        .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
-    )
-    return [_out(e) for e in rows.scalars()]
+    return [_out(e) for e in await WebhookRepository(session).live_endpoints(bank_bin)]
 
 
 async def delete(session: AsyncSession, bank_bin: str, endpoint_id: str) -> None:
     """The endpoint stops receiving; its log stays readable to the city (audit), pending deliveries stop."""
     endpoint = await _endpoint(session, bank_bin, endpoint_id, lock=True)
     endpoint.status, endpoint.updated_at = "deleted", utcnow()
-    await session.execute(
-        update(WebhookDelivery)
-        .where(col(WebhookDelivery.endpoint_id) == endpoint.id, col(WebhookDelivery.status) == "pending")
-        .values(status="cancelled", next_attempt_at=None, updated_at=utcnow())
-    )
+    await WebhookRepository(session).cancel_pending(endpoint.id, utcnow())
     await session.flush()
 
 
@@ -144,10 +121,7 @@ async def _attempts(session: AsyncSession, ids: list[str]) -> dict[str, list[Att
     out: dict[str, list[AttemptOut]] = defaultdict(list)
     if not ids:
         return out
-    rows = await session.execute(
-        select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)).order_by(col(WebhookAttempt.attempt_no))
-    )
-    for a in rows.scalars():
+    for a in await WebhookRepository(session).attempts(ids):
         out[a.delivery_id].append(AttemptOut.model_validate(a, from_attributes=True))
     return out
 
@@ -184,18 +158,12 @@ async def deliveries(
     reads a deleted endpoint's log; the bank does not see its deleted endpoints."""
     await _endpoint(session, bank_bin, endpoint_id, deleted_too=deleted_too)
     after = decode_cursor(cursor, 1)
-    stmt = (
-        select(WebhookDelivery, BankEvent)
-        .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-        .where(col(WebhookDelivery.endpoint_id) == endpoint_id, col(WebhookDelivery.bank_bin) == bank_bin)
+    if after and not isinstance(after[0], int):
+        raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
+    before_seq = after[0] if after else None
+    rows = await WebhookRepository(session).deliveries(
+        bank_bin, endpoint_id, status=status, before_seq=before_seq, limit=limit + 1
     )
-    if status:
-        stmt = stmt.where(col(WebhookDelivery.status) == status)
-    if after:
-        if not isinstance(after[0], int):
-            raise ValidationFailed("cursor", "Con trỏ phân trang không hợp lệ", "Invalid cursor")
-        stmt = stmt.where(col(BankEvent.seq) < after[0])
-    rows = (await session.execute(stmt.order_by(col(BankEvent.seq).desc()).limit(limit + 1))).all()
     more, rows = len(rows) > limit, rows[:limit]
     logs = await _attempts(session, [d.id for d, _ in rows])
     items = [_delivery_out(d, e, logs.get(d.id, [])) for d, e in rows]
@@ -205,15 +173,7 @@ async def deliveries(
 async def redeliver(session: AsyncSession, bank_bin: str, delivery_id: str) -> DeliveryOut:
     """Due again now, with a fresh retry schedule; the attempt log keeps everything that happened before. An
     event the owner's withdrawal has stopped (outbox.withdrawn) is never sent again: 409 `consent_withdrawn`."""
-    row = (
-        await session.execute(
-            select(WebhookDelivery, BankEvent, WebhookEndpoint)
-            .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
-            .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.bank_bin) == bank_bin)
-            .with_for_update(of=WebhookDelivery)
-        )
-    ).one_or_none()
+    row = await WebhookRepository(session).delivery_locked(bank_bin, delivery_id)
     if row is None or row[2].status == "deleted":
         raise NotFound("Không tìm thấy lần gửi", "Delivery not found", code="delivery_not_found")
     delivery, event, endpoint = row

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from app.bank import account_names
+from app.bank.account_names import service as account_names
 from app.consents.models import AccountNameCheck
 from app.core.db import utcnow
 from integrations import build_registry

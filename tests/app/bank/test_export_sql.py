@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff import export_sql
 from app.bank.handoff.exports import flat_row
-from app.bank.handoff.records import load_bank_records, narrowed, visible_records_query
+from app.bank.handoff.records import load_bank_records
+from app.bank.handoff.repository import exotic_query, narrowed, visible_records_query
 from app.bank.handoff.xlsx_stream import row_xml
 from app.merchants.models import Merchant, PaymentAccount
 from tests.app.consents.factories import make_consent
@@ -66,7 +67,7 @@ async def test_the_database_writes_the_same_cells_and_hashes(session: AsyncSessi
     assert len(expected) == len(AWKWARD)
     got = [[_shown(v) for v in row] for row in (await session.execute(text(export_sql.csv_select(stmt)))).all()]
     assert got == expected  # record_hash included: the last cell
-    assert not (await session.execute(export_sql.exotic_query(stmt))).scalar_one()
+    assert not (await session.execute(exotic_query(stmt))).scalar_one()
 
 
 async def test_the_database_writes_the_same_sheet_rows(session: AsyncSession, shops: list[str]) -> None:
@@ -102,7 +103,7 @@ async def test_what_only_the_python_path_writes_exactly_is_found(
     else:
         located = {"lat": 10.0, "lon": 107.0} | {column: value}
         await session.execute(update(Merchant).where(Merchant.id == shops[1]).values(located))
-    assert (await session.execute(export_sql.exotic_query(stmt))).scalar_one()
+    assert (await session.execute(exotic_query(stmt))).scalar_one()
 
 
 @pytest.mark.parametrize("group", ["unit", "street"])

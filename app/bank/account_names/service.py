@@ -21,14 +21,13 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
+from app.bank.account_names.repository import AccountNameRepository
 from app.consents.models import AccountNameCheck
 from app.core.db import utcnow
 from app.core.events import ShopChanged, ShopState, subscribe
-from app.merchants.models import Merchant, PaymentAccount
+from app.merchants.models import PaymentAccount
 from integrations import (
     AccountNotFound,
     AccountRef,
@@ -83,8 +82,9 @@ def _our_name(account: PaymentAccount, merchant: ShopState | None) -> str | None
 async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     if event.action not in TRIGGERS:
         return
-    account = await session.get(PaymentAccount, event.merchant_id)
-    check = None if event.is_new_shop else await session.get(AccountNameCheck, event.merchant_id)
+    repo = AccountNameRepository(session)
+    account = await repo.account(event.merchant_id)
+    check = None if event.is_new_shop else await repo.get(event.merchant_id)
     await _react(session, event, account, check)
 
 
@@ -94,13 +94,12 @@ async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> 
     if not events:
         return
     ids = [e.merchant_id for e in events]
-    rows = await session.execute(select(PaymentAccount).where(col(PaymentAccount.merchant_id).in_(ids)))
-    accounts = {a.merchant_id: a for a in rows.scalars()}
+    repo = AccountNameRepository(session)
+    accounts = {a.merchant_id: a for a in await repo.accounts(ids)}
     old = [e.merchant_id for e in events if not e.is_new_shop]  # a shop registered just now has no check yet
     checks: dict[str, AccountNameCheck] = {}
     if old:
-        found = await session.execute(select(AccountNameCheck).where(col(AccountNameCheck.merchant_id).in_(old)))
-        checks = {c.merchant_id: c for c in found.scalars()}
+        checks = {c.merchant_id: c for c in await repo.checks(old)}
     for event in events:
         await _react(session, event, accounts.get(event.merchant_id), checks.get(event.merchant_id), flush=False)
     await session.flush()  # the batch's new and changed checks in one flush
@@ -149,16 +148,7 @@ def register() -> None:
 
 
 async def _due(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, str]]:
-    stmt = (
-        select(col(AccountNameCheck.merchant_id), col(AccountNameCheck.account_key))
-        .where(
-            col(AccountNameCheck.state).in_(("pending", "unavailable")),
-            or_(col(AccountNameCheck.next_attempt_at).is_(None), col(AccountNameCheck.next_attempt_at) <= now),
-        )
-        .order_by(col(AccountNameCheck.next_attempt_at))
-        .limit(limit)
-    )
-    return [(m, k) for m, k in (await session.execute(stmt)).all()]
+    return await AccountNameRepository(session).due(now, limit)
 
 
 async def _ask(registry: AdapterRegistry, key: str) -> tuple[str, str | None, str | None]:
@@ -182,12 +172,13 @@ async def _ask(registry: AdapterRegistry, key: str) -> tuple[str, str | None, st
 async def _store(
     session: AsyncSession, merchant_id: str, key: str, outcome: str, bank_name: str | None, detail: str | None
 ) -> None:
-    check = await session.get(AccountNameCheck, merchant_id)
+    repo = AccountNameRepository(session)
+    check = await repo.get(merchant_id)
     if check is None or check.account_key != key:
         return  # the account changed while the bank was asked: the new check stands
     now = utcnow()
     if outcome == "unsupported":
-        await session.execute(delete(AccountNameCheck).where(col(AccountNameCheck.merchant_id) == merchant_id))
+        await repo.remove(merchant_id)
         return
     check.attempts += 1
     check.updated_at, check.detail = now, detail
@@ -195,8 +186,8 @@ async def _store(
         check.state = "unavailable"
         check.next_attempt_at = now + timedelta(seconds=RETRY_AFTER[min(check.attempts, len(RETRY_AFTER)) - 1])
     else:
-        account = await session.get(PaymentAccount, merchant_id)
-        merchant = await session.get(Merchant, merchant_id)
+        account = await repo.account(merchant_id)
+        merchant = await repo.merchant(merchant_id)
         ours = _our_name(account, merchant) if account is not None else None
         check.bank_account_name, check.checked_at, check.next_attempt_at = bank_name, now, None
         if outcome == "not_found":
