@@ -20,7 +20,7 @@ from app.coverage.schemas import CoverageRow
 from app.dashboard import forecasts
 from app.dashboard.forecasts import Outlook
 from app.dashboard.repository import DashboardRepository, ShopLine
-from app.history import service as history
+from app.history.runs import run_for_period
 from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
@@ -115,7 +115,7 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
     outlooks = await forecasts.for_units(session, [r.unit.code for r in rows if r.unit and r.unit.code], edition)
     lines = [Line(r, outlooks.get(r.unit.code) if r.unit else None) for r in rows]
     # the snapshot this half-year's periodic report (GET /reports/coverage.xlsx) is built from
-    run, _ = await history.run_for_period(session, "half_year", local_today())
+    run, _ = await run_for_period(session, "half_year", local_today())
     return Table(lines, total, extra={"snapshot": run})
 
 

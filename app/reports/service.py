@@ -20,7 +20,7 @@ from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
 from app.history.repository import HistoryRepository
-from app.history.service import run_for_period
+from app.history.runs import run_for_period
 from app.history.snapshot import local_today
 from app.reports.model import CATEGORY_VI, INFORMATIVE_CATEGORIES, PLAN_CATEGORIES, PLAN_NAME, Report, Table, pct
 from app.reports.tables import category_columns, street_columns, unit_columns
