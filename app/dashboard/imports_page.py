@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
+from app.core.editions import Edition
 from app.core.errors import AppError, PayloadTooLarge
 from app.dashboard import PREFIX
 from app.dashboard import session as dash_session
@@ -25,7 +26,7 @@ SHOWN = 200
 
 
 def _units(principal: PagePrincipal) -> list[str]:
-    return sorted(f"{e}:{c}" for e, c in principal.units if e == "2025") or ["2025:26506"]
+    return sorted(f"{e}:{c}" for e, c in principal.units if e == Edition.Y2025) or ["2025:26506"]
 
 
 @router.get("", name="dashboard.imports")

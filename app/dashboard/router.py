@@ -11,6 +11,7 @@ from app.auth import service as auth_service
 from app.auth import sessions as auth_sessions
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
+from app.core.editions import EDITIONS
 from app.core.errors import AppError, RateLimited
 from app.core.replica import ReadSessionDep
 from app.core.security import TokenError, decode_token
@@ -113,7 +114,7 @@ async def logout(
 async def overview(
     request: Request, session: ReadSessionDep, principal: PagePrincipal, edition: str = "2025"
 ) -> Response:
-    edition = edition if edition in ("2025", "2020") else "2025"
+    edition = edition if edition in EDITIONS else "2025"
     table = await views.overview(session, principal, edition)
     units = await downloads.choices(session, principal, edition)
     return render(
@@ -125,7 +126,7 @@ async def overview(
 async def unit(
     request: Request, session: ReadSessionDep, principal: PagePrincipal, edition: str, code: str, sort: str = "name"
 ) -> Response:
-    if edition not in ("2025", "2020"):
+    if edition not in EDITIONS:
         return render(request, "error.html", status=404, message_key="not_found")
     table = await guarded(views.unit_page(session, principal, edition, code, sort))
     return render(request, "unit.html", nav="overview", table=table, edition=edition, code=code, today=local_today())
@@ -143,7 +144,7 @@ async def street(
     ref = None
     if unit:
         edition, _, code = unit.partition(":")
-        ref = (edition, code) if edition in ("2025", "2020") and code.isdigit() else None
+        ref = (edition, code) if edition in EDITIONS and code.isdigit() else None
         if ref is None:
             return render(request, "error.html", status=404, message_key="not_found")
     data = await guarded(views.street_page(session, principal, street_id, ref, page))
