@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
+from app.core.editions import Edition
 from app.coverage.models import CoverageCounter
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
@@ -31,7 +32,7 @@ class CoverageRepository:
         )
         if unit is not None:
             stmt = stmt.where(
-                (col(CoverageCounter.unit_code) if unit[0] == "2025" else col(CoverageCounter.unit_code_2020))
+                (col(CoverageCounter.unit_code) if unit[0] == Edition.Y2025 else col(CoverageCounter.unit_code_2020))
                 == unit[1]
             )
         if category:
