@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.editions import Edition
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
 from app.history.fit import fit
@@ -96,7 +97,7 @@ async def _validate(
         await require_unit(session, *unit)
     if level == "unit" and street_id is not None:
         raise ValidationFailed("street_id", "street_id chỉ dùng với level=street", "street_id needs level=street")
-    if level == "street" and unit is not None and unit[0] == "2020":
+    if level == "street" and unit is not None and unit[0] == Edition.Y2020:
         raise ValidationFailed(
             "unit",
             "Lịch sử theo tuyến phố được lưu theo đơn vị 2025",
@@ -116,9 +117,9 @@ def _filters(level: str, edition: str, unit: tuple[str, str] | None, street_id: 
         }
     if unit is None:
         return {"level": "unit", "edition": edition}
-    if unit[0] == "2020":  # an old ward is its own row, whichever edition is asked for
+    if unit[0] == Edition.Y2020:  # an old ward is its own row, whichever edition is asked for
         return {"level": "unit", "edition": "2020", "code": unit[1]}
-    if edition == "2020":  # a 2025 unit seen as its old wards: they sum to it
+    if edition == Edition.Y2020:  # a 2025 unit seen as its old wards: they sum to it
         return {"level": "unit", "edition": "2020", "unit_code": unit[1]}
     return {"level": "unit", "edition": "2025", "code": unit[1]}
 
