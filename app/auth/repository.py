@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.auth.models import RefreshToken, User, UserUnit
+from app.core.editions import Edition
 
 # auth sits below the domains, so it reads the succession table (owned by app.units) through a Core construct
 _succession = table(
@@ -50,8 +51,8 @@ class UserRepository:
             return set()
         rows = await self.session.execute(
             select(_succession.c.to_code).where(
-                _succession.c.from_edition == "2020",
-                _succession.c.to_edition == "2025",
+                _succession.c.from_edition == Edition.Y2020,
+                _succession.c.to_edition == Edition.Y2025,
                 _succession.c.from_code.in_(codes_2020),
             )
         )
