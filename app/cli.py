@@ -70,7 +70,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import generate
     from app.demo.history import backfill_history
 
-    async def fill(session: AsyncSession) -> dict:
+    async def fill(session: AsyncSession) -> dict[str, int]:
         counts = await generate(session, args.merchants, seed=args.seed, province=args.province)
         return counts | await backfill_history(session, days=args.history_days, seed=args.seed)
 
