@@ -23,6 +23,7 @@ run: setup
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# mypy is strict on all three packages: pyproject's [tool.mypy] sets strict = true
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
