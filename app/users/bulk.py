@@ -157,7 +157,7 @@ async def create_agents(session: AsyncSession, principal: Principal, data: bytes
     return BulkCreated(created=created, count=len(created), passwords_shown=True, note=None)
 
 
-def without_passwords(answer: Any) -> Any:
+def without_passwords(answer: dict[str, Any]) -> dict[str, Any]:
     """What a replay of the answer shows: the same accounts, no password (they were shown once)."""
     return answer | {
         "created": [row | {"password": None} for row in answer["created"]],
