@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,8 @@ from app.core.config import Settings, get_settings, refuse_undeclared_environmen
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
 
+T = TypeVar("T")
+
 
 def _ensure_sqlite_dir(settings: Settings) -> None:
     if settings.is_sqlite and ":///" in settings.database_url:
@@ -26,7 +28,7 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+async def _in_session(settings: Settings, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     engine = make_engine(settings.database_url, pooler=settings.database_pooler)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -70,7 +72,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import generate
     from app.demo.history import backfill_history
 
-    async def fill(session: AsyncSession) -> dict:
+    async def fill(session: AsyncSession) -> dict[str, int]:
         counts = await generate(session, args.merchants, seed=args.seed, province=args.province)
         return counts | await backfill_history(session, days=args.history_days, seed=args.seed)
 

@@ -7,6 +7,7 @@ from sqlalchemy import CursorResult, String, column, delete, or_, select, table,
 from sqlmodel import col
 
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
+from app.core.editions import Edition
 from app.core.repository import Repository
 
 # auth sits below the domains, so it reads the succession table (owned by app.units) through a Core construct
@@ -49,8 +50,8 @@ class UserRepository(Repository[User]):
             return set()
         rows = await self.session.execute(
             select(_succession.c.to_code).where(
-                _succession.c.from_edition == "2020",
-                _succession.c.to_edition == "2025",
+                _succession.c.from_edition == Edition.Y2020,
+                _succession.c.to_edition == Edition.Y2025,
                 _succession.c.from_code.in_(codes_2020),
             )
         )

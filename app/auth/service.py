@@ -13,6 +13,7 @@ from app.auth.roles import Role
 from app.auth.schemas import TokenPair
 from app.core import ratelimit
 from app.core.config import Settings
+from app.core.editions import Edition
 from app.core.errors import NotAuthenticated
 from app.core.security import TokenError, decode_token, encode_token, new_token_id, verify_password_off_loop
 
@@ -36,11 +37,11 @@ async def load_principal(
         return None
     units = await repo.units(user_id)
     # a 2-digit code is a province: its officers see every commune of it (a 2020 province: its communes' successors)
-    provinces = {c for e, c in units if e == "2025" and len(c) == 2}
-    old_provinces = [c for e, c in units if e == "2020" and len(c) == 2]
-    units_2025 = {c for e, c in units if e == "2025" and len(c) != 2}
+    provinces = {c for e, c in units if e == Edition.Y2025 and len(c) == 2}
+    old_provinces = [c for e, c in units if e == Edition.Y2020 and len(c) == 2]
+    units_2025 = {c for e, c in units if e == Edition.Y2025 and len(c) != 2}
     units_2025 |= await repo.communes_of_provinces("2025", sorted(provinces))
-    olds = [c for e, c in units if e == "2020" and len(c) != 2]
+    olds = [c for e, c in units if e == Edition.Y2020 and len(c) != 2]
     olds += sorted(await repo.communes_of_provinces("2020", old_provinces))
     units_2025 |= await repo.successors_2025(olds)
     return Principal(

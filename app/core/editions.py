@@ -10,3 +10,6 @@ class Edition(StrEnum):
 
     Y2020 = "2020"
     Y2025 = "2025"
+
+
+EDITIONS: tuple[Edition, ...] = tuple(Edition)  # oldest first; `value in EDITIONS` checks a string from a request

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.editions import Edition
 from app.coverage.repository import CoverageRepository
 from app.coverage.schemas import CoverageRow, UnitLabel
 from app.coverage.service import UNASSIGNED, make_row, total_of
@@ -16,11 +17,11 @@ async def province_rows(
     repo = CoverageRepository(session)
     only = unit[1] if unit is not None and unit[0] == edition and len(unit[1]) == 2 else None
     provinces = await repo.provinces(edition, only)
-    sums = await repo.sums("unit_2025" if edition == "2025" else "unit_2020", unit=None, category=category)
+    sums = await repo.sums("unit_2025" if edition == Edition.Y2025 else "unit_2020", unit=None, category=category)
     communes = await repo.communes(edition, {str(k) for k in sums if k})
     parts: dict[str, list[CoverageRow]] = {}
     for c in communes:
-        baseline = None if category or edition == "2020" else c.baseline_shop_count
+        baseline = None if category or edition == Edition.Y2020 else c.baseline_shop_count
         parts.setdefault(c.province_code, []).append(make_row(*sums.get(c.code, (0, 0)), baseline, None, None))
     rows = [
         total_of(parts.get(p.code, [])).model_copy(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
+from app.core.editions import Edition
 from app.coverage.models import CoverageCounter
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant
@@ -35,7 +36,7 @@ class CoverageRepository:
         )
         if unit is not None:
             stmt = stmt.where(
-                (col(CoverageCounter.unit_code) if unit[0] == "2025" else col(CoverageCounter.unit_code_2020))
+                (col(CoverageCounter.unit_code) if unit[0] == Edition.Y2025 else col(CoverageCounter.unit_code_2020))
                 == unit[1]
             )
         if category:

@@ -12,7 +12,7 @@ from app.core.db import SessionDep
 from app.core.spreadsheet import safe_row
 from app.coverage import service
 from app.coverage.schemas import CoverageReport
-from app.merchants.schemas import Category
+from app.merchants.enums import Category
 from app.units.service import parse_unit_ref
 
 router = APIRouter(tags=["coverage"])

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import get_settings
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.coverage.repository import CoverageRepository
 from app.coverage.schemas import CoverageReport, CoverageRow, StreetLabel, UnitLabel
 from app.units.models import AdminUnit
@@ -66,7 +67,7 @@ async def _units_2025(session: AsyncSession, unit: tuple[str, str] | None, succ:
     units = UnitRepository(session)
     if unit is None or len(unit[1]) == 2:
         return await units.area_communes("2025", [unit[1]] if unit else get_settings().area_provinces)
-    found = await units.by_code("2025", succ.get(unit[1], "") if unit[0] == "2020" else unit[1])
+    found = await units.by_code("2025", succ.get(unit[1], "") if unit[0] == Edition.Y2020 else unit[1])
     return [found] if found is not None else []
 
 
@@ -75,10 +76,10 @@ async def unit_rows(
 ) -> list[CoverageRow]:
     repo, units = CoverageRepository(session), UnitRepository(session)
     succ = await units.successor_map()
-    if edition == "2025":
+    if edition == Edition.Y2025:
         wanted = await _units_2025(session, unit, succ)
         # filtered by an old ward, a 2025 row holds only that ward's shops, so the unit's baseline does not apply
-        by_old_ward = unit is not None and unit[0] == "2020"
+        by_old_ward = unit is not None and unit[0] == Edition.Y2020
         sums = await repo.sums("unit_2025", unit=unit if unit and len(unit[1]) == 5 else None, category=category)
         return [
             make_row(
@@ -90,9 +91,9 @@ async def unit_rows(
             )
             for u in wanted
         ]
-    only_new = unit[1] if unit is not None and unit[0] == "2025" and len(unit[1]) == 5 else None
+    only_new = unit[1] if unit is not None and unit[0] == Edition.Y2025 and len(unit[1]) == 5 else None
     pairs = await repo.pair_sums(unit_2025=only_new, category=category)
-    if unit is not None and unit[0] == "2020":
+    if unit is not None and unit[0] == Edition.Y2020:
         olds, news = [u for u in [await units.by_code("2020", unit[1])] if u is not None], []
     elif only_new is not None:
         olds = await units.predecessors(only_new, {o for _, o in pairs if o})

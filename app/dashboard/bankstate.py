@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -24,9 +25,10 @@ class BankState:
 
 
 NOT_SENT = BankState("not_sent")
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
-def _joined(stmt):
+def _joined(stmt: S) -> S:
     return stmt.join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id)).join(
         BankStatus,
         (col(BankStatus.merchant_id) == col(Merchant.id)) & (col(BankStatus.bank_bin) == col(PaymentAccount.bank_bin)),

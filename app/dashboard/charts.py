@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # colour-blind-safe (Okabe–Ito), dark enough on white for 3:1 graphics contrast
@@ -51,7 +52,7 @@ def line_chart(
     series: list[tuple[str, list[float | None], list[str]]],
     *,
     y_max: float | None = None,
-    y_format=str,
+    y_format: Callable[[float], str] = str,
     max_x_ticks: int = 8,
 ) -> Chart:
     """labels: the x categories (periods); series: (name, values per label (None = gap), tooltips)."""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.core.config import get_settings
+from app.core.editions import EDITIONS, Edition
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.text import fold
 from app.dashboard.views import unit_2025_of
@@ -53,7 +54,7 @@ def parse_unit(value: str | None) -> tuple[str, str] | None:
     if not value:
         return None
     edition, _, code = value.partition(":")
-    if edition not in ("2025", "2020") or not code.isdigit() or len(code) > 10:
+    if edition not in EDITIONS or not code.isdigit() or len(code) > 10:
         raise ValidationFailed("unit", "Đơn vị phải có dạng phiên bản:mã", "unit must be edition:code")
     return edition, code
 
@@ -78,7 +79,7 @@ async def report_file(
     as_of: str | None,
 ) -> ReportFile:
     """Raises AppError: outside the scope (403/404), no snapshot in the period (404), bad or future input (422)."""
-    if ext not in MEDIA or period not in PERIODS or edition not in ("2025", "2020"):
+    if ext not in MEDIA or period not in PERIODS or edition not in EDITIONS:
         raise ValidationFailed("period", "Kỳ báo cáo không hợp lệ", "Unknown report period or format")
     ref, day = parse_unit(unit), parse_day(as_of)
     if ref is None:
@@ -105,7 +106,7 @@ async def choices(session: AsyncSession, principal: Principal, edition: str) -> 
         area = await repo.area_communes(edition, get_settings().area_provinces)
         return [("", "", "city")] + [(f"{edition}:{u.code}", u.name, "") for u in area]
     mine = [u for u in await repo.list("2025") if u.code in principal.units_2025]
-    if edition == "2025":
+    if edition == Edition.Y2025:
         return [(f"2025:{u.code}", u.name, "") for u in mine]
     successor = await repo.successor_map()
     wards = [u for u in await repo.list("2020") if successor.get(u.code) in principal.units_2025]

@@ -13,9 +13,17 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 BOUNDARIES = Path(__file__).parent / "data" / "wards-2025.geojson"
 Point = tuple[float, float]
+Polygon = list[list[list[float]]]  # rings of [lon, lat], as the GeoJSON file holds them
+
+
+class Boundary(TypedDict):
+    name: str
+    nameEn: str
+    polygons: list[Polygon]
 
 
 def _dist(p: Point, a: Point, b: Point) -> float:
@@ -68,7 +76,7 @@ def simplify_file(src: Path, dst: Path, tolerance: float = 0.00025) -> None:
 
 
 @lru_cache(maxsize=1)
-def boundaries() -> dict[str, dict]:
+def boundaries() -> dict[str, Boundary]:
     """code -> {"name", "nameEn", "polygons": [[ring, ...], ...]}."""
     data = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
     return {
@@ -87,7 +95,7 @@ def bbox_of(points: list[Point]) -> tuple[float, float, float, float]:
 
 
 def city_bbox() -> tuple[float, float, float, float]:
-    pts = [tuple(p) for b in boundaries().values() for poly in b["polygons"] for ring in poly for p in ring]
+    pts = [(p[0], p[1]) for b in boundaries().values() for poly in b["polygons"] for ring in poly for p in ring]
     return bbox_of(pts)
 
 
@@ -121,7 +129,7 @@ class Projection:
         sx, sy = self._scale
         return round((lon - self.min_lon) * sx, 1), round((self.max_lat - lat) * sy, 1)
 
-    def path(self, polygons: list) -> str:
+    def path(self, polygons: list[Polygon]) -> str:
         parts = []
         for poly in polygons:
             for ring in poly:

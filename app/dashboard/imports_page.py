@@ -11,23 +11,25 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
+from app.core.editions import Edition
 from app.core.errors import AppError, PayloadTooLarge
+from app.dashboard import PREFIX
 from app.dashboard import session as dash_session
-from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, render, url_for
+from app.dashboard.web import PageError, PagePrincipal, current_session, guarded, link, render
 from app.imports import errorfile, refs, service, template
 from app.imports.reading import MAX_BYTES
 from app.units.service import parse_unit_ref
 
-router = APIRouter(prefix="/imports")  # inside the dashboard router (/dashboard)
+router = APIRouter(prefix=PREFIX + "/imports", include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 200
 
 
 def _units(principal: PagePrincipal) -> list[str]:
-    return sorted(f"{e}:{c}" for e, c in principal.units if e == "2025") or ["2025:26506"]
+    return sorted(f"{e}:{c}" for e, c in principal.units if e == Edition.Y2025) or ["2025:26506"]
 
 
-@router.get("")
+@router.get("", name="dashboard.imports")
 async def imports_page(
     request: Request, session: SessionDep, principal: PagePrincipal, id: str | None = None
 ) -> Response:
@@ -46,7 +48,7 @@ async def imports_page(
     )
 
 
-@router.post("")
+@router.post("", name="dashboard.imports_upload")
 async def upload(
     request: Request,
     session: SessionDep,
@@ -91,10 +93,10 @@ async def upload(
             running=False,
             problem=detail or exc.code,
         )
-    return RedirectResponse(url_for(request, "/dashboard/imports", id=job.id), status_code=303)
+    return RedirectResponse(link(request, "dashboard.imports", id=job.id), status_code=303)
 
 
-@router.get("/template.xlsx")
+@router.get("/template.xlsx", name="dashboard.import_template")
 async def template_file(session: SessionDep, principal: PagePrincipal, unit: str = "2025:26506") -> Response:
     try:
         ref = parse_unit_ref(unit)
@@ -105,7 +107,7 @@ async def template_file(session: SessionDep, principal: PagePrincipal, unit: str
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/{import_id}/errors.xlsx")
+@router.get("/{import_id}/errors.xlsx", name="dashboard.import_errors")
 async def error_file(import_id: str, session: SessionDep, principal: PagePrincipal) -> Response:
     job = await guarded(service.get(session, principal, import_id))
     name = f"phoqr-import-{job.id[:8]}-errors.xlsx"

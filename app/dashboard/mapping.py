@@ -67,11 +67,11 @@ def colour(pct: float | None) -> tuple[str, str]:
     return CLASSES[-1][2], CLASSES[-1][3]
 
 
-def _label_point(proj: geo.Projection, polygons: list) -> tuple[float, float]:
+def _label_point(proj: geo.Projection, polygons: list[geo.Polygon]) -> tuple[float, float]:
     """Middle of the widest stretch of the largest ring along the horizontal line through its centre, so the
     label sits inside even a crescent-shaped ward."""
     ring = max((poly[0] for poly in polygons), key=len)
-    x0, y0, x1, y1 = geo.bbox_of([tuple(p) for p in ring])
+    x0, y0, x1, y1 = geo.bbox_of([(p[0], p[1]) for p in ring])
     y = (y0 + y1) / 2
     xs = sorted(
         ax + (y - ay) * (bx - ax) / (by - ay)

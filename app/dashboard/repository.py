@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.auth import Principal
 from app.auth.models import User
+from app.core.editions import Edition
 from app.merchants.access import visible_filter
 from app.merchants.models import Merchant
 from app.qrcodes.models import QRCode
@@ -56,7 +59,7 @@ _SHOP_COLUMNS = (
 )
 
 
-def _shops_stmt(principal: Principal):
+def _shops_stmt(principal: Principal) -> Select[*tuple[Any, ...]]:
     return (
         select(*_SHOP_COLUMNS)
         .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
@@ -65,10 +68,10 @@ def _shops_stmt(principal: Principal):
     )
 
 
-def _unit_filter(unit: tuple[str, str] | None):
+def _unit_filter(unit: tuple[str, str] | None) -> ColumnElement[bool]:
     if unit is None:
         return literal_column("1") == 1
-    column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
+    column = col(Merchant.unit_code) if unit[0] == Edition.Y2025 else col(Merchant.unit_code_2020)
     return column == unit[1]
 
 
@@ -76,7 +79,7 @@ class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _lines(self, stmt) -> list[ShopLine]:
+    async def _lines(self, stmt: Select[*tuple[Any, ...]]) -> list[ShopLine]:
         return [ShopLine(*row) for row in (await self.session.execute(stmt)).all()]
 
     async def street(self, street_id: int) -> tuple[Street, list[tuple[str, str]]] | None:
@@ -157,7 +160,7 @@ class DashboardRepository:
         )
         return dict(rows.all())
 
-    def _bucket(self, column, period: str):
+    def _bucket(self, column: Mapped[datetime], period: str) -> ColumnElement[str]:
         if self.session.get_bind().dialect.name == "postgresql":
             return func.to_char(func.date_trunc(period, column), "YYYY-MM-DD")
         if period == "week":  # Monday of the week, as PostgreSQL's date_trunc('week') gives

@@ -21,9 +21,10 @@ import time
 from dataclasses import dataclass
 
 from app.core.config import Settings
+from app.dashboard import PREFIX
 
 COOKIE = "phoqr_dash"
-COOKIE_PATH = "/dashboard"
+COOKIE_PATH = PREFIX
 SESSION_SECONDS = 8 * 3600  # one working day; the user signs in again the next morning
 ANON_SECONDS = 2 * 3600
 

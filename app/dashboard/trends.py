@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.editions import Edition
 from app.coverage import service as coverage
 from app.dashboard import i18n
 from app.dashboard.charts import Chart, line_chart
 from app.dashboard.repository import DashboardRepository
 from app.dashboard.views import not_found, scope_units, unit_2025_of
 from app.history import service as history
+from app.history.schemas import Point
 from app.units.repository import UnitRepository
 
 PERIODS = ("week", "month", "half_year", "year")
@@ -22,7 +24,7 @@ MAX_LINES = 7
 @dataclass
 class SeriesTable:
     name: str
-    points: list  # history Points
+    points: list[Point]
 
 
 @dataclass
@@ -72,7 +74,7 @@ async def page(
     chosen = None
     if unit:
         edition, _, code = unit.partition(":")
-        if edition != "2025":
+        if edition != Edition.Y2025:
             raise not_found()
         await unit_2025_of(session, principal, edition, code)
         chosen = (edition, code)
@@ -83,7 +85,7 @@ async def page(
             raise not_found()
         street, street_units = found
         if chosen is None:
-            inside = [c for e, c in street_units if e == "2025" and principal.covers_unit(c)]
+            inside = [c for e, c in street_units if e == Edition.Y2025 and principal.covers_unit(c)]
             if not inside:
                 raise not_found()
             chosen = None if principal.sees_all else ("2025", inside[0])

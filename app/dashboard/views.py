@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.core.config import get_settings
+from app.core.editions import Edition
 from app.core.errors import NotFound
 from app.coverage import service as coverage
 from app.coverage.schemas import CoverageRow
 from app.dashboard import forecasts
 from app.dashboard.forecasts import Outlook
 from app.dashboard.repository import DashboardRepository, ShopLine
-from app.history import service as history
+from app.history.runs import run_for_period
 from app.history.snapshot import local_today
 from app.units.repository import UnitRepository
 
@@ -46,7 +48,7 @@ class Table:
     lines: list[Line]
     total: CoverageRow
     sort: str = "name"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # what one page adds (the snapshot, other streets)
 
 
 def not_found() -> NotFound:
@@ -64,7 +66,7 @@ async def unit_2025_of(session: AsyncSession, principal: Principal, edition: str
     """The 2025 unit a unit reference falls in, when the caller may see it; otherwise 404."""
     if await UnitRepository(session).by_code(edition, code) is None:
         raise not_found()
-    new = code if edition == "2025" else (await UnitRepository(session).successor_map()).get(code)
+    new = code if edition == Edition.Y2025 else (await UnitRepository(session).successor_map()).get(code)
     if not principal.covers_unit(new):
         raise not_found()
     return new or ""
@@ -75,7 +77,7 @@ def sort_lines(lines: list[Line], sort: str) -> list[Line]:
     if key_name not in SORT_KEYS:
         key_name, sort = "name", "name"
 
-    def key(line: Line) -> tuple:
+    def key(line: Line) -> tuple[bool, Any]:
         r, o = line.row, line.outlook
         value = {
             "name": line.name.lower(),
@@ -115,7 +117,7 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
     outlooks = await forecasts.for_units(session, [r.unit.code for r in rows if r.unit and r.unit.code], edition)
     lines = [Line(r, outlooks.get(r.unit.code) if r.unit else None) for r in rows]
     # the snapshot this half-year's periodic report (GET /reports/coverage.xlsx) is built from
-    run, _ = await history.run_for_period(session, "half_year", local_today())
+    run, _ = await run_for_period(session, "half_year", local_today())
     return Table(lines, total, extra={"snapshot": run})
 
 
@@ -161,7 +163,7 @@ async def street_page(
         await unit_2025_of(session, principal, *unit)
     elif not principal.sees_all:
         # an officer reads the street within their own unit, as `GET /coverage?level=street&unit=` answers it
-        mine = [c for e, c in units if e == "2025" and c in principal.units_2025]
+        mine = [c for e, c in units if e == Edition.Y2025 and c in principal.units_2025]
         if not mine:
             raise not_found()
         unit = ("2025", mine[0])
@@ -210,7 +212,7 @@ async def behind_streets(session: AsyncSession, principal: Principal, limit: int
             if r.street and r.target_date is not None and (r.gap_to_target or 0) > 0
         ]
 
-    def urgency(line: Line) -> tuple:
+    def urgency(line: Line) -> tuple[int, int, date]:
         late = days_late(line)
         stalled = line.outlook is not None and line.outlook.projected_date is None
         return (0 if stalled else 1, -(late if late is not None else -(10**6)), line.row.target_date or date.max)

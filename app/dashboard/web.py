@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import Principal, Role
@@ -20,7 +22,7 @@ from app.auth.sessions import dashboard_session_user
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
 from app.core.errors import AppError
-from app.dashboard import i18n
+from app.dashboard import PREFIX, i18n
 from app.dashboard import session as dash_session
 
 HERE = Path(__file__).parent
@@ -31,6 +33,7 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 T = TypeVar("T")
+STATIC = "dashboard.static"  # the static files' mount, by name like every route
 
 
 class LoginRequired(Exception):
@@ -47,8 +50,29 @@ def lang_of(request: Request) -> str:
     return i18n.pick(request.query_params.get("lang"))
 
 
-def url_for(request: Request, path: str, **params: Any) -> str:
-    """A dashboard link that keeps the page language."""
+_PATH_PARAMS: dict[str, frozenset[str]] = {STATIC: frozenset({"path"})}  # route name -> its path parameters
+
+
+def route_path(request: Request, name: str, **params: Any) -> str:
+    """The named route's path, its path parameters filled and the others as a query (no page language)."""
+    names = _PATH_PARAMS.get(name)
+    if names is None:
+        raise NoMatchFound(name, params)
+    path = request.app.url_path_for(name, **{k: v for k, v in params.items() if k in names})
+    query = {k: v for k, v in params.items() if k not in names and v is not None and v != ""}
+    return str(path) + ("?" + urlencode(query) if query else "")
+
+
+def link(request: Request, name: str, **params: Any) -> str:
+    """A link to a named dashboard route that keeps the page language."""
+    if lang_of(request) == "en":
+        params.setdefault("lang", "en")
+    return route_path(request, name, **params)
+
+
+def to_path(request: Request, path: str, **params: Any) -> str:
+    """A path the request carries (this page, a sign-in's `next`) as a link that keeps the page language;
+    a link the code writes names its route (`link`)."""
     if lang_of(request) == "en":
         params.setdefault("lang", "en")
     clean = {k: v for k, v in params.items() if v is not None and v != ""}
@@ -106,7 +130,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         """This page with some query parameters changed."""
         merged = {**dict(request.query_params), **params}
         merged.pop("lang", None)
-        return url_for(request, request.url.path, **merged)
+        return to_path(request, request.url.path, **merged)
 
     return templates.TemplateResponse(
         request,
@@ -114,11 +138,13 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         {
             "t": t,
             "lang": lang,
-            "url": lambda path, **p: url_for(request, path, **p),
+            "url": lambda name, **p: link(request, name, **p),
+            "action": lambda name, **p: route_path(request, name, **p),  # a GET form's action: no query
+            "static": lambda file: route_path(request, STATIC, path="/" + file),
             "here": here,
-            "other_lang_url": url_for(request, request.url.path, **{**dict(request.query_params), "lang": None})
+            "other_lang_url": to_path(request, request.url.path, **{**dict(request.query_params), "lang": None})
             if lang == "en"
-            else url_for(request, request.url.path, **{**dict(request.query_params), "lang": "en"}),
+            else to_path(request, request.url.path, **{**dict(request.query_params), "lang": "en"}),
             "csrf": s.csrf if s else "",
             "principal": getattr(request.state, "principal", None),
             **context,
@@ -129,7 +155,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 def _login_redirect(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
-    return RedirectResponse(url_for(request, "/dashboard/login", next=exc.next_url), status_code=303)
+    return RedirectResponse(link(request, "dashboard.login_form", next=exc.next_url), status_code=303)
 
 
 def _error_page(request: Request, exc: Exception) -> Response:
@@ -137,10 +163,12 @@ def _error_page(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status=exc.status, message_key=exc.key)
 
 
-def mount(app: FastAPI, router: Any) -> None:
+def mount(app: FastAPI, *routers: APIRouter) -> None:
     """Everything the dashboard adds to the app: its pages, static files, error pages and headers."""
-    app.include_router(router)
-    app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    for router in routers:
+        app.include_router(router)
+        _PATH_PARAMS.update({r.name: frozenset(r.param_convertors) for r in router.routes if isinstance(r, APIRoute)})
+    app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name=STATIC)
     app.add_exception_handler(LoginRequired, _login_redirect)
     app.add_exception_handler(PageError, _error_page)
 
@@ -155,7 +183,7 @@ class DashboardHeaders:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/dashboard"):
+        if scope["type"] != "http" or not path.startswith(PREFIX):
             await self.app(scope, receive, send)
             return
 
@@ -166,7 +194,7 @@ class DashboardHeaders:
                 h["X-Content-Type-Options"] = "nosniff"
                 h["Referrer-Policy"] = "same-origin"
                 h["X-Frame-Options"] = "DENY"
-                if not path.startswith("/dashboard/static"):
+                if not path.startswith(PREFIX + "/static"):
                     h["Cache-Control"] = "no-store"
             await send(message)
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import qr
 from app.audit.models import AuditLog
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.coverage.counters import rebuild
 from app.demo.province import province_streets
 from app.demo.repository import DEVICE, DemoRepository
@@ -78,8 +79,8 @@ async def _streets(session: AsyncSession) -> list[tuple[Street, list[str], list[
     out = []
     for street in streets:
         units = units_of[street.id or 0]
-        new = sorted({c for e, c in units if e == "2025"})
-        old = sorted({c for e, c in units if e == "2020" and succ.get(c) in new})
+        new = sorted({c for e, c in units if e == Edition.Y2025})
+        old = sorted({c for e, c in units if e == Edition.Y2020 and succ.get(c) in new})
         if new:
             out.append((street, new, old))
     return out
@@ -128,7 +129,7 @@ def _account(rng: random.Random, m: Merchant, closed: bool) -> tuple[PaymentAcco
 
 async def generate(
     session: AsyncSession, merchants: int, *, seed: int = 7, created_by: int | None = None, province: str | None = None
-) -> dict:
+) -> dict[str, int]:
     repo = DemoRepository(session)
     # same seed on the same database state -> same shops; a second run continues instead of repeating ids
     before = await repo.demo_shops()

@@ -6,5 +6,5 @@ day (the dated list of model streets), so a past percentage never changes when a
 made a model street later. History reads only snapshots; it never recomputes the past from shops.
 
 Functions other packages use (the dashboard, reports): `service.history`, `service.forecast`,
-`service.run_for_period`, `service.model_streets_on`, `snapshot.take_snapshot`, `snapshot.local_today`.
+`runs.run_for_period`, `runs.model_streets_on`, `snapshot.take_snapshot`, `snapshot.local_today`.
 """

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.config import get_settings
+from app.core.editions import Edition
 from app.coverage.counters import totals
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.streets.models import Street, StreetUnit
@@ -76,7 +77,7 @@ class HistoryRepository:
         placed = await self.session.execute(
             select(col(StreetUnit.street_id), col(StreetUnit.code))
             .join(Street, col(Street.id) == col(StreetUnit.street_id))
-            .where(col(Street.is_model_street).is_(True), col(StreetUnit.edition) == "2025")
+            .where(col(Street.is_model_street).is_(True), col(StreetUnit.edition) == Edition.Y2025)
             .order_by(col(StreetUnit.street_id), col(StreetUnit.code))
         )
         model_units: dict[int, list[str]] = {}

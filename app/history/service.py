@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,10 +18,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.editions import Edition
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
 from app.history.fit import fit
-from app.history.models import SnapshotRun
 from app.history.repository import HistoryRepository
 from app.history.schemas import Forecast, History, Point
 from app.history.snapshot import local_today
@@ -98,7 +97,7 @@ async def _validate(
         await require_unit(session, *unit)
     if level == "unit" and street_id is not None:
         raise ValidationFailed("street_id", "street_id chỉ dùng với level=street", "street_id needs level=street")
-    if level == "street" and unit is not None and unit[0] == "2020":
+    if level == "street" and unit is not None and unit[0] == Edition.Y2020:
         raise ValidationFailed(
             "unit",
             "Lịch sử theo tuyến phố được lưu theo đơn vị 2025",
@@ -118,9 +117,9 @@ def _filters(level: str, edition: str, unit: tuple[str, str] | None, street_id: 
         }
     if unit is None:
         return {"level": "unit", "edition": edition}
-    if unit[0] == "2020":  # an old ward is its own row, whichever edition is asked for
+    if unit[0] == Edition.Y2020:  # an old ward is its own row, whichever edition is asked for
         return {"level": "unit", "edition": "2020", "code": unit[1]}
-    if edition == "2020":  # a 2025 unit seen as its old wards: they sum to it
+    if edition == Edition.Y2020:  # a 2025 unit seen as its old wards: they sum to it
         return {"level": "unit", "edition": "2020", "unit_code": unit[1]}
     return {"level": "unit", "edition": "2025", "code": unit[1]}
 
@@ -257,46 +256,3 @@ async def forecast(
             "on_track": None if target_date is None else projected <= target_date,
         }
     )
-
-
-async def run_for_period(
-    session: AsyncSession, period: str, as_of: date
-) -> tuple[SnapshotRun | None, SnapshotRun | None]:
-    """The snapshot a report for the period containing `as_of` is built from (its last one up to `as_of`),
-    and the previous period's last snapshot (for the change since then)."""
-    repo = HistoryRepository(session)
-    start, _ = periods.bounds(period, as_of)
-    prev_start, prev_end = periods.previous(period, as_of)
-    return await repo.last_run_between(start, as_of), await repo.last_run_between(prev_start, prev_end)
-
-
-async def model_streets_on(session: AsyncSession, day: date, unit_code: str | None = None) -> list[dict[str, Any]]:
-    """The model streets as they stood on the last snapshot on or before `day`: id, target, baseline,
-    and that day's figures (within `unit_code` when given)."""
-    repo = HistoryRepository(session)
-    run = await repo.last_run_between(date.min, day)
-    if run is None:
-        return []
-    rows = await repo.series(level="street", days=[run.day], unit_code=unit_code, model_only=True)
-    by_street: dict[str, list[Any]] = defaultdict(list)
-    for r in rows:
-        by_street[r.code].append(r)
-    out = []
-    for code, parts in sorted(by_street.items(), key=lambda kv: int(kv[0])):
-        lv = levels(parts, "street")[run.day]
-        out.append(
-            {
-                "street_id": int(code),
-                "units": sorted(p.unit_code for p in parts),
-                "baseline_shop_count": parts[0].baseline_shop_count,
-                "target_pct": parts[0].target_pct,
-                "target_date": parts[0].target_date,
-                "shops": lv.shops,
-                "with_qr": lv.with_qr,
-                "denominator": lv.denominator,
-                "pct": lv.pct,
-                "day": run.day,
-                "snapshot_id": run.id,
-            }
-        )
-    return out

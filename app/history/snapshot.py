@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.core.errors import ValidationFailed
 from app.history.models import SnapshotRun
 from app.history.repository import Cell, HistoryRepository, Reference
@@ -27,7 +29,7 @@ def local_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(VIETNAM).date()
 
 
-def build_rows(cells: list[Cell], ref: Reference) -> list[dict]:
+def build_rows(cells: list[Cell], ref: Reference) -> list[dict[str, Any]]:
     """Snapshot rows (without run and day) from counter cells: units of both editions, streets, categories."""
     unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     old: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -44,7 +46,9 @@ def build_rows(cells: list[Cell], ref: Reference) -> list[dict]:
         for code in codes:
             street[(code, street_id)]
 
-    def row(level: str, edition: str, unit_code: str, code: str, counts: list[int], target: object = None) -> dict:
+    def row(
+        level: str, edition: str, unit_code: str, code: str, counts: list[int], target: object = None
+    ) -> dict[str, Any]:
         return {
             "level": level,
             "edition": edition,
@@ -73,8 +77,8 @@ def build_rows(cells: list[Cell], ref: Reference) -> list[dict]:
     return rows
 
 
-async def write_run(session: AsyncSession, day: date, rows: list[dict], *, source: str) -> SnapshotRun:
-    totals = [r for r in rows if r["level"] == "unit" and r["edition"] == "2025"]
+async def write_run(session: AsyncSession, day: date, rows: list[dict[str, Any]], *, source: str) -> SnapshotRun:
+    totals = [r for r in rows if r["level"] == "unit" and r["edition"] == Edition.Y2025]
     run = SnapshotRun(
         day=day,
         taken_at=utcnow(),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.imports import reading, refs, writing
 from app.imports.models import ImportJob
@@ -57,7 +58,7 @@ async def submit(
     """(the import, replayed?). Runs it now, or leaves it `queued` for the worker when it has many rows."""
     if not principal.can_write:
         raise Forbidden("Vai trò của bạn không được nhập cửa hàng", "Your role may not import shops")
-    if unit[0] != "2025":
+    if unit[0] != Edition.Y2025:
         raise ValidationFailed("unit", "Đơn vị phải thuộc phiên bản 2025", "The unit must be of edition 2025")
     await require_unit(session, *unit)
     if not principal.covers_unit(unit[1]):

@@ -65,7 +65,8 @@ class ShopRow(dict[str, Any]):
 
     @property
     def owner_name(self) -> str | None:
-        return self["owner_name"]
+        value: str | None = self["owner_name"]
+        return value
 
     @property
     def status(self) -> str:
@@ -77,11 +78,13 @@ class ShopRow(dict[str, Any]):
 
     @property
     def unit_code_2020(self) -> str | None:
-        return self["unit_code_2020"]
+        value: str | None = self["unit_code_2020"]
+        return value
 
     @property
     def street_id(self) -> int | None:
-        return self["street_id"]
+        value: int | None = self["street_id"]
+        return value
 
     @property
     def has_qr(self) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.auth.schemas import UnitRef
+from app.core.editions import Edition
 from app.core.errors import AppError, FieldError, Forbidden, ValidationFailed
 from app.core.problems import problem
 from app.core.text import fold_compact
@@ -42,7 +43,7 @@ async def successor(
     default, parts = links[0][code_2020], links[1].get(code_2020)
     if not parts:
         return default, "default_successor"
-    on_street = sorted({c for e, c in street_units if e == "2025"} & set(parts))
+    on_street = sorted({c for e, c in street_units if e == Edition.Y2025} & set(parts))
     if len(on_street) == 1:
         return on_street[0], "street"
     if location is not None:
@@ -69,16 +70,16 @@ async def place(
         street_units = found
     units = UnitRepository(session)
     # only the old communes this request names (a few rows), not the country's 10,000
-    olds = {c for e, c in street_units if e == "2020"}
-    olds |= {r.code for r in (unit_2020, unit) if r is not None and r.edition == "2020"}
+    olds = {c for e, c in street_units if e == Edition.Y2020}
+    olds |= {r.code for r in (unit_2020, unit) if r is not None and r.edition == Edition.Y2020}
     links = await units.successors_of_codes(olds)
     succ = links[0]
     source: str | None = None
     code_2020 = unit_2020.code if unit_2020 else None
-    if unit_2020 is not None and (unit_2020.edition != "2020" or unit_2020.code not in succ):
+    if unit_2020 is not None and (unit_2020.edition != Edition.Y2020 or unit_2020.code not in succ):
         raise ValidationFailed("unit_2020", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
     if unit is not None:
-        if unit.edition == "2020":  # an old address from the shop's papers: keep it, map it forward
+        if unit.edition == Edition.Y2020:  # an old address from the shop's papers: keep it, map it forward
             if unit.code not in succ:
                 raise ValidationFailed("unit", "Đơn vị 2020 không hợp lệ", "Not a 2020 commune")
             code_2020 = code_2020 or unit.code
@@ -89,7 +90,7 @@ async def place(
             if named is None or named.level != "commune":
                 raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
     else:
-        candidates, source = sorted({c for e, c in street_units if e == "2025"}), "street"
+        candidates, source = sorted({c for e, c in street_units if e == Edition.Y2025}), "street"
         if code_2020:
             code, source = await successor(session, code_2020, links, street_units, location)
             candidates = [code]
@@ -100,10 +101,10 @@ async def place(
                 "unit is required (the street runs through several units, or none was given)",
             )
         code = candidates[0]
-    if street_units and ("2025", code) not in street_units:
+    if street_units and (Edition.Y2025, code) not in street_units:
         raise ValidationFailed("street_id", "Tuyến phố không đi qua đơn vị này", "The street is not in this unit")
     if code_2020 is None and street_units:
-        on_street = [c for e, c in street_units if e == "2020" and succ.get(c) == code]
+        on_street = [c for e, c in street_units if e == Edition.Y2020 and succ.get(c) == code]
         code_2020 = on_street[0] if len(on_street) == 1 else None
     if code_2020 is not None and code not in links[1].get(code_2020, [succ.get(code_2020)]):
         raise ValidationFailed(

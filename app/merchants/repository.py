@@ -10,6 +10,7 @@ from sqlmodel import col
 from app.auth import Principal
 from app.banks.repository import BankRepository
 from app.consents.repository import bank_state_clause
+from app.core.editions import Edition
 from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
@@ -166,7 +167,7 @@ class MerchantRepository(Repository[Merchant]):
         if street_id is not None:
             stmt = stmt.where(col(Merchant.street_id) == street_id)
         if unit is not None:
-            column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
+            column = col(Merchant.unit_code) if unit[0] == Edition.Y2025 else col(Merchant.unit_code_2020)
             stmt = stmt.where(column == unit[1])
         if status:
             stmt = stmt.where(col(Merchant.status) == status)

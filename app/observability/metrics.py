@@ -116,7 +116,7 @@ def render() -> tuple[bytes, str]:
     """The exposition text: this process's registry, or every worker's when multiprocess mode is on."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
@@ -124,4 +124,4 @@ def render() -> tuple[bytes, str]:
 def worker_exited() -> None:
     """Drop this worker's live gauges from the multiprocess files (a kill -9 leaves them until a restart)."""
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(os.getpid())
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]  # unannotated in prometheus_client

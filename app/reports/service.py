@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
 from app.history.repository import HistoryRepository
-from app.history.service import run_for_period
+from app.history.runs import run_for_period
 from app.history.snapshot import local_today
 from app.reports.model import CATEGORY_VI, INFORMATIVE_CATEGORIES, PLAN_CATEGORIES, PLAN_NAME, Report, Table, pct
 from app.reports.tables import category_columns, street_columns, unit_columns
@@ -100,8 +101,8 @@ async def build_report(
     refs |= {("2025", r.unit_code) for rows in (now_rows, prev_rows) for level in rows for r in rows[level]}
     names = await UnitRepository(session).names(refs)
     streets = {s.id: s for s in await StreetRepository(session).all_ordered()}
-    units_2025 = sorted(c for e, c in names if e == "2025")
-    if unit is not None and unit[0] == "2025":
+    units_2025 = sorted(c for e, c in names if e == Edition.Y2025)
+    if unit is not None and unit[0] == Edition.Y2025:
         units_2025 = [unit[1]]
     elif unit is not None:
         units_2025 = []  # streets and categories are kept per 2025 unit, not per old ward
@@ -116,8 +117,8 @@ async def build_report(
     unit_table = Table("Đơn vị", "Theo đơn vị hành chính", unit_columns())
     for r in now_rows["unit"]:
         wanted = (
-            (r.edition == "2020" and r.code == unit[1])
-            if unit is not None and unit[0] == "2020"
+            (r.edition == Edition.Y2020 and r.code == unit[1])
+            if unit is not None and unit[0] == Edition.Y2020
             else (r.edition == edition and r.unit_code in units_2025)
         )
         if not wanted:

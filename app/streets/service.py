@@ -11,6 +11,7 @@ from app.auth.schemas import UnitRef
 from app.core.concurrency import check_version
 from app.core.db import utcnow
 from app.core.db.integrity import violated
+from app.core.editions import Edition
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.text import fold
 from app.streets.models import Street
@@ -68,7 +69,7 @@ async def expand_units(session: AsyncSession, units: list[UnitRef]) -> set[tuple
     for i, u in enumerate(units):
         await require_unit(session, u.edition, u.code, field=f"units.{i}")
         out.add((u.edition, u.code))
-        if u.edition == "2020" and u.code in succ:
+        if u.edition == Edition.Y2020 and u.code in succ:
             out.add(("2025", succ[u.code]))
     return out
 
@@ -81,7 +82,7 @@ async def _require_scope(
     if principal.sees_all:
         return
     succ = await UnitRepository(session).successor_map()
-    codes = {c if e == "2025" else succ.get(c) for e, c in units}
+    codes = {c if e == Edition.Y2025 else succ.get(c) for e, c in units}
     if not codes or not all(principal.covers_unit(c) for c in codes):
         raise Forbidden(
             "Tuyến phố đi qua đơn vị không thuộc quyền của bạn; cần thành phố thay đổi",

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.editions import Edition
 from app.units import reference
 from app.units.models import AdminUnit, UnitSuccession
 
@@ -85,7 +86,7 @@ async def load_succession(session: AsyncSession) -> int:
         col(UnitSuccession.to_code),
         col(UnitSuccession.how),
         col(UnitSuccession.is_default),
-    ).where(col(UnitSuccession.from_edition) == "2020", col(UnitSuccession.to_edition) == "2025")
+    ).where(col(UnitSuccession.from_edition) == Edition.Y2020, col(UnitSuccession.to_edition) == Edition.Y2025)
     have = {(r[1], r[2]): r for r in (await session.execute(stmt)).all()}
     new, changed = [], []
     for link in reference.links():

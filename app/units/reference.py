@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from app.core.editions import Edition
 from app.core.text import fold, nfc
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -76,8 +77,8 @@ def unit_rows(name: str) -> list[dict[str, Any]]:
     ]
     for c in doc["communes"]:
         code, label, kind, province = c[0], nfc(c[1]), c[2], c[3]
-        district = c[4] if name == "2020" else None
-        point = c[4:6] if name == "2025" and len(c) >= 6 else [None, None]
+        district = c[4] if name == Edition.Y2020 else None
+        point = c[4:6] if name == Edition.Y2025 and len(c) >= 6 else [None, None]
         rows.append(
             {
                 **common,

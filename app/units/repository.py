@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.editions import Edition
 from app.core.repository import Repository
 from app.units.models import AdminUnit, UnitSuccession
 
@@ -67,17 +68,17 @@ class UnitRepository(Repository[AdminUnit]):
         """The communes of the deployment's provinces (edition 2025), or the 2020 communes whose default successor
         is one of them (edition 2020), in code order."""
         new = select(col(AdminUnit.code)).where(
-            col(AdminUnit.edition) == "2025",
+            col(AdminUnit.edition) == Edition.Y2025,
             col(AdminUnit.level) == "commune",
             col(AdminUnit.province_code).in_(sorted(set(provinces))),
         )
         stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.level) == "commune")
-        if edition == "2025":
+        if edition == Edition.Y2025:
             stmt = stmt.where(col(AdminUnit.code).in_(new))
         else:
             olds = select(col(UnitSuccession.from_code)).where(
-                col(UnitSuccession.from_edition) == "2020",
-                col(UnitSuccession.to_edition) == "2025",
+                col(UnitSuccession.from_edition) == Edition.Y2020,
+                col(UnitSuccession.to_edition) == Edition.Y2025,
                 col(UnitSuccession.is_default).is_(True),
                 col(UnitSuccession.to_code).in_(new),
             )
@@ -87,12 +88,12 @@ class UnitRepository(Repository[AdminUnit]):
     async def predecessors(self, code_2025: str, also: set[str]) -> builtins.list[AdminUnit]:
         """2020 communes whose default successor is this 2025 commune, and the `also` ones, in code order."""
         defaults = select(col(UnitSuccession.from_code)).where(
-            col(UnitSuccession.to_edition) == "2025",
+            col(UnitSuccession.to_edition) == Edition.Y2025,
             col(UnitSuccession.to_code) == code_2025,
             col(UnitSuccession.is_default).is_(True),
         )
         stmt = select(AdminUnit).where(
-            col(AdminUnit.edition) == "2020",
+            col(AdminUnit.edition) == Edition.Y2020,
             or_(col(AdminUnit.code).in_(defaults), col(AdminUnit.code).in_(sorted(also))),
         )
         return list((await self.session.execute(stmt.order_by(col(AdminUnit.code)))).scalars())
@@ -136,13 +137,13 @@ class UnitRepository(Repository[AdminUnit]):
 
         Reference data read on every registration: kept for the life of the session (one request or batch).
         """
-        cached = self.session.info.get("successor_map")
+        cached: dict[str, str] | None = self.session.info.get("successor_map")
         if cached is not None:
             return cached
         rows = await self.session.execute(
             select(col(UnitSuccession.from_code), col(UnitSuccession.to_code)).where(
-                col(UnitSuccession.from_edition) == "2020",
-                col(UnitSuccession.to_edition) == "2025",
+                col(UnitSuccession.from_edition) == Edition.Y2020,
+                col(UnitSuccession.to_edition) == Edition.Y2025,
                 col(UnitSuccession.is_default).is_(True),
             )
         )
@@ -156,7 +157,7 @@ class UnitRepository(Repository[AdminUnit]):
         defaults: dict[str, str] = {}
         parts: dict[str, builtins.list[str]] = {}
         for link in await self.links("2020", codes_2020, forward=True):
-            if link.to_edition != "2025":
+            if link.to_edition != Edition.Y2025:
                 continue
             if link.is_default:
                 defaults[link.from_code] = link.to_code
@@ -166,14 +167,14 @@ class UnitRepository(Repository[AdminUnit]):
 
     async def split_map(self) -> dict[str, builtins.list[str]]:
         """2020 code -> its 2025 successors, for the communes that were split (a few hundred); per session."""
-        cached = self.session.info.get("split_map")
+        cached: dict[str, builtins.list[str]] | None = self.session.info.get("split_map")
         if cached is not None:
             return cached
         rows = await self.session.execute(
             select(col(UnitSuccession.from_code), col(UnitSuccession.to_code))
             .where(
-                col(UnitSuccession.from_edition) == "2020",
-                col(UnitSuccession.to_edition) == "2025",
+                col(UnitSuccession.from_edition) == Edition.Y2020,
+                col(UnitSuccession.to_edition) == Edition.Y2025,
                 col(UnitSuccession.how) == "split",
             )
             .order_by(col(UnitSuccession.from_code), col(UnitSuccession.to_code))

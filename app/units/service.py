@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.editions import EDITIONS
 from app.core.errors import NotFound, ValidationFailed
 from app.core.text import fold
 from app.units.models import AdminUnit, UnitSuccession
 from app.units.repository import UnitRepository
 from app.units.schemas import ProvinceRef, UnitDetail, UnitLink, UnitOut
-
-EDITIONS = ("2020", "2025")
 
 
 def parse_unit_ref(value: str, field: str = "unit") -> tuple[str, str]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.auth.schemas import UnitRef
+from app.core.editions import EDITIONS
 from app.core.errors import FieldError, Forbidden, ValidationFailed
 from app.core.text import nfc, text_problem
 from app.units.repository import UnitRepository
@@ -54,7 +55,7 @@ def _phone(raw: str) -> str | None:
 def _unit(raw: str) -> tuple[str, str] | None:
     edition, _, code = raw.strip().rpartition(":")
     edition = edition or "2025"
-    return (edition, code) if edition in ("2025", "2020") and re.fullmatch(r"\d{5}", code) else None
+    return (edition, code) if edition in EDITIONS and re.fullmatch(r"\d{5}", code) else None
 
 
 def parse(data: bytes) -> list[tuple[int, str, str, tuple[str, str]]]:
@@ -156,7 +157,7 @@ async def create_agents(session: AsyncSession, principal: Principal, data: bytes
     return BulkCreated(created=created, count=len(created), passwords_shown=True, note=None)
 
 
-def without_passwords(answer: Any) -> Any:
+def without_passwords(answer: dict[str, Any]) -> dict[str, Any]:
     """What a replay of the answer shows: the same accounts, no password (they were shown once)."""
     return answer | {
         "created": [row | {"password": None} for row in answer["created"]],

@@ -9,7 +9,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,10 @@ from app.users import service
 from app.users.repository import AccountRepository
 from app.users.schemas import UserCreate
 
+T = TypeVar("T")
 
-async def _run(settings: Settings, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+
+async def _run(settings: Settings, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     engine = make_engine(settings.database_url, pooler=settings.database_pooler)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -56,7 +58,7 @@ def _fail(exc: Exception) -> None:
     sys.exit("refused: " + "; ".join(lines))
 
 
-async def _user(session: AsyncSession, username: str) -> Any:
+async def _user(session: AsyncSession, username: str) -> User:
     user = await AccountRepository(session).by_username(username)
     if user is None:
         sys.exit(f"no user {username!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -33,7 +33,7 @@ AccountReader = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN, Role
 AccountManager = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN, Role.WARD_OFFICER))]
 
 
-def _without_password(answer: dict) -> dict:
+def _without_password(answer: dict[str, Any]) -> dict[str, Any]:
     return answer | {"password": None, "note": PASSWORD_NOT_REPLAYED}
 
 

@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.bank.handoff.export_sql import exotic_condition
 from app.consents.models import PURPOSE_BANK_ONBOARDING, BankReceipt, Consent
 from app.core.db import utcnow
+from app.core.editions import Edition
 from app.core.repository import Repository
 from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
@@ -98,7 +99,7 @@ def visible_ids_query(bank_bin: str) -> Select[Any]:
 def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
     """`visible_records_query` limited to one unit (either edition) and/or one street."""
     if unit is not None:
-        column = col(Merchant.unit_code) if unit[0] == "2025" else col(Merchant.unit_code_2020)
+        column = col(Merchant.unit_code) if unit[0] == Edition.Y2025 else col(Merchant.unit_code_2020)
         stmt = stmt.where(column == unit[1])
     if street_id is not None:
         stmt = stmt.where(col(Merchant.street_id) == street_id)

@@ -8,6 +8,7 @@ and a rolled-back change has neither.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -44,7 +45,7 @@ class BankEvent(SQLModel, table=True):
     merchant_id: str = Field(max_length=36)
     occurred_at: datetime = Field(default_factory=utcnow)
     # the bank record at that version (or {"merchant_id"} alone when the shop left the bank)
-    data: dict = Field(sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # the record's hash, null when the shop left the bank: the next change is compared with it
     record_hash: str | None = Field(default=None, max_length=64)
 
@@ -57,7 +58,7 @@ class WebhookEndpoint(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     bank_bin: str = Field(max_length=6, index=True)
     url: str = Field(max_length=2000)
-    event_types: list = Field(sa_column=Column(JSON, nullable=False))
+    event_types: list[str] = Field(sa_column=Column(JSON, nullable=False))
     secret_enc: str = Field(sa_column=Column(Text, nullable=False))
     # after a rotation the old secret keeps signing beside the new one until this moment
     previous_secret_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,3 +1,4 @@
+# Over 300 lines: one Dispatcher class (claim, send, record, run) sharing a lease; not split while app/bank moves
 """Delivers bank events to webhooks per Standard Webhooks, with retries, from `phoqr serve` or `phoqr worker`.
 
 Claiming: one short transaction picks due deliveries with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL;

@@ -48,6 +48,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.editions import Edition
 from app.core.errors import AppError
 from app.merchants.accounts import unknown_bank
 from app.merchants.builder import account_row, key_of_account, merchant_row
@@ -161,7 +162,7 @@ async def _build(
     active_bins = await MerchantRepository(session).active_bins()
     for o in outcomes:
         body = bodies[o.index]
-        point = located(body) if body.unit_2020 or (body.unit and body.unit.edition == "2020") else None
+        point = located(body) if body.unit_2020 or (body.unit and body.unit.edition == Edition.Y2020) else None
         where_key = repr((body.street_id, body.unit, body.unit_2020, point))  # a split old ward: the point decides
         if where_key not in places:
             try:
