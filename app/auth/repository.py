@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, column, delete, or_, select, table, update
+from sqlalchemy import CursorResult, String, bindparam, column, delete, or_, select, table, update
 from sqlmodel import col
 
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
@@ -27,6 +27,24 @@ _unit = table(
     column("province_code", String),
 )
 
+# built once (every request runs it): no per-request construction, and its cache key is computed once
+_PRINCIPAL = (
+    select(
+        col(User.id),
+        col(User.username),
+        col(User.full_name),
+        col(User.role),
+        col(User.bank_bin),
+        col(User.is_active),
+        col(User.is_demo),
+        col(UserUnit.edition),
+        col(UserUnit.code),
+    )
+    .outerjoin(UserUnit, col(UserUnit.user_id) == col(User.id))
+    .where(col(User.id) == bindparam("user_id"))
+    .order_by(col(UserUnit.code))
+)
+
 
 class UserRepository(Repository[User]):
     model = User
@@ -37,13 +55,10 @@ class UserRepository(Repository[User]):
     async def by_id(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
-    async def units(self, user_id: int) -> list[tuple[str, str]]:
-        rows = await self.session.execute(
-            select(col(UserUnit.edition), col(UserUnit.code))
-            .where(col(UserUnit.user_id) == user_id)
-            .order_by(col(UserUnit.code))
-        )
-        return [(e, c) for e, c in rows.all()]
+    async def principal_rows(self, user_id: int) -> list[Any]:
+        """The account a request runs as and its units, in one query (user LEFT JOIN units): one row per unit, or
+        one row with no unit, or none for an unknown id. Core columns, no ORM instance: every request asks."""
+        return list((await self.session.execute(_PRINCIPAL, {"user_id": user_id})).all())
 
     async def successors_2025(self, codes_2020: list[str]) -> set[str]:
         if not codes_2020:

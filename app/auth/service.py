@@ -25,17 +25,24 @@ LOCKED = ("Đăng nhập sai quá nhiều lần, vui lòng thử lại sau", "To
 def may_sign_in(user: User | None, settings: Settings) -> bool:
     """Active, and not a demo account unless demo logins are on (`Settings.demo_logins`): checked at login and
     again on every request, so a demo row left in a production database never signs anyone in."""
-    return user is not None and user.is_active and (not user.is_demo or settings.demo_logins)
+    return user is not None and account_may_sign_in(user.is_active, user.is_demo, settings)
+
+
+def account_may_sign_in(is_active: bool, is_demo: bool, settings: Settings) -> bool:
+    return is_active and (not is_demo or settings.demo_logins)
 
 
 async def load_principal(
     session: AsyncSession, settings: Settings, user_id: int, *, device_id: str | None = None
 ) -> Principal | None:
+    """The account as it is now, read on every request (deactivation and role changes apply at once): the user
+    and its units in one query."""
     repo = UserRepository(session)
-    user = await repo.by_id(user_id)
-    if user is None or not may_sign_in(user, settings):
+    rows = await repo.principal_rows(user_id)
+    if not rows or not account_may_sign_in(rows[0].is_active, rows[0].is_demo, settings):
         return None
-    units = await repo.units(user_id)
+    user = rows[0]
+    units: list[tuple[str, str]] = [(r.edition, r.code) for r in rows if r.code is not None]
     # a 2-digit code is a province: its officers see every commune of it (a 2020 province: its communes' successors)
     provinces = {c for e, c in units if e == Edition.Y2025 and len(c) == 2}
     old_provinces = [c for e, c in units if e == Edition.Y2020 and len(c) == 2]
@@ -45,7 +52,7 @@ async def load_principal(
     olds += sorted(await repo.communes_of_provinces("2020", old_provinces))
     units_2025 |= await repo.successors_2025(olds)
     return Principal(
-        id=user.id or 0,
+        id=user.id,
         username=user.username,
         full_name=user.full_name,
         role=Role(user.role),

@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from app.core.config import Settings
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the app was created with (tests create apps with their own)."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (tests create apps with their own). `async`: FastAPI runs a plain
+    `def` dependency in its thread pool, a thread hop on every request that asks for the settings."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -35,7 +35,7 @@ Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,12 +132,16 @@ async def iter_bank_records(
 
 
 async def bank_record(
-    session: AsyncSession, merchant_id: str, bank_bin: str | None = None
+    session: AsyncSession, merchant_id: str, bank_bin: str | None = None, *, new_shop: bool = False
 ) -> tuple[str | None, dict[str, Any] | None]:
+    """The shop's current bank (a bank account's BIN) and the record `bank_bin` (default: that bank) may see.
+
+    `new_shop`: registered in this transaction and announced before any consent was given (`finish_creates` runs
+    before `consents.give`): no bank may see it yet, so the record is None without the query."""
     account = await HandoffRepository(session).account(merchant_id)
     current_bin = account.bank_bin if account is not None and account.kind in BANK_KINDS else None
     wanted = bank_bin or current_bin
-    if wanted is None:
+    if wanted is None or new_shop:
         return current_bin, None
     records = await load_bank_records(session, wanted, [merchant_id])
     return current_bin, (records[0] if records else None)
@@ -149,7 +153,7 @@ _RECORD = "bank.record"
 async def event_record(session: AsyncSession, event: ShopChanged) -> tuple[str | None, dict[str, Any] | None]:
     """`bank_record` of the shop as `event` left it, read once whichever subscriber asks first."""
     if _RECORD not in event.memo:
-        event.memo[_RECORD] = await bank_record(session, event.merchant_id)
+        event.memo[_RECORD] = await bank_record(session, event.merchant_id, new_shop=event.is_new_shop)
     found: tuple[str | None, dict[str, Any] | None] = event.memo[_RECORD]
     return found
 
@@ -158,15 +162,17 @@ async def event_records(session: AsyncSession, events: list[ShopChanged]) -> Non
     """`event_record` of several events of distinct shops, the missing ones read in bulk into each event's memo."""
     missing = [e for e in events if _RECORD not in e.memo]
     if missing:
-        records = await bank_records_many(session, [e.merchant_id for e in missing])
+        new = {e.merchant_id for e in missing if e.is_new_shop}
+        records = await bank_records_many(session, [e.merchant_id for e in missing], new_shops=new)
         for e in missing:
             e.memo[_RECORD] = records[e.merchant_id]
 
 
 async def bank_records_many(
-    session: AsyncSession, merchant_ids: list[str]
+    session: AsyncSession, merchant_ids: list[str], *, new_shops: Collection[str] = ()
 ) -> dict[str, tuple[str | None, dict[str, Any] | None]]:
-    """`bank_record(session, id)` of several shops: one account query, one record query per bank involved."""
+    """`bank_record(session, id, new_shop=id in new_shops)` of several shops: one account query, one record query
+    per bank involved."""
     accounts = {a.merchant_id: a for a in await HandoffRepository(session).accounts(merchant_ids)}
     bins = {
         i: (a.bank_bin if a is not None and a.kind in BANK_KINDS else None)
@@ -174,6 +180,7 @@ async def bank_records_many(
     }
     found: dict[str, dict[str, Any]] = {}
     for bank_bin in sorted({b for b in bins.values() if b}):
-        for record in await load_bank_records(session, bank_bin, [i for i, b in bins.items() if b == bank_bin]):
+        ids = [i for i, b in bins.items() if b == bank_bin and i not in new_shops]
+        for record in await load_bank_records(session, bank_bin, ids):
             found[record["merchant_id"]] = record
     return {i: (bins[i], found.get(i) if bins[i] else None) for i in merchant_ids}
