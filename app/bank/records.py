@@ -28,7 +28,11 @@ Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`
      "address":{"house_number","street","street_id","unit_2025","unit_2020"},
      "location":{"lat","lon","accuracy_m"}|null,
      "payment_account":{"bank_bin","account_number","account_name","kind"},
-     "qr":{"payload","sticker_code","issued_at"}|null, "status","consent_id","record_hash"}
+     "qr":{"payload","sticker_code","issued_at"}|null, "status","consent_id",
+     "tax_code"?,"business_registration_number"?,"einvoice_method"?, "record_hash"}
+The household-business fields (HOUSEHOLD) are in the record only when the shop has them: a record without
+them hashes as it did before they existed, so no bank's stored record_hash changes under it. The tax code
+leaves PhoQR nowhere else (not in the ward's files, logs or audit).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from app.qrcodes.models import QRCode
 from app.streets.models import Street
 
 BANK_KINDS = ("account", "card")
+HOUSEHOLD = ("tax_code", "business_registration_number", "einvoice_method")
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -96,6 +101,7 @@ def build_record(row: Any) -> dict[str, Any]:
         "status": row.status,
         "consent_id": row.consent_id,
     }
+    record.update((name, getattr(row, name)) for name in HOUSEHOLD if getattr(row, name) is not None)
     record["record_hash"] = record_hash(record)
     return record
 
@@ -118,6 +124,9 @@ def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
             col(Merchant.lon),
             col(Merchant.accuracy_m),
             col(Merchant.status),
+            col(Merchant.tax_code),
+            col(Merchant.business_registration_number),
+            col(Merchant.einvoice_method),
             col(PaymentAccount.bank_bin),
             col(PaymentAccount.account_number),
             col(PaymentAccount.account_name),
