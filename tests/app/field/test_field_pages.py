@@ -71,7 +71,7 @@ def test_household_fields_are_in_the_form_in_both_languages() -> None:
     vi, en = i18n.split("const EN", 1)
     for name in ("tax_code", "business_registration_number", "einvoice_method"):
         assert f'"{name}"' in form  # a form field, sent in the upsert payload
-    keys = {"f_tax_code", "f_business_registration_number", "f_einvoice_method", "tax_code_12"}
+    keys = {"f_tax_code", "f_business_registration_number", "f_einvoice_method"}
     keys |= {f"ei_{m}" for m in ("none", "tax_authority_code", "cash_register")}
     for key in keys:
         assert re.search(rf"\b{key}: \"", vi) and re.search(rf"\b{key}: \"", en), key
