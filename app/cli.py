@@ -153,16 +153,19 @@ def cmd_account_checks(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
-    """Retention (README, "Growth"): finished webhook deliveries, old sync operations, expired idempotency keys."""
+    """Retention (README, "Growth"): finished webhook deliveries, old sync operations, expired idempotency keys,
+    the files (and errors) of finished imports."""
     from app.bank.webhooks.retention import prune_deliveries
     from app.core.db import utcnow
     from app.idempotency.retention import prune_idempotency_records, prune_sync_operations
+    from app.imports.retention import prune_import_files
 
     now = utcnow()
     jobs = {
         "webhook deliveries": lambda s: prune_deliveries(s, now, settings.retention_delivery_days, args.batch),
         "sync operations": lambda s: prune_sync_operations(s, now, settings.retention_sync_days, args.batch),
         "idempotency records": lambda s: prune_idempotency_records(s, now, args.batch),
+        "import files": lambda s: prune_import_files(s, now, settings.retention_import_days, args.batch),
     }
     for name, job in jobs.items():
         total = 0

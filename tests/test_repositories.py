@@ -4,7 +4,8 @@
 Checked on the source (AST, nothing imported): a call of `select`, `insert`, `update`, `delete` or `text` imported
 from sqlalchemy or sqlmodel (also through `import sqlalchemy as sa`), a table's own `.insert()/.update()/.delete()`
 (`Model.__table__.insert()`), and any `.execute/.exec/.scalar/.scalars/.stream/.stream_scalars` call (but an
-HTTP client's `.stream("POST", url)`: SQLAlchemy 2 takes no SQL string there).
+HTTP client's `.stream("POST", url)`: SQLAlchemy 2 takes no SQL string there). A `text(...)` in a `models.py` is
+the table's own schema (a partial index's predicate), not a query.
 
 UNFINISHED (issue 16, item 3): the queries are being moved domain by domain. `REMAINING` lists the files that
 still build or run queries, with how many; it may only shrink. A file not listed must have none; a listed file
@@ -79,6 +80,8 @@ def outside_repositories(base: Path) -> dict[str, list[tuple[int, str]]]:
         if path.name == "repository.py" or rel.parts[:2] == ("app", "core"):
             continue
         hits = queries_in(path.read_text(encoding="utf-8"))
+        if path.name == "models.py":  # a table's own SQL (a partial index's predicate) is schema, not a query
+            hits = [(line, what) for line, what in hits if what != "text(...)"]
         if hits:
             found[rel.as_posix()] = hits
     return found

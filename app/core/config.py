@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # `phoqr prune` (app/idempotency/retention.py, app/bank/webhooks/retention.py): days kept after the last change
     retention_sync_days: int = Field(30, ge=1)
     retention_delivery_days: int = Field(30, ge=1)
+    # an import's uploaded file and its errors (the error file), after it finished (app/imports/retention.py)
+    retention_import_days: int = Field(30, ge=1)
     request_max_bytes: int = Field(1024 * 1024, ge=1024)
     sync_max_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     # /sync batches a worker runs at once; the others wait their turn (holding no database connection) up to

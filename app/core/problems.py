@@ -100,6 +100,7 @@ DECLARED: dict[str, tuple[int, str, str]] = {
     "import_header_missing": (422, "Thiếu cột bắt buộc", "Required columns missing"),
     "import_sheet_missing": (422, "Thiếu trang Shops", "The Shops sheet is missing"),
     "import_too_many_rows": (422, "Tệp quá nhiều dòng", "Too many rows"),
+    "import_file_pruned": (410, "Tệp đã bị xóa theo thời hạn lưu giữ", "The file was deleted after its retention"),
     "idempotency_key_required": (428, "Thiếu Idempotency-Key", "Idempotency-Key required"),
     # accounts (app/users)
     "user_not_found": (404, "Không tìm thấy tài khoản", "User not found"),

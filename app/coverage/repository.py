@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.core.editions import Edition
 from app.coverage.models import CoverageCounter
 from app.merchants.enums import MerchantStatus
-from app.merchants.models import Merchant
+from app.merchants.models import EINVOICING, Merchant
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
 
@@ -55,6 +55,13 @@ class CoverageRepository:
             stmt = stmt.where(col(CoverageCounter.category) == category)
         rows = await self.session.execute(stmt)
         return {(a, b): (int(s or 0), int(q or 0)) for a, b, s, q in rows.all()}
+
+    async def einvoicing(self, edition: str, codes: list[str]) -> dict[str, int]:
+        """Active shops with an e-invoice method per unit of `edition`, read from their partial index only
+        (`ix_merchant_einvoicing`: its predicate repeated word for word, so SQLite and PostgreSQL both use it)."""
+        column = col(Merchant.unit_code) if edition == Edition.Y2025 else col(Merchant.unit_code_2020)
+        stmt = select(column, func.count()).where(EINVOICING, column.in_(sorted(set(codes)))).group_by(column)
+        return {str(code): int(n) for code, n in (await self.session.execute(stmt)).all()}
 
     async def communes(self, edition: str, codes: set[str]) -> list[AdminUnit]:
         """The given communes, or every commune with a baseline or a target (they count even with no shop)."""

@@ -10,6 +10,7 @@ from their street are reported in an explicit "chưa xác định" row per 2025 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,16 @@ from app.units.models import AdminUnit
 from app.units.repository import UnitRepository
 
 UNASSIGNED = "chưa xác định phường cũ"
+
+
+@dataclass(frozen=True, slots=True)
+class EinvoiceShare:
+    shops: int  # active shops with an e-invoice method
+    pct: float | None  # of the active shops registered; None when there are none
+
+    @classmethod
+    def of(cls, einvoicing: int, shops: int) -> EinvoiceShare:
+        return cls(einvoicing, min(100.0, round(einvoicing * 100 / shops, 1)) if shops else None)
 
 
 def make_row(
@@ -42,6 +53,16 @@ def make_row(
         gap_to_target=gap,
         **label,
     )
+
+
+async def einvoice_shares(session: AsyncSession, edition: str, rows: list[CoverageRow]) -> dict[str, EinvoiceShare]:
+    """Per unit row (by code): its active shops with an e-invoice method (`tax_authority_code`, `cash_register`)
+    and their share of the unit's active shops registered; "" is the total of the rows given."""
+    codes = [r.unit.code for r in rows if r.unit is not None and r.unit.code]
+    counts = await CoverageRepository(session).einvoicing(edition, codes) if codes else {}
+    out = {code: EinvoiceShare.of(counts.get(code, 0), r.shops) for r in rows if r.unit and (code := r.unit.code)}
+    out[""] = EinvoiceShare.of(sum(s.shops for s in out.values()), sum(r.shops for r in rows))
+    return out
 
 
 def total_of(rows: list[CoverageRow]) -> CoverageRow:

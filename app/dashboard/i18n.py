@@ -66,6 +66,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "shops": ("Cửa hàng", "Shops"),
     "with_qr": ("Có QR", "With QR"),
     "pct": ("Tỷ lệ", "Coverage"),
+    "einvoice": ("Dùng hóa đơn điện tử", "Issue e-invoices"),
     "denominator": ("Mẫu số", "Denominator"),
     "target": ("Mục tiêu", "Target"),
     "target_date": ("Hạn", "Target date"),

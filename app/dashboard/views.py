@@ -118,7 +118,9 @@ async def overview(session: AsyncSession, principal: Principal, edition: str) ->
     lines = [Line(r, outlooks.get(r.unit.code) if r.unit else None) for r in rows]
     # the snapshot this half-year's periodic report (GET /reports/coverage.xlsx) is built from
     run, _ = await run_for_period(session, "half_year", local_today())
-    return Table(lines, total, extra={"snapshot": run})
+    # beside QR coverage: the share of each unit's shops that issue e-invoices (household businesses, 2026)
+    einvoice = await coverage.einvoice_shares(session, edition, rows)
+    return Table(lines, total, extra={"snapshot": run, "einvoice": einvoice})
 
 
 async def unit_page(session: AsyncSession, principal: Principal, edition: str, code: str, sort: str) -> Table:

@@ -20,6 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.core.errors import AppError
 from app.imports.columns import ERRORS_FIELD, ERRORS_HEADER, SHOPS_SHEET, field_of
 from app.imports.models import ImportJob
 from app.imports.reading import kind_of
@@ -61,7 +62,16 @@ def _error_column(ws: Worksheet) -> int:
     return int(ws.max_column) + 1
 
 
+class ImportFilePruned(AppError):
+    status, code = 410, "import_file_pruned"
+
+
 def build(job: ImportJob) -> bytes:
+    if job.pruned_at is not None:  # app.imports.retention
+        raise ImportFilePruned(
+            "Tệp đã tải lên và lỗi của nó đã được xóa sau thời hạn lưu giữ",
+            "The uploaded file and its errors were deleted after the retention period",
+        )
     errors: list[dict[str, Any]] = json.loads(job.errors)
     book = load_workbook(io.BytesIO(job.content)) if kind_of(job.content) == "xlsx" else _from_csv(job.content)
     ws = _sheet(book, errors[0]["sheet"] if errors else SHOPS_SHEET)

@@ -1,7 +1,8 @@
 """Large imports run in the background of the same process, the way the bank outbox is delivered: the upload
 stores the import `queued` in its own transaction; a worker task of the app claims it (FOR UPDATE SKIP LOCKED,
 so several workers never take the same one), runs it in a transaction of its own and writes its progress (rows
-done) in short separate ones, so `GET /imports/{id}` can follow it.
+done) in short separate ones, so `GET /imports/{id}` can follow it. A run whose process died is taken over by
+app.imports.recovery, swept when the worker starts and every minute after.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,19 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.service import load_principal
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.imports import service
+from app.imports import recovery, service
 from app.imports.repository import ImportRepository
 
 log = logging.getLogger("phoqr.imports")
 
 
-async def _claim(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
+async def _claim(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[str, int] | None:
     async with sessionmaker() as session, session.begin():
         job = await ImportRepository(session).next_queued()
         if job is None:
             return None
-        job.status = "running"
-        return job.id
+        job.status, job.attempts = "running", job.attempts + 1
+        return job.id, job.attempts
 
 
 async def _set(sessionmaker: async_sessionmaker[AsyncSession], import_id: str, **values: object) -> None:
@@ -39,17 +42,29 @@ async def _set(sessionmaker: async_sessionmaker[AsyncSession], import_id: str, *
 
 async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
     """Claim and run the oldest queued import; its id, or None when there was none."""
-    import_id = await _claim(sessionmaker)
-    if import_id is None:
+    claimed = await _claim(sessionmaker)
+    if claimed is None:
         return None
+    import_id, attempt = claimed
+    recovery.RUNNING.add(import_id)
+    try:
+        await _run(sessionmaker, import_id, attempt)
+    finally:
+        recovery.RUNNING.discard(import_id)
+    return import_id
+
+
+async def _run(sessionmaker: async_sessionmaker[AsyncSession], import_id: str, attempt: int) -> None:
 
     async def progress(job_id: str, done: int) -> None:
         await _set(sessionmaker, job_id, rows_done=done)
 
     try:
         async with sessionmaker() as session, session.begin():
-            job = await ImportRepository(session).get(import_id)
-            assert job is not None
+            await recovery.hold(session, import_id)
+            job = await recovery.still_mine(session, import_id, attempt)
+            if job is None:  # taken over by a sweep between the claim and the lock: its new run does it
+                return
             principal = await load_principal(session, get_settings(), job.user_id)
             if principal is None:
                 raise PermissionError("the uploader's account is no longer active")
@@ -60,12 +75,15 @@ async def run_one(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
         log.exception("import %s failed", import_id)
         problem = {"code": "import_failed", "detail": type(exc).__name__}
         await _set(sessionmaker, import_id, status="failed", problem=json.dumps(problem), finished_at=utcnow())
-    return import_id
 
 
 async def _loop(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event, interval: float) -> None:
+    swept = -math.inf  # at start: imports left running by a process that died
     while not stop.is_set():
         try:
+            if time.monotonic() - swept >= recovery.RECOVER_SECONDS:
+                await recovery.recover(sessionmaker)
+                swept = time.monotonic()
             ran = await run_one(sessionmaker)
         except Exception:  # the database is down: try again later
             log.exception("import worker: claim failed")

@@ -40,3 +40,7 @@ class ImportJob(SQLModel, table=True):
     problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # background runs started (app.imports.recovery: a run whose process died is taken over, up to MAX_ATTEMPTS)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # when the file and its errors were dropped (app.imports.retention); the outcome and counts stay
+    pruned_at: datetime | None = None

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -37,6 +38,36 @@ class ImportRepository(Repository[ImportJob]):
                 code="idempotency_in_progress",
                 headers={"Retry-After": "1"},
             ) from exc
+
+    async def hold_run_lock(self, namespace: int, import_id: str) -> None:
+        """PostgreSQL: an advisory lock held by a run until its transaction ends (app.imports.recovery)."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(namespace, func.hashtext(import_id))))
+
+    async def run_lock_free(self, namespace: int, import_id: str) -> bool:
+        """PostgreSQL: True when no live run holds the import's lock (taking it until this transaction ends)."""
+        got = await self.session.execute(select(func.pg_try_advisory_xact_lock(namespace, func.hashtext(import_id))))
+        return bool(got.scalar_one())
+
+    async def running_for_update(self) -> list[ImportJob]:
+        """Imports marked `running`, oldest first, locked (those another sweep holds are skipped)."""
+        stmt = select(ImportJob).where(col(ImportJob.status) == "running").order_by(col(ImportJob.created_at))
+        return list((await self.session.execute(stmt.with_for_update(skip_locked=True))).scalars())
+
+    async def prune_files(self, statuses: tuple[str, ...], before: datetime, now: datetime, batch: int) -> int:
+        """Empty the file and errors of up to `batch` imports in `statuses` that ended before `before`."""
+        ended = func.coalesce(col(ImportJob.finished_at), col(ImportJob.created_at))
+        found = await self.session.execute(
+            select(col(ImportJob.id))
+            .where(col(ImportJob.status).in_(statuses), col(ImportJob.pruned_at).is_(None), ended < before)
+            .order_by(col(ImportJob.id))
+            .limit(batch)
+        )
+        ids = list(found.scalars())
+        if ids:
+            await self.session.execute(
+                update(ImportJob).where(col(ImportJob.id).in_(ids)).values(content=b"", errors="[]", pruned_at=now)
+            )
+        return len(ids)
 
     async def next_queued(self) -> ImportJob | None:
         """The oldest queued import, locked so two workers never take the same one (SKIP LOCKED on PostgreSQL)."""

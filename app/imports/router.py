@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import CurrentUser, Writer
 from app.core.db import SessionDep
 from app.core.deps import SettingsDep
-from app.core.errors import AppError, PayloadTooLarge
+from app.core.errors import AppError, PayloadTooLarge, ValidationFailed
 from app.imports import errorfile, refs, service, template
 from app.imports.reading import MAX_BYTES
 from app.imports.schemas import ImportOut, Mode
@@ -17,10 +17,24 @@ from app.units.service import parse_unit_ref, require_unit
 router = APIRouter(prefix="/imports", tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UnitQuery = Annotated[str, Query(description="edition:code of the unit, e.g. 2025:26506")]
+T = TypeVar("T")
+_EITHER = "as a query parameter or a form field (both: they must agree)"
 
 
 class IdempotencyKeyRequired(AppError):
     status, code = 428, "idempotency_key_required"
+
+
+def one_value(name: str, in_query: T | None, in_form: T | None, default: T | None = None) -> T | None:
+    """`unit`, `mode` and `dry_run` may come as query parameters or as fields of the multipart form (what an HTML
+    form or curl -F sends); both agree or it is a 422 naming the field, so no value is silently chosen over another."""
+    if in_query is not None and in_form is not None and in_query != in_form:
+        raise ValidationFailed(
+            name,
+            f"'{name}' có hai giá trị khác nhau (tham số truy vấn và trường của biểu mẫu)",
+            f"'{name}' has two different values (query parameter and form field)",
+        )
+    return in_form if in_form is not None else in_query if in_query is not None else default
 
 
 @router.get("/template.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
@@ -60,11 +74,19 @@ async def create_import(
     principal: Writer,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="XLSX or CSV (UTF-8), at most 10 MB and 20,000 rows")],
-    unit: UnitQuery,
-    mode: Mode = "all_or_nothing",
-    dry_run: bool = False,
+    unit: Annotated[str | None, Query(description=f"edition:code, e.g. 2025:26506; required, {_EITHER}")] = None,
+    mode: Annotated[Mode | None, Query(description=f"all_or_nothing (default) or valid_rows, {_EITHER}")] = None,
+    dry_run: Annotated[bool | None, Query(description=f"false by default, {_EITHER}")] = None,
+    unit_field: Annotated[str | None, Form(alias="unit")] = None,
+    mode_field: Annotated[Mode | None, Form(alias="mode")] = None,
+    dry_run_field: Annotated[bool | None, Form(alias="dry_run")] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)] = None,
 ) -> JSONResponse:
+    ref = one_value("unit", parse_unit_ref(unit) if unit else None, parse_unit_ref(unit_field) if unit_field else None)
+    if ref is None:
+        raise ValidationFailed("unit", "Cần chọn đơn vị (unit)", "The unit is required")
+    chosen_mode = one_value("mode", mode, mode_field, "all_or_nothing")
+    chosen_dry_run = one_value("dry_run", dry_run, dry_run_field, False)
     if idempotency_key is None:
         raise IdempotencyKeyRequired(
             "Cần tiêu đề Idempotency-Key để tệp chỉ được nhập một lần",
@@ -79,9 +101,9 @@ async def create_import(
         data=data,
         filename=file.filename or "upload",
         key=idempotency_key,
-        unit=parse_unit_ref(unit),
-        mode=mode,
-        dry_run=dry_run,
+        unit=ref,
+        mode=chosen_mode or "all_or_nothing",
+        dry_run=bool(chosen_dry_run),
         background_rows=settings.import_background_rows,
     )
     status = 200 if replayed else (202 if job.status == "queued" else 201)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
+from app.auth import Principal, Role
 from app.auth.schemas import UnitRef
 from app.consents.bank_status import standing, standing_of
 from app.consents.schemas import AccountCheckOut, BankStatusOut
+from app.core.editions import Edition
 from app.merchants.enums import AccountKind
+from app.merchants.household import mask_tax_code
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import Location, MerchantOut, PaymentAccountOut, PhotoRef, QRSummary, Review, VnpayOut
@@ -92,6 +95,9 @@ def to_out(
         qr=qr_summary(active_qr) if active_qr else None,
         non_coverage_reason=m.non_coverage_reason,
         possible_duplicate_of=m.possible_duplicate_of,
+        tax_code=m.tax_code,
+        business_registration_number=m.business_registration_number,
+        einvoice_method=m.einvoice_method,
         version=m.version,
         created_by=m.created_by,
         created_at=m.created_at,
@@ -100,6 +106,18 @@ def to_out(
         account_check=account_check,
         photos=[photo_ref(p) for p in photos or ()],
     )
+
+
+def shown_to(principal: Principal, out: MerchantOut) -> MerchantOut:
+    """The shop as `principal` may read it: the tax code in full only to the field agents and officers of the
+    shop's own unit; everyone else (city admins, auditors, province officers, banks) sees it masked."""
+    code = out.unit.code
+    # a province's account reaches the commune only through the province: not the shop's own unit
+    named = (Edition.Y2025, code) in principal.units or not principal.provinces
+    own = principal.role in (Role.FIELD_AGENT, Role.WARD_OFFICER) and code in principal.units_2025 and named
+    if out.tax_code is None or (own and not principal.sees_all):
+        return out
+    return out.model_copy(update={"tax_code": mask_tax_code(out.tax_code)})
 
 
 async def render(session: AsyncSession, merchant: Merchant, account: PaymentAccount | None = None) -> MerchantOut:

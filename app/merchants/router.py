@@ -14,6 +14,7 @@ from app.core.types import DbId
 from app.idempotency.service import IdempotencyKey, respond_once
 from app.merchants import lifecycle, photos, service
 from app.merchants.enums import MerchantStatus, ReviewState
+from app.merchants.presentation import shown_to
 from app.merchants.schemas import CloseIn, MerchantCreate, MerchantOut, MerchantPatch, PhotoOut, ReviewIn
 from app.units.service import parse_unit_ref
 
@@ -35,6 +36,7 @@ async def create_merchant(
 ) -> JSONResponse:
     async def handler() -> tuple[int, object, dict[str, str]]:
         status, out = await service.create(session, principal, body)
+        out = shown_to(principal, out)
         return status, out, {"ETag": f'"{out.version}"', "Location": f"/api/v1/merchants/{out.id}"}
 
     return await respond_once(request, session, principal, idempotency_key, body.model_dump(mode="json"), handler)
@@ -70,14 +72,14 @@ async def list_merchants(
         has_qr=has_qr,
         bank_state=bank_state,
     )
-    return Page(items=items, next_cursor=nxt)
+    return Page(items=[shown_to(principal, o) for o in items], next_cursor=nxt)
 
 
 @router.get("/{merchant_id}", response_model=MerchantOut)
 async def get_merchant(
     merchant_id: str, session: SessionDep, principal: CurrentUser, response: Response
 ) -> MerchantOut:
-    out = await service.get(session, principal, merchant_id)
+    out = shown_to(principal, await service.get(session, principal, merchant_id))
     set_etag(response, out.version)
     return out
 
@@ -91,7 +93,7 @@ async def patch_merchant(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> MerchantOut:
-    out = await service.update(session, principal, merchant_id, body, expected_version(if_match))
+    out = shown_to(principal, await service.update(session, principal, merchant_id, body, expected_version(if_match)))
     set_etag(response, out.version)
     return out
 
@@ -100,7 +102,7 @@ async def patch_merchant(
 async def review_merchant(
     merchant_id: str, body: ReviewIn, session: SessionDep, principal: Reviewer, response: Response
 ) -> MerchantOut:
-    out = await lifecycle.review(session, principal, merchant_id, body)
+    out = shown_to(principal, await lifecycle.review(session, principal, merchant_id, body))
     set_etag(response, out.version)
     return out
 
@@ -109,7 +111,7 @@ async def review_merchant(
 async def close_merchant(
     merchant_id: str, body: CloseIn, session: SessionDep, principal: Writer, response: Response
 ) -> MerchantOut:
-    out = await lifecycle.close(session, principal, merchant_id, body)
+    out = shown_to(principal, await lifecycle.close(session, principal, merchant_id, body))
     set_etag(response, out.version)
     return out
 

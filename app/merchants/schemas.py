@@ -214,6 +214,11 @@ class MerchantOut(BaseModel):
     qr: QRSummary | None
     non_coverage_reason: str | None
     possible_duplicate_of: str | None
+    tax_code: str | None = Field(
+        None, description="household business: the owner's 12-digit id, masked (`077*******34`) outside its unit"
+    )
+    business_registration_number: str | None = None
+    einvoice_method: EinvoiceMethod | None = None
     version: int
     created_by: int | None
     created_at: datetime

@@ -70,14 +70,20 @@ def canonical_json() -> str:
         f"""'{{"issued_at":' || {_json(_iso("r.qr_issued_at"))} || ',"payload":' || {_json("r.qr_payload")} """
         f"""|| ',"sticker_code":' || {_json("r.qr_sticker_code")} || '}}' ELSE 'null' END"""
     )
+
+    def optional(name: str) -> str:  # app.bank.records.HOUSEHOLD: the key only when the shop has a value
+        return f"""CASE WHEN r.{name} IS NULL THEN '' ELSE ',"{name}":' || {_json("r." + name)} END"""
+
     parts = [
         f"""'{{"address":{{"house_number":' || {_json("r.house_number")}""",
         f"""',"street":' || {_json("r.street_name")}""",
         f"""',"street_id":' || {_int("r.street_id")}""",
         f"""',"unit_2020":' || {unit_2020}""",
         f"""',"unit_2025":{{"code":' || {_json("r.unit_code")} || ',"edition":"2025"}}}}'""",
+        optional("business_registration_number"),
         f"""',"category":' || {_json("r.category")}""",
         f"""',"consent_id":' || {_json("r.consent_id")}""",
+        optional("einvoice_method"),
         f"""',"location":' || {location}""",
         f"""',"merchant_id":' || {_json("r.id")}""",
         f"""',"name":' || {_json("r.name")}""",
@@ -89,6 +95,7 @@ def canonical_json() -> str:
         f"""',"phone":' || {_json("r.phone")}""",
         f"""',"qr":' || {qr}""",
         f"""',"status":' || {_json("r.status")}""",
+        optional("tax_code"),
         f"""',"version":' || {_int("r.version")} || '}}'""",
     ]
     return " || ".join(f"({p})" for p in parts)
@@ -137,6 +144,9 @@ def _cells() -> list[tuple[str, str]]:
         ("r.status", "text"),
         ("r.consent_id", "text"),
         (record_hash_sql(), "hash"),
+        ("r.tax_code", "text"),
+        ("r.business_registration_number", "text"),
+        ("r.einvoice_method", "text"),
     ]
 
 
@@ -202,6 +212,7 @@ def exotic_condition() -> Any:
         col(Merchant.owner_name),
         col(Merchant.house_number),
         col(Merchant.phone),
+        col(Merchant.business_registration_number),
         col(Street.name),
         col(PaymentAccount.account_name),
         col(PaymentAccount.account_number),

@@ -56,6 +56,10 @@ COLUMNS = (
     "status",
     "consent_id",
     "record_hash",
+    # household business (empty when the shop has none); after record_hash so earlier columns keep their place
+    "tax_code",
+    "business_registration_number",
+    "einvoice_method",
 )
 
 
@@ -91,6 +95,9 @@ def flat_row(r: dict[str, Any]) -> list[Any]:
         r["status"],
         r["consent_id"],
         r["record_hash"],
+        r.get("tax_code"),
+        r.get("business_registration_number"),
+        r.get("einvoice_method"),
     ]
     return [safe_cell(v) for v in values]
 

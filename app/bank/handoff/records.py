@@ -29,7 +29,11 @@ Record shape (API.md, "What a bank reads"); times are UTC `YYYY-MM-DDTHH:MM:SSZ`
      "address":{"house_number","street","street_id","unit_2025","unit_2020"},
      "location":{"lat","lon","accuracy_m"}|null,
      "payment_account":{"bank_bin","account_number","account_name","kind"},
-     "qr":{"payload","sticker_code","issued_at"}|null, "status","consent_id","record_hash"}
+     "qr":{"payload","sticker_code","issued_at"}|null, "status","consent_id",
+     "tax_code"?,"business_registration_number"?,"einvoice_method"?, "record_hash"}
+The household-business fields (HOUSEHOLD) are in the record only when the shop has them: a record without
+them hashes as it did before they existed, so no bank's stored record_hash changes under it. The tax code
+leaves PhoQR nowhere else (not in the ward's files, logs or audit).
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.bank.handoff import jcs
 from app.bank.handoff.repository import BANK_KINDS, HandoffRepository
 from app.core.events import ShopChanged
+
+HOUSEHOLD = ("tax_code", "business_registration_number", "einvoice_method")
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -90,6 +96,7 @@ def build_record(row: Any) -> dict[str, Any]:
         "status": row.status,
         "consent_id": row.consent_id,
     }
+    record.update((name, getattr(row, name)) for name in HOUSEHOLD if getattr(row, name) is not None)
     record["record_hash"] = record_hash(record)
     return record
 

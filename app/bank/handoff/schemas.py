@@ -73,6 +73,12 @@ class BankRecord(BaseModel):
     qr: BankQROut | None
     status: Literal["active", "closed"]
     consent_id: str
+    # household business: each key present only when the shop has a value (never null)
+    tax_code: str | None = Field(None, description="the owner's 12-digit personal id; only when set")
+    business_registration_number: str | None = Field(None, description="only when set")
+    einvoice_method: Literal["none", "tax_authority_code", "cash_register"] | None = Field(
+        None, description="only when set"
+    )
     record_hash: str
 
 

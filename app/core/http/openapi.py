@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.errors import PROBLEM_JSON
-from app.core.openapi_tables import BASE_CODES, BINARY_SUFFIXES, EXTRA, SCHEMA_EXAMPLES, STATUS_TEXT
+from app.core.http.openapi_tables import BASE_CODES, BINARY_SUFFIXES, EXTRA, SCHEMA_EXAMPLES, STATUS_TEXT
 
 API_PREFIX = "/api/v1"
 DOMAIN_RE = re.compile(r"^app\.([a-z_]+)")

@@ -50,7 +50,14 @@ async def shops(session: AsyncSession) -> list[str]:
             phone=f"090{i:07d}",
         )
         lat, lon, acc = LOCATIONS[i % len(LOCATIONS)]
-        await session.execute(update(Merchant).where(Merchant.id == m.id).values(lat=lat, lon=lon, accuracy_m=acc))
+        # household fields on some shops, each alone or together: the record holds a key only when it is set
+        household = {
+            "tax_code": "077185001234" if i % 2 else None,
+            "business_registration_number": AWKWARD[i] if i % 3 == 1 else None,
+            "einvoice_method": ("none", "cash_register", None)[i % 3],
+        }
+        values = {"lat": lat, "lon": lon, "accuracy_m": acc, **household}
+        await session.execute(update(Merchant).where(Merchant.id == m.id).values(values))
         await make_consent(session, m.id)
         ids.append(m.id)
     await session.commit()
@@ -66,7 +73,8 @@ async def test_the_database_writes_the_same_cells_and_hashes(session: AsyncSessi
     expected = [[_shown(v) for v in flat_row(r)] for r in await load_bank_records(session, "970436")]
     assert len(expected) == len(AWKWARD)
     got = [[_shown(v) for v in row] for row in (await session.execute(text(export_sql.csv_select(stmt)))).all()]
-    assert got == expected  # record_hash included: the last cell
+    assert got == expected  # record_hash included (then the household cells)
+    assert any(r[-3] for r in got) and any(not r[-3] for r in got)  # some with a tax code, some without
     assert not (await session.execute(exotic_query(stmt))).scalar_one()
 
 

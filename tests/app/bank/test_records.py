@@ -95,3 +95,21 @@ async def test_iteration_pages_through_everything_in_id_order(session):
         made.append(m.id)
     got = [r["merchant_id"] async for r in iter_bank_records(session, "970436", unit=("2025", "26526"), page=3)]
     assert [g for g in got if g in made] == sorted(made)
+
+
+async def test_household_fields_only_when_set_and_hashed(session):
+    m = await make_merchant(session, account_number="0011001234567")
+    await make_consent(session, m.id)
+    _, before = await bank_record(session, m.id)
+    assert before is not None and "tax_code" not in before  # a shop without them hashes as before they existed
+    values = {"tax_code": "077185001234", "einvoice_method": "cash_register"}
+    await session.execute(update(type(m)).where(type(m).id == m.id).values(values))
+    session.expunge_all()
+    _, record = await bank_record(session, m.id)
+    assert record is not None
+    assert list(record)[-3:] == ["tax_code", "einvoice_method", "record_hash"]
+    assert record["tax_code"] == "077185001234" and record["einvoice_method"] == "cash_register"
+    assert "business_registration_number" not in record  # never null: absent
+    assert record["record_hash"] == record_hash(record) == _independent_hash(record) != before["record_hash"]
+    # another bank (no consent for it) never receives the shop, let alone its tax code
+    assert (await bank_record(session, m.id, "970415"))[1] is None

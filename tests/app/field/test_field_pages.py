@@ -63,3 +63,15 @@ def test_first_load_fits_the_budget() -> None:
 async def test_other_pages_keep_their_own_headers(client) -> None:
     r = await client.get("/fieldwork")
     assert r.status_code == 404 and "'self'" not in r.headers.get("Content-Security-Policy", "")
+
+
+def test_household_fields_are_in_the_form_in_both_languages() -> None:
+    form = (STATIC / "form.js").read_text(encoding="utf-8")
+    i18n = (STATIC / "i18n.js").read_text(encoding="utf-8")
+    vi, en = i18n.split("const EN", 1)
+    for name in ("tax_code", "business_registration_number", "einvoice_method"):
+        assert f'"{name}"' in form  # a form field, sent in the upsert payload
+    keys = {"f_tax_code", "f_business_registration_number", "f_einvoice_method"}
+    keys |= {f"ei_{m}" for m in ("none", "tax_authority_code", "cash_register")}
+    for key in keys:
+        assert re.search(rf"\b{key}: \"", vi) and re.search(rf"\b{key}: \"", en), key

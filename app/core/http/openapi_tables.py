@@ -15,6 +15,7 @@ STATUS_TEXT = {
     409: "Conflict with the current state",
     412: "`If-Match` is stale: re-read and retry",
     413: "Request body too large",
+    410: "Gone: deleted after its retention period",
     415: "Unsupported media type",
     422: "Invalid input: `errors` names each failing field",
     428: "`If-Match` is required",
@@ -102,7 +103,7 @@ EXTRA: dict[str, dict[int, tuple[str, ...]]] = {
         428: ("idempotency_key_required",),
     },
     "imports_get": {404: ("import_not_found",)},
-    "imports_errors_xlsx": {404: ("import_not_found",)},
+    "imports_errors_xlsx": {404: ("import_not_found",), 410: ("import_file_pruned",)},
 }
 _SHOP = {
     "id": "0b6f3c1e-2a4d-4f8e-9c7b-5d1a2e3f4a5b",
