@@ -196,12 +196,13 @@ async def report_download(
     edition: str = "2025",
     period: str = "half_year",
     as_of: str | None = None,
+    level: str = "unit",
 ) -> Response:
     if ext not in ("xlsx", "csv"):
         raise PageError(404, "not_found")
     try:
         file = await downloads.report_file(
-            session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of
+            session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of, level=level
         )
     except AppError as exc:
         raise PageError(exc.status, downloads.error_key(exc)) from exc

@@ -105,6 +105,16 @@ class UnitRepository(Repository[AdminUnit]):
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def provinces_of(self, edition: str, codes: Iterable[str]) -> dict[str, str]:
+        """commune code -> its province's code, for the given communes of an edition."""
+        codes = sorted(set(codes))
+        if not codes:
+            return {}
+        stmt = select(col(AdminUnit.code), col(AdminUnit.province_code)).where(
+            col(AdminUnit.edition) == edition, col(AdminUnit.level) == "commune", col(AdminUnit.code).in_(codes)
+        )
+        return {c: p for c, p in (await self.session.execute(stmt)).all()}
+
     async def links(self, edition: str, codes: Iterable[str], *, forward: bool) -> builtins.list[UnitSuccession]:
         """Successions from (forward) or to the given units of an edition."""
         codes = sorted(set(codes))
