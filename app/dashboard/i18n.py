@@ -96,6 +96,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "accepted": ("Đã nhận", "Accepted"),
     "duplicate": ("Có thể trùng", "Possible duplicate"),
     "map_of_shops": ("Bản đồ cửa hàng", "Map of shops"),
+    "map_province": ("Xem cả tỉnh, thành phố", "See the whole province"),
+    "no_outline": (
+        "Chưa nạp ranh giới cho các đơn vị này; số liệu ở bảng dưới.",
+        "No boundaries are loaded for these units; the figures are in the table below.",
+    ),
+    "some_without_outline": (
+        "{n} đơn vị chưa có ranh giới, chỉ có trong bảng.",
+        "{n} units have no boundary loaded and are only in the table.",
+    ),
+    "no_outline_short": ("chưa có ranh giới", "no boundary"),
     "no_location": ("Chưa có cửa hàng nào có vị trí", "No shop has a location yet"),
     "legend": ("Chú giải", "Legend"),
     "out_of_scope": ("Ngoài phạm vi của bạn", "Outside your scope"),

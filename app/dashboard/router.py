@@ -148,13 +148,15 @@ async def street(
             return render(request, "error.html", status=404, message_key="not_found")
     data = await guarded(views.street_page(session, principal, street_id, ref, page))
     banks = await bankstate.states(session, [s.id for s in data.shops])
-    street_map = mapping.street_map(data.points)
+    street_map = await mapping.street_map(session, data.points)
     return render(request, "street.html", nav="overview", data=data, banks=banks, smap=street_map, sid=street_id)
 
 
 @router.get("/map")
-async def map_page(request: Request, session: ReadSessionDep, principal: PagePrincipal) -> Response:
-    data = await mapping.city_map(session, principal, request.query_params.get("lang") == "en")
+async def map_page(
+    request: Request, session: ReadSessionDep, principal: PagePrincipal, unit: str | None = None
+) -> Response:
+    data = await guarded(mapping.city_map(session, principal, unit))
     return render(request, "map.html", nav="map", m=data)
 
 

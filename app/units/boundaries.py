@@ -149,3 +149,38 @@ async def unit_at(session: AsyncSession, edition: str, codes: list[str], lat: fl
         if shape(json.loads(b.geometry)).covers(point):
             return b.code
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    code: str
+    polygons: list[Any]  # [[ring, ...], ...] in lon/lat, as GeoJSON's MultiPolygon
+    box: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+async def outlines(
+    session: AsyncSession,
+    edition: str,
+    *,
+    codes: list[str] | None = None,
+    box: tuple[float, float, float, float] | None = None,
+) -> list[Outline]:
+    """Loaded outlines of the given units, or of every unit whose box meets `box` (the neighbours in view)."""
+    stmt = select(UnitBoundary).where(col(UnitBoundary.edition) == edition)
+    if codes is not None:
+        stmt = stmt.where(col(UnitBoundary.code).in_(sorted(set(codes))))
+    if box is not None:
+        min_lon, min_lat, max_lon, max_lat = box
+        stmt = stmt.where(
+            col(UnitBoundary.min_lat) <= max_lat,
+            col(UnitBoundary.max_lat) >= min_lat,
+            col(UnitBoundary.min_lon) <= max_lon,
+            col(UnitBoundary.max_lon) >= min_lon,
+        )
+    out = []
+    for b in (await session.execute(stmt.order_by(col(UnitBoundary.code)))).scalars():
+        geometry = json.loads(b.geometry)
+        coords = geometry.get("coordinates") or []
+        polygons = [coords] if geometry.get("type") == "Polygon" else coords
+        out.append(Outline(b.code, polygons, (b.min_lon, b.min_lat, b.max_lon, b.max_lat)))
+    return out
