@@ -124,12 +124,13 @@ async def choices(session: AsyncSession, principal: Principal, edition: str) -> 
         )
     own = await repo.names(("2025", p) for p in principal.provinces)
     mine_provinces = [(f"2025:{c}", n, "province_unit") for (_, c), n in sorted(own.items())]
-    mine = [u for u in await repo.list("2025") if u.code in principal.units_2025]
+    # the caller's communes by name lookup: listing the country's 3,321 to keep 168 cost more than the page
+    mine = sorted((await repo.names(("2025", c) for c in principal.units_2025)).items())
     if edition == "2025":
-        return mine_provinces + [(f"2025:{u.code}", u.name, "") for u in mine]
+        return mine_provinces + [(f"2025:{c}", n, "") for (_, c), n in mine]
     successor = await repo.successor_map()
     wards = [u for u in await repo.list("2020") if successor.get(u.code) in principal.units_2025]
-    by_old = [(f"2025:{u.code}", u.name, "by_old_ward") for u in mine]
+    by_old = [(f"2025:{c}", n, "by_old_ward") for (_, c), n in mine]
     return mine_provinces + by_old + [(f"2020:{u.code}", u.name, "") for u in wards]
 
 

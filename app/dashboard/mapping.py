@@ -100,6 +100,20 @@ def _label_point(proj: geo.Projection, polygons: list) -> tuple[float, float]:
     return proj.xy((left + right) / 2, y)
 
 
+# drawn paths by (outline row, projection): the same view draws the same 168 paths for every officer of the city
+_PATHS: dict[tuple[int, str, tuple[float, ...], geo.Projection], tuple[str, tuple[float, float]]] = {}
+
+
+def _drawn(proj: geo.Projection, o: Outline) -> tuple[str, tuple[float, float]]:
+    """The outline's SVG path and label point in this projection."""
+    key = (o.id, o.code, o.box, proj)
+    if key not in _PATHS:
+        if len(_PATHS) > 5000:
+            _PATHS.clear()
+        _PATHS[key] = (proj.path(o.polygons), _label_point(proj, o.polygons))
+    return _PATHS[key]
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     kind: str
@@ -179,10 +193,9 @@ async def city_map(session: AsyncSession, principal: Principal, unit: str | None
     for o, in_focus in [*((o, True) for o in focus), *((o, False) for o in context)]:
         row = by_code.get(o.code) if in_focus else None
         fill, text = colour(row.pct) if row else NO_DATA
-        label = _label_point(proj, o.polygons) if in_focus and labelled else (0, 0)
-        data.areas.append(
-            Area(o.code, names.get(("2025", o.code), o.code), proj.path(o.polygons), fill, text, label, row)
-        )
+        path, label = _drawn(proj, o)
+        label = label if in_focus and labelled else (0, 0)
+        data.areas.append(Area(o.code, names.get(("2025", o.code), o.code), path, fill, text, label, row))
     if view.kind != "province":  # a commune's streets' shops (a province is coloured, not dotted)
         points = await DashboardRepository(session).points(principal, sorted(by_code), MAX_POINTS)
         data.dots = [(*proj.xy(lon, lat), QR_YES if q else QR_NO) for lon, lat, q in points]
@@ -203,7 +216,7 @@ async def street_map(session: AsyncSession, points: list[tuple[float, float, boo
     around: list[Outline] = await outlines(session, "2025", box=_view_box(proj))
     names = await UnitRepository(session).names(("2025", o.code) for o in around)
     areas = [
-        Area(o.code, names.get(("2025", o.code), o.code), proj.path(o.polygons), "#f2f2f2", "#1a1a1a", (0, 0), None)
+        Area(o.code, names.get(("2025", o.code), o.code), _drawn(proj, o)[0], "#f2f2f2", "#1a1a1a", (0, 0), None)
         for o in around
     ]
     dots = [(*proj.xy(lon, lat), QR_YES if q else QR_NO) for lon, lat, q in points]

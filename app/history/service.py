@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
-from app.history.fit import fit
 from app.history.models import SnapshotRun
+from app.history.projection import project
 from app.history.repository import HistoryRepository
 from app.history.schemas import Forecast, History, Point
 from app.history.snapshot import local_today
@@ -36,7 +35,6 @@ from app.units.service import require_unit
 
 FORECAST_DAYS = 28
 MAX_SPAN_DAYS = 20 * 366
-NEVER_DAYS = 100 * 365  # a rate this slow never gets there: no date rather than one in the next century
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,55 +235,21 @@ async def forecast(
     by_day = levels(await repo.series(days=(first, today), **filters), "street" if level == "street" else "unit")
     if level == "province":  # a province has no target of its own, even when one commune has rows
         by_day = {d: replace(lv, target_pct=None, target_date=None) for d, lv in by_day.items()}
-    points = [lv for lv in by_day.values() if lv.exact_pct is not None]
-    last = points[-1] if points else None
-    target_pct = (last.target_pct if last else None) or 100
-    target_date = last.target_date if last else None
-    empty = Forecast(
-        rate_per_week=None,
-        projected_date=None,
-        projected_date_range=None,
-        on_track=None,
-        pct=last.pct if last else None,
-        with_qr_per_week=None,
-        target_pct=target_pct,
-        target_date=target_date,
-        window=[points[0].day, last.day] if last else None,
-        points=len(points),
-    )
-    xs = [float((p.day - first).days) for p in points]
-    line = fit(xs, [p.exact_pct or 0.0 for p in points])
-    if last is None or line is None:
-        return empty
-    qr_line = fit(xs, [float(p.with_qr) for p in points])
-    out = empty.model_copy(
-        update={
-            "rate_per_week": round(line.slope * 7, 2),
-            "with_qr_per_week": round(qr_line.slope * 7, 2) if qr_line else None,
-        }
-    )
-    remaining = target_pct - (last.exact_pct or 0.0)
+    return project(by_day, first)
 
-    def arrival(rate: float) -> date | None:
-        if remaining <= 0:
-            return last.day
-        if rate <= 0 or remaining / rate > NEVER_DAYS:
-            return None
-        return last.day + timedelta(days=math.ceil(remaining / rate))
 
-    projected = arrival(line.slope)
-    if projected is None:
-        on_track = None if target_date is None else False
-        return out.model_copy(update={"on_track": on_track})
-    earliest = arrival(line.slope + line.slope_halfwidth)
-    latest = arrival(line.slope - line.slope_halfwidth)
-    return out.model_copy(
-        update={
-            "projected_date": projected,
-            "projected_date_range": [earliest, latest],
-            "on_track": None if target_date is None else projected <= target_date,
-        }
-    )
+async def unit_forecasts(
+    session: AsyncSession, edition: str, codes: list[str], today: date | None = None
+) -> dict[str, Forecast]:
+    """`forecast(level="unit", unit=(edition, code))` for many units in one read of the window (a province's
+    168 wards on the overview were 336 queries); units that are not there get the empty forecast."""
+    today = today or local_today()
+    first = today - timedelta(days=FORECAST_DAYS - 1)
+    rows = await HistoryRepository(session).series(level="unit", days=(first, today), edition=edition, codes=codes)
+    per_unit: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        per_unit[r.code].append(r)
+    return {code: project(levels(per_unit.get(code, []), "unit"), first) for code in codes}
 
 
 async def run_for_period(

@@ -153,9 +153,23 @@ async def unit_at(session: AsyncSession, edition: str, codes: list[str], lat: fl
 
 @dataclass(frozen=True, slots=True)
 class Outline:
+    id: int  # the row (with code and box: what a cache of drawn shapes is keyed by)
     code: str
     polygons: list[Any]  # [[ring, ...], ...] in lon/lat, as GeoJSON's MultiPolygon
     box: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+# parsed shapes by (row id, code, box): a province's 168 outlines are about 1 MB of JSON, read and parsed once per
+# process. A reload writes new rows; SQLite may hand a deleted row's id to a new one, so the code and the box are
+# part of the key (a reloaded shape that kept id, code and box to the last digit is the same file's shape)
+_PARSED: dict[tuple[int, str, tuple[float, float, float, float]], list[Any]] = {}
+_PARSED_MAX = 20_000
+
+
+def _polygons(text: str) -> list[Any]:
+    geometry = json.loads(text)
+    coords = geometry.get("coordinates") or []
+    return [coords] if geometry.get("type") == "Polygon" else list(coords)
 
 
 async def outlines(
@@ -165,22 +179,30 @@ async def outlines(
     codes: list[str] | None = None,
     box: tuple[float, float, float, float] | None = None,
 ) -> list[Outline]:
-    """Loaded outlines of the given units, or of every unit whose box meets `box` (the neighbours in view)."""
-    stmt = select(UnitBoundary).where(col(UnitBoundary.edition) == edition)
+    """Loaded outlines of the given units, or of every unit whose box meets `box` (the neighbours in view).
+    Boxes are read every time; a shape's text only the first time this process meets its row."""
+    b = UnitBoundary
+    stmt = select(col(b.id), col(b.code), col(b.min_lon), col(b.min_lat), col(b.max_lon), col(b.max_lat)).where(
+        col(b.edition) == edition
+    )
     if codes is not None:
-        stmt = stmt.where(col(UnitBoundary.code).in_(sorted(set(codes))))
+        stmt = stmt.where(col(b.code).in_(sorted(set(codes))))
     if box is not None:
         min_lon, min_lat, max_lon, max_lat = box
         stmt = stmt.where(
-            col(UnitBoundary.min_lat) <= max_lat,
-            col(UnitBoundary.max_lat) >= min_lat,
-            col(UnitBoundary.min_lon) <= max_lon,
-            col(UnitBoundary.max_lon) >= min_lon,
+            col(b.min_lat) <= max_lat, col(b.max_lat) >= min_lat, col(b.min_lon) <= max_lon, col(b.max_lon) >= min_lon
         )
-    out = []
-    for b in (await session.execute(stmt.order_by(col(UnitBoundary.code)))).scalars():
-        geometry = json.loads(b.geometry)
-        coords = geometry.get("coordinates") or []
-        polygons = [coords] if geometry.get("type") == "Polygon" else coords
-        out.append(Outline(b.code, polygons, (b.min_lon, b.min_lat, b.max_lon, b.max_lat)))
-    return out
+    found = {
+        (i, code, (x0, y0, x1, y1)): i
+        for i, code, x0, y0, x1, y1 in (await session.execute(stmt.order_by(col(b.code)))).all()
+        if i is not None
+    }
+    missing = {i: key for key, i in found.items() if key not in _PARSED}
+    if missing:
+        if len(_PARSED) + len(missing) > _PARSED_MAX:
+            _PARSED.clear()
+        texts = await session.execute(select(col(b.id), col(b.geometry)).where(col(b.id).in_(sorted(missing))))
+        for row_id, text in texts.all():
+            if row_id in missing:
+                _PARSED[missing[row_id]] = _polygons(text)
+    return [Outline(i, key[1], _PARSED[key], key[2]) for key, i in found.items() if key in _PARSED]

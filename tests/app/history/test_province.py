@@ -93,3 +93,21 @@ async def test_province_level_refusals(client, auth, path):
         assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("unit"), r.text
     r = await client.get(url, params={"level": "province", "unit": "2025:98"}, headers=admin)
     assert r.status_code == 422, r.text  # no such province
+
+
+async def test_many_units_forecast_at_once_as_each_alone(session):
+    """The overview's forecasts in one read equal GET /coverage/forecast's for each unit."""
+    from app.history import service
+
+    await set_unit(session, VUNG_TAU, target_pct=100, target_date=date(2026, 12, 31))
+    start = date.today() - timedelta(days=5)
+    for i in range(5):
+        await shops(session, 3, unit=TAM_THANG, old="26527", qr=i)
+        await shops(session, 2, unit=VUNG_TAU, old="26506", qr=2)
+        await snap(session, start + timedelta(days=i))
+    codes = [VUNG_TAU, TAM_THANG, "26740", CUA_NAM]
+    together = await service.unit_forecasts(session, "2025", codes)
+    for code in codes:
+        alone = await service.forecast(session, level="unit", unit=("2025", code))
+        assert together[code] == alone, code
+    assert together[VUNG_TAU].on_track is not None and together[TAM_THANG].rate_per_week is not None
