@@ -18,6 +18,7 @@ from app.core.text import fold, nfc
 from app.streets.models import Street
 from app.streets.repository import StreetRepository
 from app.streets.service import natural_key
+from app.units.boundaries import load_boundaries
 from app.units.loader import load_country_units
 from app.units.repository import UnitRepository
 
@@ -121,9 +122,19 @@ async def load_demo_users(session: AsyncSession, password: str) -> list[str]:
     return names
 
 
+async def load_shipped_boundaries(session: AsyncSession) -> int:
+    """The outlines shipped in app/data (`boundaries-<edition>-<province>.geojson`, built by
+    scripts/build_hcmc_boundaries.py): Hồ Chí Minh City's 168 wards. Others load with `phoqr units load-boundaries`."""
+    shapes = 0
+    for path in sorted(DATA.glob("boundaries-*.geojson")):
+        shapes += (await load_boundaries(session, path, path.stem.split("-")[1])).shapes
+    return shapes
+
+
 async def seed_reference(session: AsyncSession) -> dict[str, int]:
     return {
         "units": await load_units(session),
+        "boundaries": await load_shipped_boundaries(session),
         "streets_and_markets": await load_streets(session),
         "banks": await load_banks(session),
         "consent_texts": await seed_consent_texts(session),

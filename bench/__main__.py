@@ -17,6 +17,7 @@ MODULES = [
     "bench.outbox_bench",
     "bench.export_bench",
     "bench.units_bench",
+    "bench.province_bench",
     "bench.field_bench",
     "bench.import_bench",
 ]

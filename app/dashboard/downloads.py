@@ -19,7 +19,7 @@ from app.core.config import get_settings
 from app.core.editions import EDITIONS, Edition
 from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.core.text import fold
-from app.dashboard.views import unit_2025_of
+from app.dashboard.views import not_found, unit_2025_of
 from app.reports.csv_export import csv_filename, data_headers, render_csv
 from app.reports.model import Report
 from app.reports.service import build_report
@@ -27,6 +27,7 @@ from app.reports.xlsx import render_xlsx
 from app.units.repository import UnitRepository
 
 PERIODS = ("month", "half_year", "year")
+LEVELS = ("unit", "province")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
 
@@ -77,40 +78,61 @@ async def report_file(
     edition: str,
     period: str,
     as_of: str | None,
+    level: str = "unit",
 ) -> ReportFile:
     """Raises AppError: outside the scope (403/404), no snapshot in the period (404), bad or future input (422)."""
     if ext not in MEDIA or period not in PERIODS or edition not in EDITIONS:
         raise ValidationFailed("period", "Kỳ báo cáo không hợp lệ", "Unknown report period or format")
+    if level not in LEVELS:
+        raise ValidationFailed("level", "Cấp báo cáo không hợp lệ", "Unknown report level")
     ref, day = parse_unit(unit), parse_day(as_of)
     if ref is None:
         if not principal.sees_all:
             raise Forbidden("Chỉ cấp thành phố tải báo cáo toàn thành phố", "Only city-wide roles get the city report")
         scope = f"toan-thanh-pho-{edition}"
     else:
-        await unit_2025_of(session, principal, *ref)  # 404 outside the caller's units, as the unit's page
+        if len(ref[1]) == 2:  # a province: city-wide roles, and the officers whose scope names it (2025)
+            if not (principal.sees_all or (ref[0] == Edition.Y2025 and ref[1] in principal.provinces)):
+                raise not_found()
+        else:
+            await unit_2025_of(session, principal, *ref)  # 404 outside the caller's units, as the unit's page
         found = await UnitRepository(session).by_code(*ref)
+        if found is None:
+            raise not_found()
         scope = f"{slug(found.name) if found else 'don-vi'}-{ref[0]}-{ref[1]}"
         if ref[0] != edition:  # a 2025 unit broken down by its old wards
             scope += "-theo-phuong-cu"
-    report = await build_report(session, edition=edition, unit=ref, period=period, as_of=day)
+    if level == "province":
+        scope += "-theo-tinh"
+    report = await build_report(session, edition=edition, unit=ref, period=period, as_of=day, level=level)
     body = render_xlsx(report) if ext == "xlsx" else render_csv(report).encode("utf-8")
     headers = data_headers(report) if ext == "csv" else {}
     return ReportFile(body, MEDIA[ext], filename(report, scope, ext), report.snapshot_id, headers)
 
 
 async def choices(session: AsyncSession, principal: Principal, edition: str) -> list[tuple[str, str, str]]:
-    """What the overview's report form offers, as (unit parameter, unit name, note key): the city for city-wide
-    roles, else the caller's units; in edition 2020 an officer's 2025 unit (its old wards side by side) first."""
+    """What the overview's report form offers, as (unit parameter, unit name, note key): the city and the area's
+    provinces for city-wide roles, a province officer's province, then the caller's communes; in edition 2020
+    an officer's 2025 unit (its old wards side by side) first."""
     repo = UnitRepository(session)
     if principal.sees_all:  # the deployment's area (PHOQR_AREA), as the overview shows it; any unit via the API
+        provinces = await repo.names(("2025", p) for p in get_settings().area_provinces)
         area = await repo.area_communes(edition, get_settings().area_provinces)
-        return [("", "", "city")] + [(f"{edition}:{u.code}", u.name, "") for u in area]
-    mine = [u for u in await repo.list("2025") if u.code in principal.units_2025]
+        return (
+            [("", "", "city")]
+            + [(f"2025:{c}", n, "province_unit") for (_, c), n in sorted(provinces.items())]
+            + [(f"{edition}:{u.code}", u.name, "") for u in area]
+        )
+    own = await repo.names(("2025", p) for p in principal.provinces)
+    mine_provinces = [(f"2025:{c}", n, "province_unit") for (_, c), n in sorted(own.items())]
+    # the caller's communes by name lookup: listing the country's 3,321 to keep 168 cost more than the page
+    mine = sorted((await repo.names(("2025", c) for c in principal.units_2025)).items())
     if edition == Edition.Y2025:
-        return [(f"2025:{u.code}", u.name, "") for u in mine]
+        return mine_provinces + [(f"2025:{c}", n, "") for (_, c), n in mine]
     successor = await repo.successor_map()
     wards = [u for u in await repo.list("2020") if successor.get(u.code) in principal.units_2025]
-    return [(f"2025:{u.code}", u.name, "by_old_ward") for u in mine] + [(f"2020:{u.code}", u.name, "") for u in wards]
+    by_old = [(f"2025:{c}", n, "by_old_ward") for (_, c), n in mine]
+    return mine_provinces + by_old + [(f"2020:{u.code}", u.name, "") for u in wards]
 
 
 def error_key(exc: AppError) -> str:

@@ -28,10 +28,7 @@ def _of(f: Forecast) -> Outlook:
 
 async def for_units(session: AsyncSession, codes: list[str], edition: str = "2025") -> dict[str, Outlook]:
     """Per unit of that edition (an old ward's own snapshots in edition 2020)."""
-    return {
-        c: _of(await service.forecast(session, level="unit", edition=edition, unit=(edition, c), street_id=None))
-        for c in codes
-    }
+    return {c: _of(f) for c, f in (await service.unit_forecasts(session, edition, codes)).items()}
 
 
 async def for_streets(session: AsyncSession, ids: list[int], unit: tuple[str, str] | None) -> dict[int, Outlook]:

@@ -149,13 +149,15 @@ async def street(
             return render(request, "error.html", status=404, message_key="not_found")
     data = await guarded(views.street_page(session, principal, street_id, ref, page))
     banks = await bankstate.states(session, [s.id for s in data.shops])
-    street_map = mapping.street_map(data.points)
+    street_map = await mapping.street_map(session, data.points)
     return render(request, "street.html", nav="overview", data=data, banks=banks, smap=street_map, sid=street_id)
 
 
 @router.get("/map", name="dashboard.map")
-async def map_page(request: Request, session: ReadSessionDep, principal: PagePrincipal) -> Response:
-    data = await mapping.city_map(session, principal, request.query_params.get("lang") == "en")
+async def map_page(
+    request: Request, session: ReadSessionDep, principal: PagePrincipal, unit: str | None = None
+) -> Response:
+    data = await guarded(mapping.city_map(session, principal, unit))
     return render(request, "map.html", nav="map", m=data)
 
 
@@ -197,12 +199,13 @@ async def report_download(
     edition: str = "2025",
     period: str = "half_year",
     as_of: str | None = None,
+    level: str = "unit",
 ) -> Response:
     if ext not in ("xlsx", "csv"):
         raise PageError(404, "not_found")
     try:
         file = await downloads.report_file(
-            session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of
+            session, principal, ext=ext, unit=unit, edition=edition, period=period, as_of=as_of, level=level
         )
     except AppError as exc:
         raise PageError(exc.status, downloads.error_key(exc)) from exc

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.core.config import get_settings
 from app.core.editions import Edition
 from app.coverage import service as coverage
 from app.dashboard import i18n
 from app.dashboard.charts import Chart, line_chart
 from app.dashboard.repository import DashboardRepository
-from app.dashboard.views import not_found, scope_units, unit_2025_of
+from app.dashboard.views import not_found, unit_2025_of
 from app.history import service as history
 from app.history.schemas import Point
 from app.units.repository import UnitRepository
@@ -24,14 +25,14 @@ MAX_LINES = 7
 @dataclass
 class SeriesTable:
     name: str
-    points: list[Point]
+    points: list[Point]  # history Points
 
 
 @dataclass
 class Trends:
     period: str
     unit: tuple[str, str] | None
-    units: list[tuple[str, str]]  # (code, name) the caller may pick
+    units: list[tuple[str, str]]  # (unit ref, name) the caller may pick: provinces, then communes
     charts: list[tuple[str, Chart]] = field(default_factory=list)
     tables: list[SeriesTable] = field(default_factory=list)
     streets: list[tuple[int, str]] = field(default_factory=list)
@@ -59,6 +60,44 @@ def _chart(series: list[SeriesTable], lang: str) -> Chart:
     return line_chart(labels, values, y_max=100.0, y_format=lambda v: f"{v:g} %")
 
 
+async def choices(session: AsyncSession, principal: Principal) -> list[tuple[str, str]]:
+    """What the caller may pick, as (unit ref, name): provinces first (a city admin's area, a province officer's
+    own), then communes the caller holds outside them. A province is one line, not one per commune."""
+    repo = UnitRepository(session)
+    if principal.sees_all:
+        provinces = sorted(get_settings().area_provinces)
+        communes: list[str] = []
+    else:
+        provinces = sorted(principal.provinces)
+        inside = set(await repo.communes_of("2025", provinces)) if provinces else set()
+        communes = sorted(principal.units_2025 - inside)
+    refs = [("2025", c) for c in [*provinces, *communes]]
+    names = await repo.names(refs)
+    return [(f"{e}:{c}", names.get((e, c), c)) for e, c in refs]
+
+
+async def _chosen(session: AsyncSession, principal: Principal, unit: str | None) -> tuple[str, str] | None:
+    """The unit asked for, when the caller may see it (404 otherwise, as its page)."""
+    if not unit:
+        return None
+    edition, _, code = unit.partition(":")
+    if edition != Edition.Y2025 or not code.isdigit():
+        raise not_found()
+    if len(code) == 2:  # a province: its officers, and city-wide roles
+        if not (principal.sees_all or code in principal.provinces):
+            raise not_found()
+        if await UnitRepository(session).by_code(edition, code) is None:
+            raise not_found()
+    else:
+        await unit_2025_of(session, principal, edition, code)
+    return edition, code
+
+
+async def _series(session: AsyncSession, ref: tuple[str, str], period: str) -> list[Point]:
+    level = "province" if len(ref[1]) == 2 else "unit"
+    return (await history.history(session, level=level, unit=ref, period=period)).points
+
+
 async def page(
     session: AsyncSession,
     principal: Principal,
@@ -69,21 +108,16 @@ async def page(
 ) -> Trends:
     lang = i18n.pick(lang)
     period = period if period in PERIODS else "week"
-    names = {u.code: u.name for u in await UnitRepository(session).list("2025")}
-    mine = await scope_units(session, principal)
-    chosen = None
-    if unit:
-        edition, _, code = unit.partition(":")
-        if edition != Edition.Y2025:
-            raise not_found()
-        await unit_2025_of(session, principal, edition, code)
-        chosen = (edition, code)
-    data = Trends(period, chosen, [(c, names.get(c, c)) for c in mine])
+    picks = await choices(session, principal)
+    chosen = await _chosen(session, principal, unit)
+    data = Trends(period, chosen, picks)
     if street_id is not None:
         found = await DashboardRepository(session).street(street_id)
         if found is None:
             raise not_found()
         street, street_units = found
+        if chosen is not None and len(chosen[1]) == 2:
+            raise not_found()  # a street is read within one of its communes
         if chosen is None:
             inside = [c for e, c in street_units if e == Edition.Y2025 and principal.covers_unit(c)]
             if not inside:
@@ -94,17 +128,22 @@ async def page(
         data.tables, data.charts, data.street_id = [table], [(street.name, _chart([table], lang))], street_id
         data.unit = chosen
         return data
-    unit_tables = [
-        SeriesTable(
-            names.get(c, c),
-            (await history.history(session, level="unit", unit=("2025", c), period=period)).points,
-        )
-        for c in ([chosen[1]] if chosen else mine)
-    ]
+    names = dict(picks)
+    if chosen is not None:
+        shown = [(f"{chosen[0]}:{chosen[1]}", names.get(f"{chosen[0]}:{chosen[1]}"))]
+        if shown[0][1] is None:
+            shown = [(shown[0][0], (await UnitRepository(session).names([chosen])).get(chosen, chosen[1]))]
+    else:
+        shown = list(picks)
+    unit_tables = []
+    for ref, name in shown:
+        edition, _, code = ref.partition(":")
+        unit_tables.append(SeriesTable(name or code, await _series(session, (edition, code), period)))
     data.tables = unit_tables
     data.charts.append(("units", _chart(unit_tables[:MAX_LINES], lang)))
-    focus = chosen or (("2025", mine[0]) if len(mine) == 1 else None)
-    if focus is not None:
+    only = picks[0][0].partition(":")[2] if len(picks) == 1 else None
+    focus = chosen or (("2025", only) if only else None)
+    if focus is not None and len(focus[1]) != 2:  # a commune: its model streets (a province has too many)
         report = await coverage.report(
             session, level="street", edition="2025", unit=focus, category=None, model_only=True
         )

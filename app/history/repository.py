@@ -144,8 +144,11 @@ class HistoryRepository:
         unit_code: str | None = None,
         code: str | None = None,
         model_only: bool = False,
+        unit_codes: Sequence[str] | None = None,
+        codes: Sequence[str] | None = None,
     ) -> list[Any]:
-        """Snapshot rows of one level on the given days (a list, or a (first, last) range), as plain tuples."""
+        """Snapshot rows of one level on the given days (a list, or a (first, last) range), as plain tuples;
+        `unit_codes`/`codes` narrow to a province's communes (its 168 wards: one IN list, no join)."""
         c = CoverageSnapshot
         stmt = select(
             col(c.run_id),
@@ -170,6 +173,10 @@ class HistoryRepository:
             stmt = stmt.where(col(CoverageSnapshot.unit_code) == unit_code)
         if code is not None:
             stmt = stmt.where(col(CoverageSnapshot.code) == code)
+        if unit_codes is not None:
+            stmt = stmt.where(col(CoverageSnapshot.unit_code).in_(sorted(set(unit_codes))))
+        if codes is not None:
+            stmt = stmt.where(col(CoverageSnapshot.code).in_(sorted(set(codes))))
         if model_only:
             stmt = stmt.where(col(CoverageSnapshot.is_model_street).is_(True))
         return list((await self.session.execute(stmt.order_by(col(CoverageSnapshot.day)))).all())

@@ -13,7 +13,10 @@ from app.units.service import parse_unit_ref
 
 router = APIRouter(tags=["coverage"])
 
-UnitQuery = Annotated[str | None, Query(description="edition:code, e.g. 2025:26506; none = the whole city")]
+UnitQuery = Annotated[
+    str | None,
+    Query(description="edition:code, e.g. 2025:26506, or a province (level=province), 2025:79; none = the whole city"),
+]
 StreetQuery = Annotated[int | None, Query(ge=1, description="one street (level=street)")]
 
 
@@ -26,7 +29,7 @@ StreetQuery = Annotated[int | None, Query(ge=1, description="one street (level=s
 async def coverage_history(
     session: ReadSessionDep,
     _: CoverageReader,
-    level: Literal["unit", "street"] = "unit",
+    level: Literal["unit", "street", "province"] = "unit",
     edition: Literal["2025", "2020"] = "2025",
     unit: UnitQuery = None,
     street_id: StreetQuery = None,
@@ -54,7 +57,7 @@ async def coverage_history(
 async def coverage_forecast(
     session: ReadSessionDep,
     _: CoverageReader,
-    level: Literal["unit", "street"] = "unit",
+    level: Literal["unit", "street", "province"] = "unit",
     edition: Literal["2025", "2020"] = "2025",
     unit: UnitQuery = None,
     street_id: StreetQuery = None,

@@ -5,14 +5,18 @@
   max(baseline, shops) that day), never by averaging percentages.
 - level=street with `street_id`: that street (within `unit` when given, like GET /coverage?level=street);
   without `street_id`: the model streets of the unit (or the city) as they were on each day.
-- Scope is GET /coverage's: every public-service role reads every unit (the router checks the role).
+- level=province with `unit` a province (2025:79, or a 2020 province such as 2020:77): the sum of its
+  communes' rows, so a province adds up to its communes exactly. A 2025 province in edition 2020 is its
+  communes' old wards (they sum to it); a 2020 province is its own old communes whichever edition is asked for.
+- Scope is GET /coverage's: every public-service role reads every unit (the router checks the role); the
+  dashboard narrows to the caller's units.
 """
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,16 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.editions import Edition
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
-from app.history.fit import fit
+from app.history.projection import project
 from app.history.repository import HistoryRepository
 from app.history.schemas import Forecast, History, Point
 from app.history.snapshot import local_today
 from app.streets.models import Street
+from app.units.repository import UnitRepository
 from app.units.service import require_unit
 
 FORECAST_DAYS = 28
 MAX_SPAN_DAYS = 20 * 366
-NEVER_DAYS = 100 * 365  # a rate this slow never gets there: no date rather than one in the next century
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,13 @@ async def _validate(
     """Input that cannot be answered; `exists=False` leaves the unit's existence to the caller."""
     if unit is not None and exists:
         await require_unit(session, *unit)
-    if level == "unit" and street_id is not None:
+    if level == "province" and (unit is None or not is_province(unit)):
+        raise ValidationFailed(
+            "unit",
+            "level=province cần một tỉnh, thành phố, ví dụ unit=2025:79",
+            "level=province needs a province, e.g. unit=2025:79",
+        )
+    if level != "street" and street_id is not None:
         raise ValidationFailed("street_id", "street_id chỉ dùng với level=street", "street_id needs level=street")
     if level == "street" and unit is not None and unit[0] == Edition.Y2020:
         raise ValidationFailed(
@@ -107,7 +117,18 @@ async def _validate(
         raise NotFound(f"Không có tuyến phố {street_id}", f"No street {street_id}", code="street_not_found")
 
 
-def _filters(level: str, edition: str, unit: tuple[str, str] | None, street_id: int | None) -> dict[str, Any]:
+def is_province(unit: tuple[str, str]) -> bool:
+    return len(unit[1]) == 2  # provinces have 2-digit codes, communes 5
+
+
+async def _filters(
+    session: AsyncSession, level: str, edition: str, unit: tuple[str, str] | None, street_id: int | None
+) -> dict[str, Any]:
+    if level == "province" and unit is not None:
+        communes = await UnitRepository(session).communes_of(unit[0], [unit[1]])
+        if unit[0] == Edition.Y2020:  # a 2020 province is its old communes' own rows
+            return {"level": "unit", "edition": "2020", "codes": communes}
+        return {"level": "unit", "edition": edition, "unit_codes": communes}
     if level == "street":
         return {
             "level": "street",
@@ -136,6 +157,8 @@ async def history(
     to: date | None = None,
 ) -> History:
     """Points per period from `from_` to `to` (defaults: today in Vietnam, and a span that suits the period)."""
+    if level == "unit" and unit is not None and is_province(unit):
+        level = "province"  # a province's own row would be empty: it is its communes
     await _validate(session, level, unit, street_id, exists=level != "unit")
     to = to or local_today()
     from_ = from_ or to - timedelta(days=periods.DEFAULT_SPAN_DAYS[period] - 1)
@@ -144,7 +167,7 @@ async def history(
     if (to - from_).days > MAX_SPAN_DAYS:
         raise ValidationFailed("from", "Khoảng thời gian tối đa 20 năm", "At most 20 years at a time")
     repo = HistoryRepository(session)
-    filters = _filters(level, edition, unit, street_id)
+    filters = await _filters(session, level, edition, unit, street_id)
     if level == "unit":  # every run has a row for every unit: one read of the range, no second query
         rows = await repo.series(days=(from_, to), **filters)
         if not rows and unit is not None:  # rows name their unit, so only an empty answer needs the check
@@ -153,11 +176,11 @@ async def history(
         chosen = periods.last_per_period(period, list(runs))
         wanted = {d for _, d in chosen}
         rows = [r for r in rows if r.day in wanted]
-    else:  # a street may be missing from a run (no shops yet): the runs say which days exist
+    else:  # a street (or a province's communes) may be missing from a run: the runs say which days exist
         runs = await repo.run_ids_between(from_, to)
         chosen = periods.last_per_period(period, list(runs))
         rows = await repo.series(days=(from_, to) if period == "day" else [d for _, d in chosen], **filters)
-    by_day = levels(rows, level)
+    by_day = levels(rows, "street" if level == "street" else "unit")
     points = []
     for label, day in chosen:
         lv = by_day.get(day) or Level(day, 0, 0, 0)
@@ -202,57 +225,28 @@ async def forecast(
     with the target date of the unit or street as it stood on the last snapshot (null without one). A
     roll-up (the city, a unit's model streets) has no target date of its own, and its target is 100 %.
     """
+    if level == "unit" and unit is not None and is_province(unit):
+        level = "province"
     await _validate(session, level, unit, street_id)
     today = today or local_today()
     first = today - timedelta(days=FORECAST_DAYS - 1)
     repo = HistoryRepository(session)
-    by_day = levels(await repo.series(days=(first, today), **_filters(level, edition, unit, street_id)), level)
-    points = [lv for lv in by_day.values() if lv.exact_pct is not None]
-    last = points[-1] if points else None
-    target_pct = (last.target_pct if last else None) or 100
-    target_date = last.target_date if last else None
-    empty = Forecast(
-        rate_per_week=None,
-        projected_date=None,
-        projected_date_range=None,
-        on_track=None,
-        pct=last.pct if last else None,
-        with_qr_per_week=None,
-        target_pct=target_pct,
-        target_date=target_date,
-        window=[points[0].day, last.day] if last else None,
-        points=len(points),
-    )
-    xs = [float((p.day - first).days) for p in points]
-    line = fit(xs, [p.exact_pct or 0.0 for p in points])
-    if last is None or line is None:
-        return empty
-    qr_line = fit(xs, [float(p.with_qr) for p in points])
-    out = empty.model_copy(
-        update={
-            "rate_per_week": round(line.slope * 7, 2),
-            "with_qr_per_week": round(qr_line.slope * 7, 2) if qr_line else None,
-        }
-    )
-    remaining = target_pct - (last.exact_pct or 0.0)
+    filters = await _filters(session, level, edition, unit, street_id)
+    by_day = levels(await repo.series(days=(first, today), **filters), "street" if level == "street" else "unit")
+    if level == "province":  # a province has no target of its own, even when one commune has rows
+        by_day = {d: replace(lv, target_pct=None, target_date=None) for d, lv in by_day.items()}
+    return project(by_day, first)
 
-    def arrival(rate: float) -> date | None:
-        if remaining <= 0:
-            return last.day
-        if rate <= 0 or remaining / rate > NEVER_DAYS:
-            return None
-        return last.day + timedelta(days=math.ceil(remaining / rate))
 
-    projected = arrival(line.slope)
-    if projected is None:
-        on_track = None if target_date is None else False
-        return out.model_copy(update={"on_track": on_track})
-    earliest = arrival(line.slope + line.slope_halfwidth)
-    latest = arrival(line.slope - line.slope_halfwidth)
-    return out.model_copy(
-        update={
-            "projected_date": projected,
-            "projected_date_range": [earliest, latest],
-            "on_track": None if target_date is None else projected <= target_date,
-        }
-    )
+async def unit_forecasts(
+    session: AsyncSession, edition: str, codes: list[str], today: date | None = None
+) -> dict[str, Forecast]:
+    """`forecast(level="unit", unit=(edition, code))` for many units in one read of the window (a province's
+    168 wards on the overview were 336 queries); units that are not there get the empty forecast."""
+    today = today or local_today()
+    first = today - timedelta(days=FORECAST_DAYS - 1)
+    rows = await HistoryRepository(session).series(level="unit", days=(first, today), edition=edition, codes=codes)
+    per_unit: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        per_unit[r.code].append(r)
+    return {code: project(levels(per_unit.get(code, []), "unit"), first) for code in codes}

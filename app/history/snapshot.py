@@ -67,9 +67,11 @@ def build_rows(cells: list[Cell], ref: Reference) -> list[dict[str, Any]]:
     # edition 2020 as GET /coverage shows it: every old ward under its successor, and the old ward not known
     for old_code, new_code in sorted(ref.units_2020.items()):
         rows.append(row("unit", "2020", new_code, old_code, old.get((new_code, old_code), [0, 0])))
+    # and every other (2025, 2020) pair with shops: the old ward not known (''), an old commune outside the area,
+    # a split commune's shops placed (by GPS) in a successor other than its default; so edition 2020 adds up
     for (new_code, old_code), counts in sorted(old.items()):
-        if old_code == "":
-            rows.append(row("unit", "2020", new_code, "", counts))
+        if ref.units_2020.get(old_code) != new_code:
+            rows.append(row("unit", "2020", new_code, old_code, counts))
     for (code, street_id), counts in sorted(street.items()):
         rows.append(row("street", "2025", code, str(street_id), counts, ref.streets.get(street_id)))
     for (code, cat), counts in sorted(category.items()):

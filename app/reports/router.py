@@ -22,12 +22,22 @@ async def _report(
     session: ReadSessionDep,
     _: CoverageReader,
     edition: Literal["2025", "2020"] = "2025",
-    unit: Annotated[str | None, Query(description="edition:code, e.g. 2025:26506; none = the whole city")] = None,
+    unit: Annotated[
+        str | None, Query(description="edition:code, e.g. 2025:26506, or a province, 2025:79; none = the whole city")
+    ] = None,
+    level: Annotated[
+        Literal["unit", "province"], Query(description="unit rows per commune, or per province (summed communes)")
+    ] = "unit",
     period: Literal["month", "half_year", "year"] = "half_year",
     as_of: Annotated[date | None, Query(description="a day of the period; default today (Vietnam)")] = None,
 ) -> Report:
     return await build_report(
-        session, edition=edition, unit=parse_unit_ref(unit) if unit else None, period=period, as_of=as_of
+        session,
+        edition=edition,
+        unit=parse_unit_ref(unit) if unit else None,
+        period=period,
+        as_of=as_of,
+        level=level,
     )
 
 

@@ -16,19 +16,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
-from app.core.editions import Edition
 from app.core.errors import NotFound, ValidationFailed
 from app.history import periods
 from app.history.repository import HistoryRepository
 from app.history.runs import run_for_period
 from app.history.snapshot import local_today
 from app.reports.model import CATEGORY_VI, INFORMATIVE_CATEGORIES, PLAN_CATEGORIES, PLAN_NAME, Report, Table, pct
+from app.reports.scope import by_province, scope_of
 from app.reports.tables import category_columns, street_columns, unit_columns
 from app.streets.repository import StreetRepository
 from app.units.repository import UnitRepository
 from app.units.service import require_unit
 
 UNKNOWN_OLD_WARD = "Chưa xác định phường cũ"
+UNKNOWN_PROVINCE = "Chưa xác định tỉnh (phường cũ chưa rõ)"
 
 
 def figures(shops: int, with_qr: int, baseline: int | None = None, target_pct: int | None = None) -> dict[str, Any]:
@@ -81,7 +82,10 @@ async def build_report(
     unit: tuple[str, str] | None = None,
     period: str = "half_year",
     as_of: date | None = None,
+    level: str = "unit",
 ) -> Report:
+    """level=unit: a row per commune (or old ward) of the scope; level=province: a row per province, each the
+    sum of its communes' rows. `unit` narrows the scope to a commune, an old ward or a province."""
     today = local_today()
     as_of = as_of or today
     if as_of > today:
@@ -98,14 +102,11 @@ async def build_report(
     repo = HistoryRepository(session)
     now_rows, prev_rows = await _rows(repo, run.day), await _rows(repo, previous.day if previous else None)
     refs = {(r.edition, r.code) for rows in (now_rows, prev_rows) for r in rows["unit"] if r.code}
-    refs |= {("2025", r.unit_code) for rows in (now_rows, prev_rows) for level in rows for r in rows[level]}
-    names = await UnitRepository(session).names(refs)
+    refs |= {("2025", r.unit_code) for rows in (now_rows, prev_rows) for kind in rows for r in rows[kind]}
+    names = await UnitRepository(session).names(refs | ({unit} if unit else set()))
     streets = {s.id: s for s in await StreetRepository(session).all_ordered()}
-    units_2025 = sorted(c for e, c in names if e == Edition.Y2025)
-    if unit is not None and unit[0] == Edition.Y2025:
-        units_2025 = [unit[1]]
-    elif unit is not None:
-        units_2025 = []  # streets and categories are kept per 2025 unit, not per old ward
+    scope = await scope_of(session, unit, edition, names)
+    units_2025 = scope.units_2025
 
     def prev_of(level: str, r: Any) -> dict[str, Any] | None:
         for p in prev_rows[level]:
@@ -115,18 +116,18 @@ async def build_report(
 
     # --- units ---------------------------------------------------------------------------------------------
     unit_table = Table("Đơn vị", "Theo đơn vị hành chính", unit_columns())
+    picked: list[tuple[Any, dict[str, Any]]] = []
     for r in now_rows["unit"]:
-        wanted = (
-            (r.edition == Edition.Y2020 and r.code == unit[1])
-            if unit is not None and unit[0] == Edition.Y2020
-            else (r.edition == edition and r.unit_code in units_2025)
-        )
-        if not wanted:
+        if not scope.wants(r):
             continue
         name = names.get((r.edition, r.code)) or f"{UNKNOWN_OLD_WARD} ({names.get(('2025', r.unit_code), '')})"
         row: dict[str, Any] = {"code": f"{r.edition}:{r.code}" if r.code else "", "name": name, "_style": ""}
         row |= figures(r.shops, r.with_qr, r.baseline_shop_count, r.target_pct) | {"target_date": r.target_date}
-        unit_table.rows.append(with_change(row, prev_of("unit", r)))
+        picked.append((r, with_change(row, prev_of("unit", r))))
+    unit_table.rows = [row for _, row in picked]
+    if level == "province":
+        unit_table.title = "Theo tỉnh, thành phố (tổng các đơn vị cấp xã)"
+        unit_table.rows = await by_province(session, picked, summed, UNKNOWN_PROVINCE)
     unit_table.rows.append(summed(unit_table.rows, code="", name="Tổng cộng", _style="total"))
 
     # --- streets ---------------------------------------------------------------------------------------------
@@ -184,13 +185,13 @@ async def build_report(
     plan_all = [r for c, rows in city.items() if c in PLAN_CATEGORIES for r in rows]
     plan_total = summed(plan_all)
 
-    scope = "toàn thành phố" if unit is None else f"{names.get(unit, '')} ({unit[0]}:{unit[1]})"
+    title = "toàn thành phố" if unit is None else f"{names.get(unit, '')} ({unit[0]}:{unit[1]})"
     prev_start, _ = periods.previous(period, as_of)
     return Report(
         period=period,
         period_label=periods.label(period, as_of),
         period_title=periods.title_vi(period, as_of),
-        scope_title=scope,
+        scope_title=title + (", theo tỉnh, thành phố" if level == "province" else ""),
         edition=edition,
         as_of=as_of,
         snapshot_id=run.id or 0,

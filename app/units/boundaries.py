@@ -23,6 +23,7 @@ from sqlmodel import col
 from app.core.errors import ValidationFailed
 from app.core.text import fold
 from app.units.models import AdminUnit, UnitBoundary
+from app.units.repository import BoundaryBoxes
 
 # about 20 m at Vietnam's latitudes: invisible at ward scale on a phone, and it keeps the files small
 TOLERANCE_DEGREES = 0.0002
@@ -149,3 +150,49 @@ async def unit_at(session: AsyncSession, edition: str, codes: list[str], lat: fl
         if shape(json.loads(b.geometry)).covers(point):
             return b.code
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    id: int  # the row (with code and box: what a cache of drawn shapes is keyed by)
+    code: str
+    polygons: list[Any]  # [[ring, ...], ...] in lon/lat, as GeoJSON's MultiPolygon
+    box: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+# parsed shapes by (row id, code, box): a province's 168 outlines are about 1 MB of JSON, read and parsed once per
+# process. A reload writes new rows; SQLite may hand a deleted row's id to a new one, so the code and the box are
+# part of the key (a reloaded shape that kept id, code and box to the last digit is the same file's shape)
+_PARSED: dict[tuple[int, str, tuple[float, float, float, float]], list[Any]] = {}
+_PARSED_MAX = 20_000
+
+
+def _polygons(text: str) -> list[Any]:
+    geometry = json.loads(text)
+    coords = geometry.get("coordinates") or []
+    return [coords] if geometry.get("type") == "Polygon" else list(coords)
+
+
+async def outlines(
+    session: AsyncSession,
+    edition: str,
+    *,
+    codes: list[str] | None = None,
+    box: tuple[float, float, float, float] | None = None,
+) -> list[Outline]:
+    """Loaded outlines of the given units, or of every unit whose box meets `box` (the neighbours in view).
+    Boxes are read every time; a shape's text only the first time this process meets its row."""
+    repo = BoundaryBoxes(session)
+    found = {
+        (i, code, (x0, y0, x1, y1)): i
+        for i, code, x0, y0, x1, y1 in await repo.boxes(edition, codes, box)
+        if i is not None
+    }
+    missing = {i: key for key, i in found.items() if key not in _PARSED}
+    if missing:
+        if len(_PARSED) + len(missing) > _PARSED_MAX:
+            _PARSED.clear()
+        for row_id, text in await repo.geometries(missing):
+            if row_id in missing:
+                _PARSED[missing[row_id]] = _polygons(text)
+    return [Outline(i, key[1], _PARSED[key], key[2]) for key, i in found.items() if key in _PARSED]

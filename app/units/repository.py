@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +10,7 @@ from sqlmodel import col
 
 from app.core.editions import Edition
 from app.core.repository import Repository
-from app.units.models import AdminUnit, UnitSuccession
+from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
 
 
 class UnitRepository(Repository[AdminUnit]):
@@ -106,6 +107,16 @@ class UnitRepository(Repository[AdminUnit]):
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def provinces_of(self, edition: str, codes: Iterable[str]) -> dict[str, str]:
+        """commune code -> its province's code, for the given communes of an edition."""
+        codes = sorted(set(codes))
+        if not codes:
+            return {}
+        stmt = select(col(AdminUnit.code), col(AdminUnit.province_code)).where(
+            col(AdminUnit.edition) == edition, col(AdminUnit.level) == "commune", col(AdminUnit.code).in_(codes)
+        )
+        return {c: p for c, p in (await self.session.execute(stmt)).all()}
+
     async def links(self, edition: str, codes: Iterable[str], *, forward: bool) -> builtins.list[UnitSuccession]:
         """Successions from (forward) or to the given units of an edition."""
         codes = sorted(set(codes))
@@ -187,3 +198,35 @@ class UnitRepository(Repository[AdminUnit]):
 
     async def successors_of(self, code_2020: str) -> builtins.list[UnitSuccession]:
         return await self.links("2020", [code_2020], forward=True)
+
+
+class BoundaryBoxes:
+    """Reads of `unit_boundary` for drawing: the boxes of the outlines in view, then the shapes not parsed yet."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def boxes(
+        self, edition: str, codes: builtins.list[str] | None, box: tuple[float, float, float, float] | None
+    ) -> builtins.list[tuple[Any, ...]]:
+        """(id, code, min_lon, min_lat, max_lon, max_lat) of the given units, or of every unit meeting `box`."""
+        b = UnitBoundary
+        stmt = select(col(b.id), col(b.code), col(b.min_lon), col(b.min_lat), col(b.max_lon), col(b.max_lat)).where(
+            col(b.edition) == edition
+        )
+        if codes is not None:
+            stmt = stmt.where(col(b.code).in_(sorted(set(codes))))
+        if box is not None:
+            min_lon, min_lat, max_lon, max_lat = box
+            stmt = stmt.where(
+                col(b.min_lat) <= max_lat,
+                col(b.max_lat) >= min_lat,
+                col(b.min_lon) <= max_lon,
+                col(b.max_lon) >= min_lon,
+            )
+        return [tuple(r) for r in (await self.session.execute(stmt.order_by(col(b.code)))).all()]
+
+    async def geometries(self, ids: Iterable[int]) -> builtins.list[tuple[int, str]]:
+        b = UnitBoundary
+        rows = await self.session.execute(select(col(b.id), col(b.geometry)).where(col(b.id).in_(sorted(ids))))
+        return [(i, str(g)) for i, g in rows.all() if i is not None]

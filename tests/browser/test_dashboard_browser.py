@@ -143,11 +143,45 @@ def test_map_colours_the_units(officer, server: Server) -> None:  # type: ignore
     page, vp = officer
     page.goto(f"{server.base}/dashboard/map")
     fills = {p.get_attribute("data-unit"): p.get_attribute("fill") for p in page.locator("svg.map-svg path.area").all()}
-    assert len(fills) == 5
     assert fills["26506"] != "#d9d9d9"  # the officer's unit, coloured by its coverage
-    assert {fills[c] for c in fills if c != "26506"} == {"#d9d9d9"}  # the others are outside the scope
+    assert {fills[c] for c in fills if c != "26506"} <= {"#d9d9d9"}  # neighbours in view are outside the scope
+    assert len(fills) < 20  # the ward and its neighbours, not the city's 168
+    # the ward fills the map: its outline spans most of the drawing, on a phone too
+    share = page.evaluate(
+        """() => { const svg = document.querySelector('svg.map-svg');
+                   const b = svg.querySelector('path.area[data-unit="26506"]').getBoundingClientRect();
+                   const s = svg.getBoundingClientRect();
+                   return Math.max(b.width / s.width, b.height / s.height); }"""
+    )
+    assert share > 0.7, share
     assert page.locator("svg.map-svg circle.dot").count() > 0
     check_page(page, "map", vp)
+
+
+def test_a_province_officer_sees_the_city_and_zooms_to_a_ward(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    """The map of a province with its 168 wards, then one ward with its shops; axe finds nothing serious."""
+    from tests.browser.test_accessibility import violations
+
+    for vp, size in VIEWPORTS.items():
+        context = browser.new_context(viewport=size, locale="vi-VN", bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, server, "officer.hcmc")
+        page.goto(f"{server.base}/dashboard/map")
+        assert page.locator("svg.map-svg path.area").count() == 168
+        assert page.locator("table[data-table=map] tbody tr").count() == 168
+        assert violations(page) == []
+        check_page(page, "map-province", vp)
+        page.click('table[data-table=map] tr[data-row="unit-2025-26506"] a[href*="map?unit="]')
+        assert page.locator('svg.map-svg path.area[data-unit="26506"]').count() == 1
+        assert page.locator("svg.map-svg circle.dot").count() > 0
+        assert page.locator("a[data-zoom=out]").count() == 1
+        assert violations(page) == []
+        check_page(page, "map-ward-of-province", vp)
+        page.goto(f"{server.base}/dashboard/trends")
+        assert page.locator("svg.chart-svg circle.pt").count() >= 10
+        assert page.locator("table[data-table=history]").count() == 1  # the city as one line, not 168
+        assert violations(page) == []
+        context.close()
 
 
 def test_trends_draw_the_history(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
@@ -251,8 +285,9 @@ def test_a_city_admin_picks_the_city_or_a_unit(server: Server, browser) -> None:
         sign_in(page, server, "admin")
         options = page.locator("[data-report] select[name=unit] option")
         assert (
-            options.first.get_attribute("value") == "" and options.count() == 1 + 168
-        )  # the city, then the area's (PHOQR_AREA=79) 168 wards
+            options.first.get_attribute("value") == "" and options.count() == 1 + 1 + 168
+        )  # the city, the area's province (PHOQR_AREA=79), then its 168 wards
+        assert options.nth(1).get_attribute("value") == "2025:79"
         page.select_option("[data-report] select[name=unit]", "2025:26526")
         page.select_option("[data-report] select[name=period]", "year")
         with page.expect_download() as info:
@@ -280,7 +315,9 @@ def test_another_units_agent_sees_nothing_of_it(server: Server, browser) -> None
         assert refused.status == 404 and "content-disposition" not in refused.headers
     assert context.request.get(f"{server.base}/dashboard/reports/coverage.xlsx").status == 403  # the city
     page.goto(f"{server.base}/dashboard/map")
-    assert page.locator('path.area[data-unit="26506"]').get_attribute("fill") == "#d9d9d9"
+    fills = page.locator('path.area[data-unit="26506"]').evaluate_all("ps => ps.map(p => p.getAttribute('fill'))")
+    assert fills in ([], ["#d9d9d9"])  # drawn only as a grey neighbour, if at all
+    assert "Vũng Tàu" not in page.inner_text("table[data-table=map]")
     check_page(page, "other-unit-agent-map", "phone")
     context.close()
 
