@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
@@ -18,6 +17,7 @@ from app.auth import Principal
 from app.auth.models import User
 from app.consents.models import BankStatus
 from app.core.editions import Edition
+from app.core.repository import Repository
 from app.merchants.access import visible_filter
 from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
@@ -97,9 +97,8 @@ def _unit_filter(unit: tuple[str, str] | None) -> ColumnElement[bool]:
     return column == unit[1]
 
 
-class DashboardRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class DashboardRepository(Repository[Merchant]):
+    model = Merchant
 
     async def _lines(self, stmt: Select[*tuple[Any, ...]]) -> list[ShopLine]:
         return [ShopLine(*row) for row in (await self.session.execute(stmt)).all()]
