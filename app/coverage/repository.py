@@ -5,11 +5,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.core.editions import Edition
+from app.core.repository import Repository
 from app.coverage.models import CoverageCounter
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import EINVOICING, Merchant
@@ -17,9 +17,8 @@ from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
 
 
-class CoverageRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class CoverageRepository(Repository[CoverageCounter]):
+    model = CoverageCounter
 
     async def sums(
         self, group: str, *, unit: tuple[str, str] | None, category: str | None

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.auth import Principal
 from app.auth.models import User
+from app.consents.models import BankStatus
 from app.core.editions import Edition
+from app.core.repository import Repository
 from app.merchants.access import visible_filter
-from app.merchants.models import Merchant
+from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
 from app.streets.models import Street, StreetUnit
 
@@ -68,6 +69,27 @@ def _shops_stmt(principal: Principal) -> Select[*tuple[Any, ...]]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BankState:
+    """A shop's standing with the bank its account is at (`bank_status`, once banks answer; no row = not sent)."""
+
+    state: str
+    reason_code: str | None = None
+    reason: str | None = None
+    at: datetime | None = None
+
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+
+
+def _bank_joined(stmt: S) -> S:
+    """The shop's current account and that bank's answer about it."""
+    return stmt.join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id)).join(
+        BankStatus,
+        (col(BankStatus.merchant_id) == col(Merchant.id)) & (col(BankStatus.bank_bin) == col(PaymentAccount.bank_bin)),
+    )
+
+
 def _unit_filter(unit: tuple[str, str] | None) -> ColumnElement[bool]:
     if unit is None:
         return literal_column("1") == 1
@@ -75,9 +97,8 @@ def _unit_filter(unit: tuple[str, str] | None) -> ColumnElement[bool]:
     return column == unit[1]
 
 
-class DashboardRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class DashboardRepository(Repository[Merchant]):
+    model = Merchant
 
     async def _lines(self, stmt: Select[*tuple[Any, ...]]) -> list[ShopLine]:
         return [ShopLine(*row) for row in (await self.session.execute(stmt)).all()]
@@ -159,6 +180,35 @@ class DashboardRepository:
             select(col(Merchant.id), col(Merchant.name)).where(col(Merchant.id).in_(merchant_ids))
         )
         return dict(rows.all())
+
+    async def bank_states(self, merchant_ids: list[str]) -> dict[str, BankState]:
+        """The bank's answer about each of these shops (none for a shop not sent yet)."""
+        if not merchant_ids:
+            return {}
+        stmt = _bank_joined(
+            select(
+                col(Merchant.id),
+                col(BankStatus.state),
+                col(BankStatus.reason_code),
+                col(BankStatus.reason),
+                col(BankStatus.at),
+            )
+        ).where(col(Merchant.id).in_(merchant_ids))
+        return {i: BankState(s, c, r, a) for i, s, c, r, a in (await self.session.execute(stmt)).all()}
+
+    async def bank_rejected(
+        self, principal: Principal, units: list[str], limit: int
+    ) -> list[tuple[ShopLine, BankState]]:
+        """Shops whose bank refused them, newest answer first."""
+        stmt = (
+            _bank_joined(_shops_stmt(principal))
+            .add_columns(col(BankStatus.state), col(BankStatus.reason_code), col(BankStatus.reason), col(BankStatus.at))
+            .where(col(BankStatus.state) == "rejected", col(Merchant.unit_code).in_(units))
+            .order_by(col(BankStatus.at).desc(), col(Merchant.id))
+            .limit(limit)
+        )
+        n = len(_SHOP_COLUMNS)
+        return [(ShopLine(*row[:n]), BankState(*row[n:])) for row in (await self.session.execute(stmt)).all()]
 
     def _bucket(self, column: Mapped[datetime], period: str) -> ColumnElement[str]:
         if self.session.get_bind().dialect.name == "postgresql":

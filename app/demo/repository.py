@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.repository import Repository
 from app.merchants.enums import MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount
 from app.streets.models import Street
@@ -16,9 +16,8 @@ from app.streets.models import Street
 DEVICE = "demo-data"
 
 
-class DemoRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class DemoRepository(Repository[Merchant]):
+    model = Merchant
 
     async def demo_shops(self) -> int:
         return (await self.session.execute(select(func.count()).where(col(Merchant.device_id) == DEVICE))).scalar_one()

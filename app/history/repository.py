@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.config import get_settings
 from app.core.editions import Edition
+from app.core.repository import Repository
 from app.coverage.counters import totals
 from app.history.models import CoverageSnapshot, SnapshotRun
 from app.streets.models import Street, StreetUnit
@@ -51,9 +51,8 @@ class Reference:
     model_street_units: dict[int, list[str]]  # model street -> its 2025 units
 
 
-class HistoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class HistoryRepository(Repository[SnapshotRun]):
+    model = SnapshotRun
 
     # --- what a snapshot copies -------------------------------------------------------------------------
     async def cells(self) -> list[Cell]:

@@ -1,7 +1,7 @@
 """Who may see and change which shop. Shared by every domain that loads a merchant by id.
 
-The scope rule itself is `app.merchants.scope.visible_filter` (re-exported here). A shop the caller may not
-see is answered 404, exactly like a shop that does not exist.
+The scope rule itself is `app.merchants.repository.visible_filter` (described in app.merchants.scope, re-exported
+here). A shop the caller may not see is answered 404, exactly like a shop that does not exist.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal
 from app.core.errors import Forbidden, NotFound
 from app.merchants.models import Merchant
-from app.merchants.repository import MerchantRepository
-from app.merchants.scope import visible_filter
+from app.merchants.repository import MerchantRepository, visible_filter
 
 __all__ = ["load_merchant", "visible_filter"]
 

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, select, union_all
+from sqlalchemy import ColumnElement, Table, and_, false, insert, select, true, union_all
 from sqlmodel import col
 
-from app.auth import Principal
+from app.auth import Principal, Role
 from app.banks.repository import BankRepository
-from app.consents.repository import bank_state_clause
+from app.consents.repository import bank_state_clause, consented_merchant_ids
 from app.core.editions import Edition
 from app.core.repository import Repository
-from app.merchants.enums import MerchantStatus
+from app.merchants.enums import AccountKind, MerchantStatus
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
-from app.merchants.scope import visible_filter
 
 # the tables themselves, for core executemany of plain rows (SQLModel sets __table__; its stubs do not say)
 _MERCHANT: Table = Merchant.__table__  # type: ignore[attr-defined]
 _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
+
+
+def visible_filter(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause limiting a merchant query to what the caller may see (the rule: app.merchants.scope)."""
+    if principal.sees_all:
+        return true()
+    if principal.role == Role.BANK_PARTNER:
+        if not principal.bank_bin:
+            return false()
+        at_bank = select(col(PaymentAccount.merchant_id)).where(
+            col(PaymentAccount.bank_bin) == principal.bank_bin,
+            col(PaymentAccount.kind).in_((AccountKind.ACCOUNT, AccountKind.CARD)),
+        )
+        # silence is not consent: a bank sees a shop only while its owner's consent for that bank is in force
+        return and_(col(Merchant.id).in_(at_bank), col(Merchant.id).in_(consented_merchant_ids(principal.bank_bin)))
+    if not principal.units_2025:
+        return false()
+    return col(Merchant.unit_code).in_(sorted(principal.units_2025))
 
 
 class MerchantRepository(Repository[Merchant]):

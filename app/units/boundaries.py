@@ -16,14 +16,11 @@ from typing import Any
 import shapely
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.errors import ValidationFailed
 from app.core.text import fold
-from app.units.models import AdminUnit, UnitBoundary
-from app.units.repository import BoundaryBoxes
+from app.units.repository import BoundaryRepository
 
 # about 20 m at Vietnam's latitudes: invisible at ward scale on a phone, and it keeps the files small
 TOLERANCE_DEGREES = 0.0002
@@ -90,25 +87,12 @@ def read_features(path: Path) -> list[tuple[str | None, BaseGeometry, dict[str, 
 async def load_boundaries(session: AsyncSession, path: Path, edition: str = "2025") -> Loaded:
     """Replace the outlines of the units named in `path` (matched by code; unknown codes are reported)."""
     found = read_features(path)
+    repo = BoundaryRepository(session)
     if any(code is None for code, _, _ in found):
-        named = await session.execute(
-            select(col(AdminUnit.province_name), col(AdminUnit.name), col(AdminUnit.code)).where(
-                col(AdminUnit.edition) == edition
-            )
-        )
-        names = {(fold(p), fold(n)): c for p, n, c in named.all()}
+        names = {(fold(p), fold(n)): c for p, n, c in await repo.names_by_province(edition)}
         found = [(code or _by_name(props, names), g, props) for code, g, props in found]
     features = [(code, g) for code, g, _ in found]
-    known = set(
-        (
-            await session.execute(
-                select(col(AdminUnit.code)).where(
-                    col(AdminUnit.edition) == edition,
-                    col(AdminUnit.code).in_(sorted({c for c, _ in features if c})),
-                )
-            )
-        ).scalars()
-    )
+    known = await repo.known_codes(edition, {c for c, _ in features if c})
     unknown = sorted({c or "?" for c, _ in features if c not in known})
     kept = [(c, *repair(g)) for c, g in features if c in known]
     simplified = simplify([g for _, g, _ in kept])
@@ -126,27 +110,14 @@ async def load_boundaries(session: AsyncSession, path: Path, edition: str = "202
                 "max_lon": max_lon,
             }
         )
-    codes = [r["code"] for r in rows]
-    await session.execute(
-        delete(UnitBoundary).where(col(UnitBoundary.edition) == edition, col(UnitBoundary.code).in_(codes))
-    )
-    if rows:
-        await session.execute(insert(UnitBoundary), rows)
+    await repo.replace(edition, rows)
     return Loaded(shapes=len(rows), repaired=sum(1 for _, _, r in kept if r), unknown=unknown)
 
 
 async def unit_at(session: AsyncSession, edition: str, codes: list[str], lat: float, lon: float) -> str | None:
     """The one of `codes` whose loaded outline holds the point (boxes first, then the shapes); None if none."""
-    stmt = select(UnitBoundary).where(
-        col(UnitBoundary.edition) == edition,
-        col(UnitBoundary.code).in_(sorted(codes)),
-        col(UnitBoundary.min_lat) <= lat,
-        col(UnitBoundary.max_lat) >= lat,
-        col(UnitBoundary.min_lon) <= lon,
-        col(UnitBoundary.max_lon) >= lon,
-    )
     point = Point(lon, lat)
-    for b in (await session.execute(stmt.order_by(col(UnitBoundary.code)))).scalars():
+    for b in await BoundaryRepository(session).boxes_holding(edition, codes, lat, lon):
         if shape(json.loads(b.geometry)).covers(point):
             return b.code
     return None
@@ -182,7 +153,7 @@ async def outlines(
 ) -> list[Outline]:
     """Loaded outlines of the given units, or of every unit whose box meets `box` (the neighbours in view).
     Boxes are read every time; a shape's text only the first time this process meets its row."""
-    repo = BoundaryBoxes(session)
+    repo = BoundaryRepository(session)
     found = {
         (i, code, (x0, y0, x1, y1)): i
         for i, code, x0, y0, x1, y1 in await repo.boxes(edition, codes, box)

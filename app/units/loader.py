@@ -4,15 +4,11 @@ what is missing, updates only for rows whose source changed. Running it again ch
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from app.core.editions import Edition
 from app.units import reference
-from app.units.models import AdminUnit, UnitSuccession
+from app.units.repository import UnitLoadRepository
 
 SOURCE_FIELDS = (
     "name",
@@ -29,7 +25,6 @@ SOURCE_FIELDS = (
     "name_search",
     "population",
 )
-CHUNK = 2000
 
 
 def _populations() -> dict[tuple[str, str], int]:
@@ -43,21 +38,13 @@ def _populations() -> dict[tuple[str, str], int]:
     }
 
 
-async def _insert(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), CHUNK):
-        await session.execute(insert(table), rows[i : i + CHUNK])
-
-
 async def load_country_units(session: AsyncSession) -> int:
-    table = AdminUnit.__table__  # type: ignore[attr-defined]
+    repo = UnitLoadRepository(session)
     populations = _populations()
     wanted = [row for ed in ("2020", "2025") for row in reference.unit_rows(ed)]
     for row in wanted:
         row["population"] = populations.get((row["edition"], row["code"]))
-    columns = [col(AdminUnit.id), col(AdminUnit.edition), col(AdminUnit.code)] + [
-        getattr(AdminUnit, f) for f in SOURCE_FIELDS
-    ]
-    have = {(r[1], r[2]): r for r in (await session.execute(select(*columns))).all()}
+    have = await repo.units(SOURCE_FIELDS)
     new, changed = [], []
     for row in wanted:
         old = have.get((row["edition"], row["code"]))
@@ -65,29 +52,20 @@ async def load_country_units(session: AsyncSession) -> int:
             new.append(row)
         elif tuple(old[3:]) != tuple(row[f] for f in SOURCE_FIELDS):
             changed.append({"row_id": old[0], **{f: row[f] for f in SOURCE_FIELDS}})
-    await _insert(session, table, new)
-    if changed:
-        stmt = update(table).where(table.c.id == bindparam("row_id")).values({f: bindparam(f) for f in SOURCE_FIELDS})
-        await session.execute(stmt, changed)
+    await repo.add_units(new)
+    await repo.update_units(SOURCE_FIELDS, changed)
     await load_succession(session)
     session.info.pop("successor_map", None)
     if (new or changed) and session.get_bind().dialect.name == "postgresql":
         # a fresh load of 13,000 units and 10,000 links, never analysed: the planner took both tables for one row
         # each and nested its loops, so the 2020 communes of an area took minutes instead of milliseconds
-        await session.execute(text("ANALYZE admin_unit, unit_succession"))
+        await repo.analyze()
     return len(wanted)
 
 
 async def load_succession(session: AsyncSession) -> int:
-    table = UnitSuccession.__table__  # type: ignore[attr-defined]
-    stmt = select(
-        col(UnitSuccession.id),
-        col(UnitSuccession.from_code),
-        col(UnitSuccession.to_code),
-        col(UnitSuccession.how),
-        col(UnitSuccession.is_default),
-    ).where(col(UnitSuccession.from_edition) == Edition.Y2020, col(UnitSuccession.to_edition) == Edition.Y2025)
-    have = {(r[1], r[2]): r for r in (await session.execute(stmt)).all()}
+    repo = UnitLoadRepository(session)
+    have = await repo.links()
     new, changed = [], []
     for link in reference.links():
         old = have.get((link.from_code, link.to_code))
@@ -104,12 +82,6 @@ async def load_succession(session: AsyncSession) -> int:
             )
         elif (old[3], bool(old[4])) != (link.how, link.default):
             changed.append({"row_id": old[0], "how": link.how, "is_default": link.default})
-    await _insert(session, table, new)
-    if changed:
-        upd = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values(how=bindparam("how"), is_default=bindparam("is_default"))
-        )
-        await session.execute(upd, changed)
+    await repo.add_links(new)
+    await repo.update_links(changed)
     return len(reference.links())

@@ -1,16 +1,22 @@
+# Over 300 lines: every query of the units domain (units, succession, outlines, the bulk loads) in one module
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.editions import Edition
 from app.core.repository import Repository
 from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
+
+# the tables themselves, for core executemany of plain rows (SQLModel sets __table__; its stubs do not say)
+_UNIT: Table = AdminUnit.__table__  # type: ignore[attr-defined]
+_LINK: Table = UnitSuccession.__table__  # type: ignore[attr-defined]
+CHUNK = 2000  # rows per multi-row INSERT of a bulk load
 
 
 class UnitRepository(Repository[AdminUnit]):
@@ -200,11 +206,11 @@ class UnitRepository(Repository[AdminUnit]):
         return await self.links("2020", [code_2020], forward=True)
 
 
-class BoundaryBoxes:
-    """Reads of `unit_boundary` for drawing: the boxes of the outlines in view, then the shapes not parsed yet."""
+class BoundaryRepository(Repository[UnitBoundary]):
+    """`unit_boundary`: for drawing, the boxes of the outlines in view, then the shapes not parsed yet; for a point,
+    the outlines whose box holds it; for a file, which units it names and their outlines replaced."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    model = UnitBoundary
 
     async def boxes(
         self, edition: str, codes: builtins.list[str] | None, box: tuple[float, float, float, float] | None
@@ -230,3 +236,90 @@ class BoundaryBoxes:
         b = UnitBoundary
         rows = await self.session.execute(select(col(b.id), col(b.geometry)).where(col(b.id).in_(sorted(ids))))
         return [(i, str(g)) for i, g in rows.all() if i is not None]
+
+    async def names_by_province(self, edition: str) -> builtins.list[tuple[str, str, str]]:
+        """(province name, unit name, code) of every unit of an edition: a file of names matched to codes."""
+        stmt = select(col(AdminUnit.province_name), col(AdminUnit.name), col(AdminUnit.code)).where(
+            col(AdminUnit.edition) == edition
+        )
+        return [(p, n, c) for p, n, c in (await self.session.execute(stmt)).all()]
+
+    async def known_codes(self, edition: str, codes: Iterable[str]) -> set[str]:
+        stmt = select(col(AdminUnit.code)).where(
+            col(AdminUnit.edition) == edition, col(AdminUnit.code).in_(sorted(set(codes)))
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def replace(self, edition: str, rows: builtins.list[dict[str, Any]]) -> None:
+        """These units' outlines instead of the ones they had (one DELETE, one multi-row INSERT)."""
+        codes = [r["code"] for r in rows]
+        await self.session.execute(
+            delete(UnitBoundary).where(col(UnitBoundary.edition) == edition, col(UnitBoundary.code).in_(codes))
+        )
+        if rows:
+            await self.session.execute(insert(UnitBoundary), rows)
+
+    async def boxes_holding(
+        self, edition: str, codes: Iterable[str], lat: float, lon: float
+    ) -> builtins.list[UnitBoundary]:
+        """The outlines of `codes` whose box holds the point, in code order (the shapes are tested by the caller)."""
+        stmt = select(UnitBoundary).where(
+            col(UnitBoundary.edition) == edition,
+            col(UnitBoundary.code).in_(sorted(codes)),
+            col(UnitBoundary.min_lat) <= lat,
+            col(UnitBoundary.max_lat) >= lat,
+            col(UnitBoundary.min_lon) <= lon,
+            col(UnitBoundary.max_lon) >= lon,
+        )
+        return list((await self.session.execute(stmt.order_by(col(UnitBoundary.code)))).scalars())
+
+
+class UnitLoadRepository(Repository[AdminUnit]):
+    """The bulk load of the country's units and their succession (app.units.loader): one read of what is there,
+    multi-row INSERTs of what is missing, executemany UPDATEs of what changed. Nothing is committed here."""
+
+    model = AdminUnit
+
+    async def units(self, fields: Iterable[str]) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """(edition, code) -> (id, edition, code, *fields) of every unit there is."""
+        columns = [col(AdminUnit.id), col(AdminUnit.edition), col(AdminUnit.code)] + [
+            getattr(AdminUnit, f) for f in fields
+        ]
+        return {(r[1], r[2]): tuple(r) for r in (await self.session.execute(select(*columns))).all()}
+
+    async def links(self) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """(2020 code, 2025 code) -> (id, from, to, how, is_default) of every 2020 -> 2025 link there is."""
+        stmt = select(
+            col(UnitSuccession.id),
+            col(UnitSuccession.from_code),
+            col(UnitSuccession.to_code),
+            col(UnitSuccession.how),
+            col(UnitSuccession.is_default),
+        ).where(col(UnitSuccession.from_edition) == Edition.Y2020, col(UnitSuccession.to_edition) == Edition.Y2025)
+        return {(r[1], r[2]): tuple(r) for r in (await self.session.execute(stmt)).all()}
+
+    async def _insert(self, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
+        for i in range(0, len(rows), CHUNK):
+            await self.session.execute(insert(table), rows[i : i + CHUNK])
+
+    async def _update(self, table: Table, fields: Iterable[str], rows: builtins.list[dict[str, Any]]) -> None:
+        """Each row's `fields` set on the row whose id is its `row_id` (one executemany)."""
+        if rows:
+            stmt = update(table).where(table.c.id == bindparam("row_id")).values({f: bindparam(f) for f in fields})
+            await self.session.execute(stmt, rows)
+
+    async def add_units(self, rows: builtins.list[dict[str, Any]]) -> None:
+        await self._insert(_UNIT, rows)
+
+    async def update_units(self, fields: Iterable[str], rows: builtins.list[dict[str, Any]]) -> None:
+        await self._update(_UNIT, fields, rows)
+
+    async def add_links(self, rows: builtins.list[dict[str, Any]]) -> None:
+        await self._insert(_LINK, rows)
+
+    async def update_links(self, rows: builtins.list[dict[str, Any]]) -> None:
+        await self._update(_LINK, ("how", "is_default"), rows)
+
+    async def analyze(self) -> None:
+        """PostgreSQL's statistics of both tables brought up to date (a fresh load was never analysed)."""
+        await self.session.execute(text("ANALYZE admin_unit, unit_succession"))
