@@ -175,10 +175,19 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         ranked = select(
             window.c.id, func.row_number().over(partition_by=window.c.endpoint_id, order_by=order).label("rank")
         ).subquery()
+        # the claimable conditions again on the locked rows themselves: a row another worker claimed and committed
+        # after this statement's snapshot was taken is locked here all the same (it is no longer locked), and
+        # PostgreSQL re-checks only the outer query's conditions on its newest version (EvalPlanQual), never the
+        # subquery's; without them that delivery was claimed, and sent, a second time
         stmt = (
             select(col(WebhookDelivery.id), is_withdrawn())
             .join(BankEvent, col(BankEvent.id) == col(WebhookDelivery.event_id))
-            .where(col(WebhookDelivery.id).in_(select(ranked.c.id).where(ranked.c.rank <= per_endpoint)))
+            .where(
+                col(WebhookDelivery.id).in_(select(ranked.c.id).where(ranked.c.rank <= per_endpoint)),
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now,
+                or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) < now),
+            )
             .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(limit)
             .with_for_update(of=WebhookDelivery, skip_locked=True)
