@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-import uuid
 
 import httpx
 from sqlalchemy import event, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from app.auth.models import User
@@ -27,7 +25,7 @@ from app.demo.history import backfill_history
 from app.main import create_app
 from app.streets.models import StreetUnit
 from bench.common import Row
-from bench.service_bench import SECRET, _pg_admin, _pg_exec, _prepare
+from bench.service_bench import SECRET, scratch_database
 
 N = 100_000
 TARGET_MS = 150.0
@@ -167,20 +165,11 @@ async def _measure(url: str, street: int) -> list[Row]:
 
 
 async def _run() -> list[Row]:
-    try:
-        await _pg_exec("SELECT 1")
-    except Exception as exc:  # no PostgreSQL here: say so, don't pretend
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): dashboard figures skipped")
-        return []
-    name = f"phoqr_bench_dashboard_{uuid.uuid4().hex[:6]}"
-    await _pg_exec(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await _prepare(url)
+    async with scratch_database("dashboard") as url:
+        if url is None:
+            return []
         street = await _fill(url)
         return await _measure(url, street)
-    finally:
-        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run() -> list[Row]:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-import uuid
 from datetime import datetime, timedelta
 from datetime import time as day_time
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.models  # noqa: F401
@@ -28,7 +26,7 @@ from app.history import periods, service
 from app.history.snapshot import VIETNAM, local_today
 from app.streets.models import StreetUnit
 from bench.common import Row
-from bench.service_bench import _client, _pg_admin, _pg_exec, _prepare
+from bench.service_bench import _client, scratch_database
 
 SHOPS = 100_000
 UNIT = "26506"
@@ -128,21 +126,8 @@ async def history_rows(url: str, label: str) -> list[Row]:
 
 
 async def _run() -> list[Row]:
-    rows: list[Row] = []
-    try:
-        await _pg_exec("SELECT 1")
-    except Exception as exc:  # no PostgreSQL here: say so, don't pretend
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): PostgreSQL figures skipped")
-        return rows
-    name = f"phoqr_bench_history_{uuid.uuid4().hex[:6]}"
-    await _pg_exec(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await _prepare(url)
-        rows += await history_rows(url, "postgresql")
-    finally:
-        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return rows
+    async with scratch_database("history") as url:
+        return [] if url is None else await history_rows(url, "postgresql")
 
 
 def run() -> list[Row]:

@@ -18,7 +18,6 @@ from datetime import timedelta
 import httpx
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -28,7 +27,7 @@ from app.imports import reading
 from app.imports.columns import BY_FIELD
 from app.main import create_app
 from bench.common import Row
-from bench.service_bench import SECRET, _pg_admin, _pg_exec, _prepare, _shop
+from bench.service_bench import SECRET, _shop, scratch_database
 
 DRY_TARGET_S, IMPORT_TARGET_S = 5.0, 10.0
 ROWS = 5_000
@@ -146,19 +145,9 @@ async def _run() -> list[Row]:
             "(goal: flat in the file size)",
         )
     ]
-    try:
-        await _pg_exec("SELECT 1")
-    except Exception as exc:  # no PostgreSQL here: say so, don't pretend
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): import figures skipped")
-        return rows
-    name = f"phoqr_bench_import_{uuid.uuid4().hex[:6]}"
-    await _pg_exec(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await _prepare(url)
-        rows += await _timed(url)
-    finally:
-        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database("import") as url:
+        if url is not None:
+            rows += await _timed(url)
     return rows
 
 

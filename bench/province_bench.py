@@ -11,11 +11,9 @@ import asyncio
 import os
 import statistics
 import time
-import uuid
 
 import httpx
 from sqlalchemy import event, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import sessions as auth_sessions
@@ -28,7 +26,7 @@ from app.demo.history import backfill_history
 from app.main import create_app
 from app.units.models import AdminUnit
 from bench.common import Row
-from bench.service_bench import SECRET, _pg_admin, _pg_exec, _prepare
+from bench.service_bench import SECRET, scratch_database
 
 SHOPS = int(os.environ.get("PHOQR_BENCH_PROVINCE_SHOPS", "20000"))
 TARGET_MS = 150.0
@@ -111,20 +109,11 @@ async def _measure(url: str) -> list[Row]:
 
 
 async def _run() -> list[Row]:
-    try:
-        await _pg_exec("SELECT 1")
-    except Exception as exc:  # no PostgreSQL here: say so, don't pretend
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): province figures skipped")
-        return []
-    name = f"phoqr_bench_province_{uuid.uuid4().hex[:6]}"
-    await _pg_exec(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await _prepare(url)
+    async with scratch_database("province") as url:
+        if url is None:
+            return []
         await _fill(url)
         return await _measure(url)
-    finally:
-        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run() -> list[Row]:

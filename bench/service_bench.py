@@ -12,11 +12,13 @@ PHOQR_BENCH_ONLY=sync (or coverage) runs only that part: the /sync figures take 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -61,6 +63,26 @@ async def _pg_exec(sql: str) -> None:
     async with engine.connect() as conn:
         await conn.exec_driver_sql(sql)
     await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(purpose: str) -> AsyncIterator[str | None]:
+    """A scratch PostgreSQL database, migrated and seeded, dropped afterwards; None (and a line saying the
+    figures were skipped) when PostgreSQL is not reachable: a benchmark never pretends."""
+    try:
+        await _pg_exec("SELECT 1")
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): {purpose} figures skipped")
+        yield None
+        return
+    name = f"phoqr_bench_{purpose}_{uuid.uuid4().hex[:6]}"
+    await _pg_exec(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
+        await _prepare(url)
+        yield url
+    finally:
+        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _prepare(url: str) -> None:

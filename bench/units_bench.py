@@ -10,10 +10,8 @@ import asyncio
 import os
 import statistics
 import time
-import uuid
 
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.models  # noqa: F401
@@ -21,7 +19,7 @@ from app.core.db import make_engine
 from app.coverage.counters import rebuild
 from app.units.models import AdminUnit
 from bench.common import Row
-from bench.service_bench import _client, _pg_admin, _pg_exec, _prepare
+from bench.service_bench import _client, scratch_database
 
 SHOPS = int(os.environ.get("PHOQR_BENCH_UNIT_SHOPS", "200000"))
 FILL = """
@@ -102,19 +100,8 @@ async def unit_rows(url: str) -> list[Row]:
 
 
 async def _run() -> list[Row]:
-    try:
-        await _pg_exec("SELECT 1")
-    except Exception as exc:  # no PostgreSQL here: say so, don't pretend
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): PostgreSQL figures skipped")
-        return []
-    name = f"phoqr_bench_units_{uuid.uuid4().hex[:6]}"
-    await _pg_exec(f'CREATE DATABASE "{name}"')
-    url = make_url(_pg_admin()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await _prepare(url)
-        return await unit_rows(url)
-    finally:
-        await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database("units") as url:
+        return [] if url is None else await unit_rows(url)
 
 
 def run() -> list[Row]:
