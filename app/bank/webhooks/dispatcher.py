@@ -1,11 +1,12 @@
-# Over 300 lines: one Dispatcher class (claim, send, record, run) sharing a lease; not split while app/bank moves
 """Delivers bank events to webhooks per Standard Webhooks, with retries, from `phoqr serve` or `phoqr worker`.
 
 Claiming: one short transaction picks due deliveries with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL;
 SQLite's `BEGIN IMMEDIATE` serialises writers instead), writes a lease (token + expiry) and the next attempt's
 row, and commits. The HTTP call happens outside any transaction; its result is written only if the lease is
 still ours. Several dispatchers therefore never take the same attempt (the attempt row is unique per delivery
-and number, too), and a dispatcher that dies mid-call only delays its deliveries until the lease expires.
+and number, too; the claim's conditions are repeated on the locked rows, which is what PostgreSQL re-checks
+when another dispatcher's claim committed in between: `WebhookRepository.claimable`), and a dispatcher that dies
+mid-call only delays its deliveries until the lease expires.
 
 Sending: every claimed delivery is sent on its own task and recorded in its own transaction as soon as it
 finishes, so one endpoint's bad answer or slow drip never holds, rolls back or repeats another's. A send's whole
