@@ -27,6 +27,24 @@ from app.streets.models import Street
 BANK_KINDS = ("account", "card")
 
 
+# the one rule of what a bank may see: a bank account (or card) held at that bank, with the owner's active consent
+# to hand the shop to that bank; both queries below join it, so the list, the files and the scope agree
+_ACTIVE_CONSENT = and_(
+    col(Consent.merchant_id) == col(PaymentAccount.merchant_id),
+    col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
+    col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
+    col(Consent.active_key).is_not(None),
+)
+
+
+def _at_bank(bank_bin: str) -> tuple[Any, ...]:
+    return (
+        col(PaymentAccount.bank_bin) == bank_bin,
+        col(PaymentAccount.kind).in_(BANK_KINDS),
+        col(PaymentAccount.account_number).is_not(None),
+    )
+
+
 def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
     """Shops the bank may see, with everything its record needs, in one query."""
     return (
@@ -59,44 +77,16 @@ def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
             col(QRCode.issued_at).label("qr_issued_at"),
         )
         .join(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
-        .join(
-            Consent,
-            and_(
-                col(Consent.merchant_id) == col(Merchant.id),
-                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
-                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
-                col(Consent.active_key).is_not(None),
-            ),
-        )
+        .join(Consent, _ACTIVE_CONSENT)
         .outerjoin(Street, col(Street.id) == col(Merchant.street_id))
         .outerjoin(QRCode, col(QRCode.active_for) == col(Merchant.id))
-        .where(
-            col(PaymentAccount.bank_bin) == bank_bin,
-            col(PaymentAccount.kind).in_(BANK_KINDS),
-            col(PaymentAccount.account_number).is_not(None),
-        )
+        .where(*_at_bank(bank_bin))
     )
 
 
 def visible_ids_query(bank_bin: str) -> Select[Any]:
     """Ids of the shops a bank may see (for scope filters elsewhere, e.g. GET /merchants)."""
-    return (
-        select(col(PaymentAccount.merchant_id))
-        .join(
-            Consent,
-            and_(
-                col(Consent.merchant_id) == col(PaymentAccount.merchant_id),
-                col(Consent.bank_bin) == col(PaymentAccount.bank_bin),
-                col(Consent.purpose) == PURPOSE_BANK_ONBOARDING,
-                col(Consent.active_key).is_not(None),
-            ),
-        )
-        .where(
-            col(PaymentAccount.bank_bin) == bank_bin,
-            col(PaymentAccount.kind).in_(BANK_KINDS),
-            col(PaymentAccount.account_number).is_not(None),
-        )
-    )
+    return select(col(PaymentAccount.merchant_id)).join(Consent, _ACTIVE_CONSENT).where(*_at_bank(bank_bin))
 
 
 def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
