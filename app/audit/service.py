@@ -10,6 +10,7 @@ from app.audit.models import AuditLog
 from app.audit.repository import AuditRepository
 from app.audit.schemas import AuditOut
 from app.auth import Principal
+from app.core.db import utcnow
 from app.observability.logs import request_id_var
 
 PENDING = "audit_pending"
@@ -35,25 +36,28 @@ async def record(
 ) -> None:
     """`principal` None: a change made by the system (the CLI's demo data), not by a user. `context`: how the change
     came (e.g. {"channel": "import", "import_id": ...}), stored beside the snapshots."""
-    row = AuditLog(
-        actor_id=principal.id if principal else None,
-        actor_username=principal.username if principal else None,
-        actor_role=principal.role if principal else None,
-        device_id=device_id or (principal.device_id if principal else None),
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        before=before,
-        after=after,
-        context=context,
+    row: dict[str, Any] = {
+        "at": utcnow(),
+        "actor_id": principal.id if principal else None,
+        "actor_username": principal.username if principal else None,
+        "actor_role": principal.role if principal else None,
+        "device_id": device_id or (principal.device_id if principal else None),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+        "context": context,
         # the request that made the change (X-Request-ID, echoed to the caller and written in every log line)
-        request_id=request_id_var.get(),
-    )
+        "request_id": request_id_var.get(),
+    }
     pending = session.info.get(PENDING)
-    if pending is not None:  # a sync batch writes its audit rows together, once each operation has stood
+    if pending is not None:
+        # a batch (/sync, an import chunk) writes its audit rows together in one executemany, once each operation
+        # has stood: plain rows, no ORM object (building 5,000 of them was a sixth of an import's time)
         pending.append(row)
     else:
-        session.add(row)
+        session.add(AuditLog(**row))
 
 
 def to_out(row: AuditLog) -> AuditOut:

@@ -1,4 +1,4 @@
-"""An uploaded file as rows of the Shops sheet, streamed (read-only openpyxl, csv reader), or a clear problem.
+"""An uploaded file as rows of the Shops sheet, streamed (expat over the sheet XML, csv reader), or a clear problem.
 
 Every way a file can be wrong before its rows are read is a 422 naming it (`field: "file"`): not a spreadsheet,
 an encrypted workbook, formulas, merged header cells, no Shops sheet, no known column, more rows than the limit.
@@ -14,13 +14,14 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from defusedxml import ElementTree  # type: ignore[import-untyped]
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from app.core.errors import PayloadTooLarge, ValidationFailed
+from app.imports import xlsx_rows
 from app.imports.columns import BY_FIELD, ERRORS_FIELD, SHOPS_SHEET, field_of
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -132,16 +133,34 @@ def _lines(chunks: Iterator[str]) -> Iterator[str]:
         yield from io.StringIO(chunk, newline="")
 
 
-def _sheet_path(archive: zipfile.ZipFile, name: str) -> str | None:
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rid = next((s.get(rel_ns) for s in book.iterfind(".//m:sheet", ns) if s.get("name") == name), None)
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-    if target is None:
-        return None
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@dataclass(slots=True)
+class _Book:
+    sheets: dict[str, str | None]  # sheet name -> its part's path in the archive
+    strings: str | None  # the shared strings part
+    epoch: datetime
+
+
+def _target(target: str) -> str:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _book(archive: zipfile.ZipFile) -> _Book:
+    """The workbook's sheets (by name, in order), its shared strings part and its calendar."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = {
+        r.get("Id"): (r.get("Type") or "", r.get("Target") or "")
+        for r in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    }
+    sheets: dict[str, str | None] = {}
+    for node in book.iter(f"{_MAIN}sheet"):
+        rel = rels.get(node.get(_REL_ID))
+        sheets[node.get("name") or ""] = _target(rel[1]) if rel else None
+    strings = next((_target(t) for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
+    return _Book(sheets, strings, xlsx_rows.epoch(book))
 
 
 def _scan(archive: zipfile.ZipFile, path: str | None) -> tuple[bool, str | None]:
@@ -163,10 +182,11 @@ def _scan(archive: zipfile.ZipFile, path: str | None) -> tuple[bool, str | None]
 def read_xlsx(data: bytes) -> Sheet:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a broken archive; every one is a bad file
+        book = _book(archive)
+        dates, durations = xlsx_rows.date_styles(archive)
+    except Exception as exc:  # a broken archive or part fails in many ways; every one is a bad file
         raise bad_file("import_file_unreadable", "Không đọc được tệp XLSX", "The XLSX file cannot be read") from exc
-    names = book.sheetnames
+    names = list(book.sheets)
     name = SHOPS_SHEET if SHOPS_SHEET in names else (names[0] if len(names) == 1 else None)
     if name is None:
         raise bad_file(
@@ -174,7 +194,8 @@ def read_xlsx(data: bytes) -> Sheet:
             f"Không có trang '{SHOPS_SHEET}' (dùng tệp mẫu)",
             f"No '{SHOPS_SHEET}' sheet (use the template)",
         )
-    merged, formula = _scan(archive, _sheet_path(archive, name))
+    path = book.sheets[name]
+    merged, formula = _scan(archive, path)
     if merged:
         raise bad_file("import_header_merged", "Dòng tiêu đề có ô gộp: hãy bỏ gộp ô", "The header row has merged cells")
     if formula is not None:
@@ -183,19 +204,22 @@ def read_xlsx(data: bytes) -> Sheet:
             f"Ô {formula} chứa công thức: hãy dán giá trị (Paste Values) rồi gửi lại",
             f"Cell {formula} holds a formula: paste values instead and upload again",
         )
-    ws = book[name]
-    cells = ws.iter_rows(values_only=True)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            if path is None or path not in archive.namelist():
+                raise KeyError(path)
+            strings = xlsx_rows.shared_strings(archive, book.strings)
+            yield from xlsx_rows.rows(archive, path, strings, dates, durations, book.epoch)
+        except (xlsx_rows.XlsxRefused, ValueError, IndexError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+            raise bad_file("import_file_unreadable", "Không đọc được tệp XLSX", "The XLSX file cannot be read") from exc
+
+    cells = rows()
     first = next(cells, None)
     if first is None:
         raise bad_file("import_header_missing", "Trang Shops trống", "The Shops sheet is empty")
-    columns = _columns(list(first))
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number, row in enumerate(cells, start=2):
-            yield number, list(row)
-        book.close()
-
-    return Sheet(name, "xlsx", columns, _limited(rows()))
+    columns = _columns(first[1])
+    return Sheet(name, "xlsx", columns, _limited(cells))
 
 
 def read(data: bytes) -> Sheet:

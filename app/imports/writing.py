@@ -10,10 +10,10 @@ shop's registrant, so maker-checker holds: the uploader cannot approve the shops
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.models import AuditLog
 from app.audit.repository import AuditRepository
 from app.audit.service import PENDING
 from app.auth import Principal
@@ -51,7 +51,7 @@ async def write(
         return []
     # as a /sync batch does: the coverage deltas and audit rows of the chunk are written together at its end
     counters = session.info[BATCH] = Batch()
-    audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
+    audit_rows: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
     try:
         outcomes = await write_path.register(
             session,
@@ -66,7 +66,7 @@ async def write(
         session.info.pop(PENDING, None)
     await counters.apply(session)
     if audit_rows:
-        await AuditRepository(session).insert_many([r.model_dump(exclude={"id"}) for r in audit_rows])
+        await AuditRepository(session).insert_many(audit_rows)
     out = []
     for o in outcomes:
         if o.ok:

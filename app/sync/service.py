@@ -21,7 +21,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.models import AuditLog
 from app.audit.repository import AuditRepository
 from app.audit.service import PENDING
 from app.auth import Principal
@@ -161,7 +160,7 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
     records: list[dict[str, Any]] = []
     # counters and audit rows of the whole batch are written together at its end: a third of the statements
     counters = session.info[BATCH] = Batch()
-    audit_rows: list[AuditLog] = session.info.setdefault(PENDING, [])
+    audit_rows: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
     try:
         together = await bulk.register_together(session, principal, body.operations, body.device_id, stored)
         ready = {
@@ -175,7 +174,7 @@ async def run(session: AsyncSession, principal: Principal, adapters: AdapterRegi
         session.info.pop(PENDING, None)
     await counters.apply(session)
     # one executemany per table instead of one INSERT per operation
-    await AuditRepository(session).insert_many([r.model_dump(exclude={"id"}) for r in audit_rows])
+    await AuditRepository(session).insert_many(audit_rows)
     await SyncOperationRepository(session).insert_many(records)
     _count(body, results, records)
     return SyncOut(results=results, server_time=utcnow())
@@ -204,7 +203,7 @@ async def _run_ops(
     ready: dict[str, OpResult],
 ) -> None:
     counters: Batch = session.info[BATCH]
-    audit_rows: list[AuditLog] = session.info[PENDING]
+    audit_rows: list[dict[str, Any]] = session.info[PENDING]
     for op in body.operations:
         digest = op_hash(op)
         previous = stored.get(op.op_id)
@@ -255,7 +254,7 @@ async def _one(
     op: SyncOperation,
     device: str,
     counters: Batch,
-    audit_rows: list[AuditLog],
+    audit_rows: list[dict[str, Any]],
 ) -> OpResult:
     """One operation in its own SAVEPOINT; what a failed one counted or audited is cut back off."""
     mark, audit_mark = counters.mark(), len(audit_rows)

@@ -65,17 +65,20 @@ async def flag_near_duplicates(session: AsyncSession, principal: Principal, shop
         streets = {m["street_id"] for m in named}
         for street_id, name, shop_id in await repo.same_names(principal, streets, {m["name_compact"] for m in named}):
             by_name.setdefault((street_id, name), shop_id)
-    earlier: list[ShopRow] = []
+    # the batch's earlier shops, by street and by (street, name): a batch of 500 compares each shop with its own
+    # street's shops only, not with every earlier shop of the batch
+    earlier: dict[int, list[ShopRow]] = {}
+    first_named: dict[tuple[int, str], str] = {}
     for m in shops:
         m["possible_duplicate_of"] = None
         street_id, name, lat, lon = m["street_id"], m["name_compact"], m["lat"], m["lon"]
         if street_id is not None:
-            same = [o.id for o in earlier if o["street_id"] == street_id and o["name_compact"] == name]
-            found = by_name.get((street_id, name)) or (same[0] if same and name else None)
+            same = first_named.get((street_id, name)) if name else None
+            found = by_name.get((street_id, name)) or same
             if found is None and lat is not None and lon is not None:
                 stored = await repo.near_duplicates(principal, street_id, m.id, "", box(lat, lon, NEAR_METRES))
                 around = [(o.id, o.lat, o.lon) for o in stored]
-                around += [(o.id, o["lat"], o["lon"]) for o in earlier if o["street_id"] == street_id]
+                around += [(o.id, o["lat"], o["lon"]) for o in earlier.get(street_id, [])]
                 found = next(
                     (
                         i
@@ -85,4 +88,5 @@ async def flag_near_duplicates(session: AsyncSession, principal: Principal, shop
                     None,
                 )
             m["possible_duplicate_of"] = found
-        earlier.append(m)
+            earlier.setdefault(street_id, []).append(m)
+            first_named.setdefault((street_id, name), m.id)
