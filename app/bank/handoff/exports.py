@@ -3,7 +3,8 @@
 One file is one read transaction (`open_snapshot`): on PostgreSQL REPEATABLE READ, so every row is as of the
 same instant, `as_of`, however long the file streams (SQLite: a deferred read transaction, a snapshot in WAL
 mode that blocks no writer). On PostgreSQL the lines are written by the database (`COPY ... TO STDOUT`,
-app.bank.handoff.export_sql) and passed on as they arrive; elsewhere, or when a record holds a value only the Python
+app.bank.handoff.export_sql), each record's hash taken from the stored view (app.bank.handoff.view), and passed on
+as they arrive; elsewhere, or when a record holds a value only the Python
 path writes exactly, records come from one server-side cursor and are formatted here. XLSX rows become
 compressed zip bytes as they come (app.bank.handoff.xlsx_stream: no temporary file, nothing kept per row). Every text
 cell goes through `safe_cell` (no formulas), account numbers stay text, a CSV starts with its header row (when
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff import export_sql
 from app.bank.handoff.records import build_record
-from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query
+from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query, with_stored_hash
 from app.bank.handoff.xlsx_stream import StreamingXlsx
 from app.core.spreadsheet import safe_cell, taken_at_line
 
@@ -188,7 +189,7 @@ async def csv_stream(
     yield ("\ufeff" + line.take()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
     stmt = _records(bank_bin, unit, street_id)
     if await _by_database(session, stmt):
-        async for chunk in _copy(session, export_sql.csv_select(stmt), format="csv"):
+        async for chunk in _copy(session, export_sql.csv_select(with_stored_hash(stmt)), format="csv"):
             yield chunk
         return
     async for batch in _cursor_batches(session, stmt):
@@ -215,7 +216,7 @@ async def xlsx_stream(
 
     stmt = _records(bank_bin, unit, street_id)
     if await _by_database(session, stmt):
-        async for chunk in _copy(session, export_sql.xlsx_select(stmt), **export_sql.XLSX_COPY):
+        async for chunk in _copy(session, export_sql.xlsx_select(with_stored_hash(stmt)), **export_sql.XLSX_COPY):
             while chunk:  # one row per line: a sheet ends after its SHEET_ROWS-th line
                 if room() <= 0:
                     yield next_sheet()
