@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("h3", sa.BigInteger(), nullable=False),
         sa.Column("unit_code", S(length=8), nullable=False),
         sa.Column("street_id", sa.Integer(), nullable=True),
+        sa.Column("exotic", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("merchant_id", "bank_bin", name=op.f("pk_bank_view")),
     )
     op.create_index("ix_bank_view_bank_merchant", "bank_view", ["bank_bin", "merchant_id"], unique=True)

@@ -5,12 +5,14 @@ Written in the transaction of every change that can change the record (app.bank.
 copy the hash instead of rebuilding the record's RFC 8785 JSON and SHA-256 per row, and the digests XOR a
 stored column. The hash is kept twice: as the hex text the files print and as four signed 64-bit slices
 (`h0` is the first 16 hex digits) that PostgreSQL's `bit_xor` adds up. `unit_code` and `street_id` are the
-record's, for the digests' groups.
+record's, for the digests' groups. `exotic`: the record holds a value only the Python path writes exactly in a
+file (app.bank.handoff.export_sql.exotic_condition, decided in Python by `view.is_exotic`), so a file with one
+is written by the Python path without scanning every row for such values first.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, false
 from sqlmodel import Field, SQLModel
 
 
@@ -27,3 +29,4 @@ class BankView(SQLModel, table=True):
     h3: int = Field(sa_column=Column(BigInteger, nullable=False))
     unit_code: str = Field(max_length=8)
     street_id: int | None = None
+    exotic: bool = Field(default=False, sa_column_kwargs={"server_default": false()})

@@ -1,3 +1,4 @@
+# Over 300 lines: every query of the hand-off, the stored view's with the records' they are checked against.
 """Every query of the bank hand-off: the bank record's rows, the locks a receipt takes, the file's snapshot and
 the database-side checks of the files and digests (their SQL text is built by app.bank.handoff.export_sql).
 
@@ -106,28 +107,43 @@ def not_in_view(stmt: Select[Any]) -> Select[Any]:
     return stmt.where(~exists(select(col(BankView.merchant_id)).where(_view_of_row())))
 
 
+def _accounts_with_view(bank_bin: str) -> Select[Any]:
+    """The bank's visible accounts (the rule, without the shops' columns) and their view rows (null if none)."""
+    in_view = and_(
+        col(BankView.merchant_id) == col(PaymentAccount.merchant_id),
+        col(BankView.bank_bin) == col(PaymentAccount.bank_bin),
+    )
+    return (
+        select()
+        .select_from(PaymentAccount)
+        .join(Consent, _ACTIVE_CONSENT)
+        .outerjoin(BankView, in_view)
+        .where(*_at_bank(bank_bin))
+    )
+
+
 def stored_digest_query(bank_bin: str, group: str) -> Select[Any]:
     """Per unit or street: count and XOR of the stored hashes of the records the bank may see (the visibility
-    rule applied to the view's rows too, so a row left behind by a missed path is not counted)."""
+    rule applied to the view's rows too, so a row left behind by a missed path is not counted); the records the
+    view lacks make one row with a null key, counted in its second column."""
     key = (
         ("2025:" + col(BankView.unit_code))
         if group == "unit"
         else func.coalesce(cast(col(BankView.street_id), Text), "none")
     ).label("key")
-    return (
-        select(key, func.count(), *(func.bit_xor(c) for c in (BankView.h0, BankView.h1, BankView.h2, BankView.h3)))
-        .select_from(BankView)
-        .join(
-            PaymentAccount,
-            and_(
-                col(PaymentAccount.merchant_id) == col(BankView.merchant_id),
-                col(PaymentAccount.bank_bin) == col(BankView.bank_bin),
-            ),
-        )
-        .join(Consent, _ACTIVE_CONSENT)
-        .where(col(BankView.bank_bin) == bank_bin, *_at_bank(bank_bin))
-        .group_by(key)
+    xors = (func.bit_xor(c) for c in (BankView.h0, BankView.h1, BankView.h2, BankView.h3))
+    columns: tuple[Any, ...] = (key, func.count(col(BankView.merchant_id)), func.count(), *xors)
+    return _accounts_with_view(bank_bin).add_columns(*columns).group_by(key)
+
+
+def view_state_query(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
+    """Of the records a file holds: how many the view lacks, and whether one of the stored is exotic."""
+    stmt = _accounts_with_view(bank_bin).add_columns(
+        func.count() - func.count(col(BankView.merchant_id)), func.coalesce(func.bool_or(col(BankView.exotic)), False)
     )
+    if unit is not None or street_id is not None:
+        stmt = narrowed(stmt.join(Merchant, col(Merchant.id) == col(PaymentAccount.merchant_id)), unit, street_id)
+    return stmt
 
 
 def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
@@ -241,7 +257,7 @@ class HandoffRepository(Repository[Merchant]):
         if rows:
             insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             stmt = insert(BankView).values(rows)
-            names = ("record_hash", "h0", "h1", "h2", "h3", "unit_code", "street_id")
+            names = ("record_hash", "h0", "h1", "h2", "h3", "unit_code", "street_id", "exotic")
             # a concurrent change of the same shop wrote it between our delete and this insert: the later wins
             await self.session.execute(
                 stmt.on_conflict_do_update(
@@ -285,3 +301,7 @@ class HandoffRepository(Repository[Merchant]):
 
     async def stored_digest_rows(self, bank_bin: str, group: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in (await self.session.execute(stored_digest_query(bank_bin, group))).all()]
+
+    async def view_state(self, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> tuple[int, bool]:
+        missing, exotic = (await self.session.execute(view_state_query(bank_bin, unit, street_id))).one()
+        return int(missing), bool(exotic)

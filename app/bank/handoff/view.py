@@ -10,6 +10,8 @@ against the records computed afresh after every kind of change, on SQLite and Po
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -20,6 +22,38 @@ from app.bank.handoff.records import bank_records_many, iter_bank_records
 from app.bank.handoff.repository import HandoffRepository, visible_records_query
 
 _SIGN = 1 << 63
+_CONTROL = re.compile(export_sql.CONTROL)
+_MAX_SAFE = 9007199254740991
+
+
+def _odd(x: float | None) -> bool:
+    """export_sql._odd_double: a double PostgreSQL would not print as RFC 8785 or Python's repr does."""
+    if x is None:
+        return False
+    if math.isnan(x) or math.isinf(x) or (x == 0 and math.copysign(1.0, x) < 0) or abs(x) > _MAX_SAFE:
+        return True
+    return x != math.trunc(x) and (abs(x) < 1e-4 or abs(x) >= 1e15)
+
+
+def is_exotic(record: Mapping[str, Any]) -> bool:
+    """export_sql.exotic_condition of the record's values: only the Python path writes it exactly in a file."""
+    a, acc, qr = record["address"], record["payment_account"], record["qr"] or {}
+    texts = (
+        record["name"],
+        record["owner_name"],
+        a["house_number"],
+        record["phone"],
+        record.get("business_registration_number"),
+        a["street"],
+        acc["account_name"],
+        acc["account_number"],
+        qr.get("payload"),
+        qr.get("sticker_code"),
+    )
+    loc = record["location"] or {}
+    return any(_odd(loc.get(k)) for k in ("lat", "lon", "accuracy_m")) or any(
+        t is not None and _CONTROL.search(t) for t in texts
+    )
 
 
 def slices(record_hash: str) -> tuple[int, int, int, int]:
@@ -42,6 +76,7 @@ def view_row(bank_bin: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "h3": h3,
         "unit_code": record["address"]["unit_2025"]["code"],
         "street_id": record["address"]["street_id"],
+        "exotic": is_exotic(record),
     }
 
 

@@ -190,9 +190,12 @@ async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> 
 async def on_street_renamed(session: AsyncSession, event: StreetRenamed) -> None:
     """Every record on the street carries its name: the banks that see them are told (`merchant.updated`), and
     the stored view follows."""
-    ids = await HandoffRepository(session).visible_on_street(event.street_id)
+    repo = HandoffRepository(session)
+    ids = await repo.visible_on_street(event.street_id)
     if not ids:
         return
+    # the shops' locks first (the lock order), so a concurrent edit of one of them is read after it commits
+    await repo.lock_merchants(ids)
     found = await bank_records_many(session, ids)
     held = await banks_holding_many(session, ids)
     for merchant_id in ids:

@@ -213,3 +213,39 @@ async def test_the_view_and_the_digests_keep_only_what_the_rule_allows(client, a
     count, _, _ = await digests(session, VCB, "street")
     assert count == 1 and count != expected[0]
     assert await digests(session, VCB, "street") == await _python_digests(session, VCB)
+
+
+async def test_the_view_knows_which_records_only_the_python_path_writes(client, auth, session):
+    """`view.is_exotic` (decided in Python when the view is written) agrees with the SQL `exotic_query` the files
+    used to run over every record, and a file with such a record is written by the Python path."""
+    if session.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
+        pytest.skip("the SQL side of the check is PostgreSQL's")
+    from app.bank.handoff.repository import exotic_query, narrowed, visible_records_query
+
+    agent = await auth("agent.vungtau")
+    shops = [await register(client, agent) for _ in range(4)]
+    odd = {shops[0]["id"]: "lat = 1e-7, lon = 107.1", shops[1]["id"]: "name = 'Quán' || chr(1)"}
+    for merchant_id, change in odd.items():
+        await session.execute(text(f"UPDATE merchant SET {change} WHERE id = :m"), {"m": merchant_id})
+    await session.execute(text("UPDATE merchant SET lat = 10.5, lon = 107.25 WHERE id = :m"), {"m": shops[2]["id"]})
+    await view.refresh(session, [s["id"] for s in shops])
+    flagged = {m for m, *_ in await HandoffRepository(session).view_rows() if await _is_exotic_in_sql(session, m)}
+    assert flagged == set(odd)
+    stored = dict(
+        (await session.execute(text("SELECT merchant_id, exotic FROM bank_view WHERE bank_bin = :b"), {"b": VCB})).all()
+    )
+    assert {m for m, e in stored.items() if e} == set(odd)
+    whole = narrowed(visible_records_query(VCB), None, None)
+    assert (await session.execute(exotic_query(whole))).scalar_one()
+    reference = {r["merchant_id"]: r["record_hash"] for r in await load_bank_records(session, VCB)}
+    assert await _csv_hashes(session, VCB) == reference  # written by the Python path: exact
+
+
+async def _is_exotic_in_sql(session: AsyncSession, merchant_id: str) -> bool:
+    from sqlmodel import col
+
+    from app.bank.handoff.repository import exotic_query, narrowed, visible_records_query
+    from app.merchants.models import Merchant
+
+    stmt = narrowed(visible_records_query(VCB), None, None).where(col(Merchant.id) == merchant_id)
+    return bool((await session.execute(exotic_query(stmt))).scalar_one())
