@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditLog
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
+from app.bank.handoff.models import BankView
 from app.bank.outbox.models import BankEvent, BankEventCounter, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.banks.models import Bank
 from app.consents.models import AccountNameCheck, BankReceipt, BankStatus, Consent, ConsentText
@@ -23,6 +24,7 @@ __all__ = [
     "BankEventCounter",
     "BankReceipt",
     "BankStatus",
+    "BankView",
     "Consent",
     "ConsentText",
     "CoverageCounter",

@@ -160,6 +160,14 @@ async def _fill(url: str, n: int, start: int) -> None:
                 ),
                 consents,
             )
+    # bulk rows skip ShopChanged, hence the outbox's stored view (app.bank.handoff.view): rebuilt from the shops
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.bank.handoff import view
+
+    async with AsyncSession(engine) as session:
+        await view.rebuild(session)
+        await session.commit()
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             await (await conn.execution_options(isolation_level="AUTOCOMMIT")).exec_driver_sql("VACUUM ANALYZE")

@@ -69,7 +69,17 @@ class ShopChanged:
         return self.action == "merchant.create"
 
 
+@dataclass(frozen=True, slots=True)
+class StreetRenamed:
+    """A street's name changed: every bank record of a shop on it carries the name (`address.street`), so the
+    bank outbox tells the banks and keeps its stored view (published by app.streets.service.patch_street)."""
+
+    street_id: int
+
+
 Handler = Callable[[AsyncSession, ShopChanged], Awaitable[None]]
+StreetHandler = Callable[[AsyncSession, StreetRenamed], Awaitable[None]]
+_street_handlers: dict[str, StreetHandler] = {}
 ManyHandler = Callable[[AsyncSession, list[ShopChanged]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
 _many: dict[str, ManyHandler] = {}
@@ -85,6 +95,18 @@ def subscribe(name: str, handler: Handler, *, many: ManyHandler | None = None) -
         _many.pop(name, None)
     else:
         _many[name] = many
+
+
+def subscribe_street(name: str, handler: StreetHandler) -> None:
+    """Register (or replace) a named `StreetRenamed` handler."""
+    _street_handlers[name] = handler
+
+
+async def publish_street_renamed(session: AsyncSession, event: StreetRenamed) -> None:
+    if not _handlers:
+        raise RuntimeError("no ShopChanged subscriber registered: import app.subscribers first")
+    for handler in list(_street_handlers.values()):
+        await handler(session, event)
 
 
 async def publish(session: AsyncSession, event: ShopChanged) -> None:

@@ -13,6 +13,7 @@ from app.core.db import utcnow
 from app.core.db.integrity import violated
 from app.core.editions import Edition
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.events import StreetRenamed, publish_street_renamed
 from app.core.text import fold
 from app.streets.models import Street
 from app.streets.repository import StreetRepository
@@ -155,6 +156,7 @@ async def patch_street(
         new_units = await expand_units(session, body.units or [])
         await _require_scope(session, principal, new_units)  # after: every unit it will touch
         changes.pop("units")
+    renamed = "name" in changes and changes["name"] != street.name
     for k, v in changes.items():
         setattr(street, k, v)
     street.natural_key = natural_key(street.kind, street.name, street.segment)
@@ -167,4 +169,6 @@ async def patch_street(
         units = sorted(new_units)
     after = audit.snapshot(street, FIELDS) | {"units": [f"{e}:{c}" for e, c in units]}
     await audit.record(session, principal, "street.update", "street", street_id, before=before, after=after)
+    if renamed:  # the banks' records of its shops carry the name
+        await publish_street_renamed(session, StreetRenamed(street_id))
     return to_out(street, units)

@@ -26,7 +26,7 @@ from app.qrcodes.models import QRCode
 from app.streets.models import Street
 
 _MAX_SAFE = 9007199254740991  # 2**53 - 1
-_CONTROL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+CONTROL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # the characters XML 1.0 forbids in a sheet
 
 
 def _lit(text: str) -> str:
@@ -117,8 +117,15 @@ def _py_float(x: str) -> str:
     return f"CASE WHEN {integral} THEN trunc({x})::bigint::text || '.0' ELSE ({x})::text END"
 
 
+def _hash(stmt: Select[Any]) -> str:
+    """The record's hash: the stored view's (app.bank.handoff.view) when `stmt` carries it, else computed here."""
+    if "stored_hash" in stmt.selected_columns:
+        return f"COALESCE(r.stored_hash, {record_hash_sql()})"  # computed only where the view has no row
+    return record_hash_sql()
+
+
 # app.bank.handoff.exports.COLUMNS, in order: (SQL, kind) with kind "text" (formula-safe), "int" or "float"
-def _cells() -> list[tuple[str, str]]:
+def _cells(stmt: Select[Any]) -> list[tuple[str, str]]:
     return [
         ("r.id", "text"),
         ("r.version", "int"),
@@ -143,7 +150,7 @@ def _cells() -> list[tuple[str, str]]:
         (f"CASE WHEN r.qr_payload IS NOT NULL THEN {_iso('r.qr_issued_at')} END", "text"),
         ("r.status", "text"),
         ("r.consent_id", "text"),
-        (record_hash_sql(), "hash"),
+        (_hash(stmt), "hash"),
         ("r.tax_code", "text"),
         ("r.business_registration_number", "text"),
         ("r.einvoice_method", "text"),
@@ -162,7 +169,7 @@ def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
 def csv_select(stmt: Select[Any]) -> str:
     """The CSV cells of the records of `stmt` (visible_records_query, narrowed), for COPY ... (FORMAT csv)."""
     cells = []
-    for sql, kind in _cells():
+    for sql, kind in _cells(stmt):
         cells.append(_safe(f"({sql})") if kind == "text" else _py_float(sql) if kind == "float" else sql)
     select_list = ", ".join(cells)
     # every value is SQL the code above wrote or a literal SQLAlchemy rendered from checked parameters
@@ -185,7 +192,7 @@ XLSX_COPY = {"format": "csv", "quote": "\x01", "delimiter": "\x02"}
 def xlsx_select(stmt: Select[Any]) -> str:
     """One sheet `<row>` per record of `stmt` (xlsx_stream.row_xml's cells), for COPY with XLSX_COPY."""
     cells = []
-    for sql, kind in _cells():
+    for sql, kind in _cells(stmt):
         if kind in ("text", "hash"):
             value = _safe(f"({sql})") if kind == "text" else sql
             cells.append(f"CASE WHEN ({sql}) IS NULL THEN '<c/>' ELSE {_xml_text(value)} END")
@@ -221,7 +228,7 @@ def exotic_condition() -> Any:
     ]
     return or_(
         *(_odd_double(c) for c in (col(Merchant.lat), col(Merchant.lon), col(Merchant.accuracy_m))),
-        *(t.regexp_match(_CONTROL) for t in texts),
+        *(t.regexp_match(CONTROL) for t in texts),
     )
 
 
@@ -233,3 +240,17 @@ def digests_select(stmt: Select[Any], group: str) -> str:
         f"SELECT key, count(*), {slices} FROM "  # noqa: S608 (as in csv_select)
         f"(SELECT {key} AS key, {record_hash_sql()} AS h FROM ({_source(stmt, ordered=False)}) AS r) AS t GROUP BY key"
     )
+
+
+def _slices(h: str) -> list[str]:
+    """The four signed 64-bit slices of a hex SHA-256 (app.bank.handoff.view.slices)."""
+    return [f"('x' || substr({h}, {1 + 16 * i}, 16))::bit(64)::bigint" for i in range(4)]
+
+
+def view_rebuild_insert(stmt: Select[Any]) -> str:
+    """INSERT the stored view's rows of the records of `stmt` (visible_records_query), hashed here."""
+    columns = "merchant_id, bank_bin, record_hash, h0, h1, h2, h3, unit_code, street_id"
+    hashed = f"SELECT r.id, r.bank_bin, r.unit_code, r.street_id, {record_hash_sql()} AS h"
+    source = f"{hashed} FROM ({_source(stmt, ordered=False)}) AS r"
+    values = f"id, bank_bin, h, {', '.join(_slices('h'))}, unit_code, street_id"
+    return f"INSERT INTO bank_view ({columns}) SELECT {values} FROM ({source}) AS t"  # noqa: S608

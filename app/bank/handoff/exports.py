@@ -3,7 +3,8 @@
 One file is one read transaction (`open_snapshot`): on PostgreSQL REPEATABLE READ, so every row is as of the
 same instant, `as_of`, however long the file streams (SQLite: a deferred read transaction, a snapshot in WAL
 mode that blocks no writer). On PostgreSQL the lines are written by the database (`COPY ... TO STDOUT`,
-app.bank.handoff.export_sql) and passed on as they arrive; elsewhere, or when a record holds a value only the Python
+app.bank.handoff.export_sql), each record's hash taken from the stored view (app.bank.handoff.view), and passed on
+as they arrive; elsewhere, or when a record holds a value only the Python
 path writes exactly, records come from one server-side cursor and are formatted here. XLSX rows become
 compressed zip bytes as they come (app.bank.handoff.xlsx_stream: no temporary file, nothing kept per row). Every text
 cell goes through `safe_cell` (no formulas), account numbers stay text, a CSV starts with its header row (when
@@ -24,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff import export_sql
 from app.bank.handoff.records import build_record
-from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query
+from app.bank.handoff.repository import (
+    HandoffRepository,
+    narrowed,
+    not_in_view,
+    visible_records_query,
+    with_stored_hash,
+)
 from app.bank.handoff.xlsx_stream import StreamingXlsx
 from app.core.spreadsheet import safe_cell, taken_at_line
 
@@ -111,10 +118,17 @@ def _records(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None)
     return narrowed(visible_records_query(bank_bin), unit, street_id)
 
 
-async def _by_database(session: AsyncSession, stmt: Select[Any]) -> bool:
+async def _by_database(
+    session: AsyncSession, stmt: Select[Any], bank_bin: str, unit: tuple[str, str] | None, street_id: int | None
+) -> bool:
+    """PostgreSQL writes the file unless one of its records holds a value only the Python path writes exactly:
+    known from the stored view (one pass over the bank's accounts), and looked for only among the records the
+    view lacks (none once the outbox has written them)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    return not await HandoffRepository(session).has_exotic(stmt)
+    repo = HandoffRepository(session)
+    missing, exotic = await repo.view_state(bank_bin, unit, street_id)
+    return not exotic and not (missing and await repo.has_exotic(not_in_view(stmt)))
 
 
 async def record_batches(
@@ -187,8 +201,8 @@ async def csv_stream(
     writer.writerow(COLUMNS)  # a CSV starts with its header; as_of is in X-As-Of and the file name
     yield ("\ufeff" + line.take()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
     stmt = _records(bank_bin, unit, street_id)
-    if await _by_database(session, stmt):
-        async for chunk in _copy(session, export_sql.csv_select(stmt), format="csv"):
+    if await _by_database(session, stmt, bank_bin, unit, street_id):
+        async for chunk in _copy(session, export_sql.csv_select(with_stored_hash(stmt)), format="csv"):
             yield chunk
         return
     async for batch in _cursor_batches(session, stmt):
@@ -214,8 +228,8 @@ async def xlsx_stream(
         return book.start_sheet(f"merchants_{sheets}") + book.add_rows(header)
 
     stmt = _records(bank_bin, unit, street_id)
-    if await _by_database(session, stmt):
-        async for chunk in _copy(session, export_sql.xlsx_select(stmt), **export_sql.XLSX_COPY):
+    if await _by_database(session, stmt, bank_bin, unit, street_id):
+        async for chunk in _copy(session, export_sql.xlsx_select(with_stored_hash(stmt)), **export_sql.XLSX_COPY):
             while chunk:  # one row per line: a sheet ends after its SHEET_ROWS-th line
                 if room() <= 0:
                     yield next_sheet()

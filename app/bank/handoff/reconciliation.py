@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff.export_sql import digests_select
 from app.bank.handoff.exports import record_batches
-from app.bank.handoff.repository import HandoffRepository, narrowed, visible_records_query
+from app.bank.handoff.repository import HandoffRepository, narrowed, not_in_view, visible_records_query
 from app.bank.handoff.schemas import GroupDigest, ReconciliationIn
 
 Group = Literal["unit", "street"]
@@ -30,10 +30,13 @@ def group_key(record: dict[str, Any], group: Group) -> str:
 
 
 async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]]:
-    """On PostgreSQL the database hashes and XORs (app.bank.handoff.export_sql); elsewhere, record by record here."""
-    stmt = narrowed(visible_records_query(bank_bin), None, None)
-    if session.get_bind().dialect.name == "postgresql" and not await HandoffRepository(session).has_exotic(stmt):
-        return await _in_database(session, stmt, group)
+    """On PostgreSQL the database XORs the stored view's hashes (app.bank.handoff.view), and hashes the records
+    the view lacks (none once the outbox has written them; app.bank.handoff.export_sql); elsewhere, record by
+    record here."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = await _in_database(session, bank_bin, group)
+        if found is not None:
+            return found
     total, count = 0, 0
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     async for batch in record_batches(session, bank_bin):
@@ -48,17 +51,33 @@ async def digests(session: AsyncSession, bank_bin: str, group: Group) -> tuple[i
     return count, f"{total:064x}", groups
 
 
-async def _in_database(session: AsyncSession, stmt: Any, group: Group) -> tuple[int, str, list[GroupDigest]]:
+async def _in_database(session: AsyncSession, bank_bin: str, group: Group) -> tuple[int, str, list[GroupDigest]] | None:
+    """None when a record the view lacks is one only the Python path hashes exactly."""
+    repo = HandoffRepository(session)
+    rows, missing = [], 0
+    for key, stored, n, *slices in await repo.stored_digest_rows(bank_bin, group):
+        missing += n - stored
+        if stored:
+            rows.append((key, stored, *slices))
+    if missing:
+        lacking = not_in_view(narrowed(visible_records_query(bank_bin), None, None))
+        if await repo.has_exotic(lacking):
+            return None
+        rows += await repo.digest_rows(digests_select(lacking, group))
     mask = (1 << 64) - 1
-    groups, total, count = [], 0, 0
-    for key, n, *slices in await HandoffRepository(session).digest_rows(digests_select(stmt, group)):
+    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, n, *slices in rows:
         d = 0
         for part in slices:
             d = (d << 64) | (int(part) & mask)
-        groups.append(GroupDigest(key=key, count=n, digest=f"{d:064x}"))
-        total ^= d
-        count += n
-    return count, f"{total:064x}", sorted(groups, key=lambda g: g.key)
+        acc[key][0] += n
+        acc[key][1] ^= d
+    groups = [GroupDigest(key=k, count=c, digest=f"{d:064x}") for k, (c, d) in sorted(acc.items())]
+    total, count = 0, 0
+    for g in groups:
+        total ^= int(g.digest, 16)
+        count += g.count
+    return count, f"{total:064x}", groups
 
 
 def infer_group(body: ReconciliationIn) -> Group:

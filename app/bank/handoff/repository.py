@@ -1,3 +1,4 @@
+# Over 300 lines: every query of the hand-off, the stored view's with the records' they are checked against.
 """Every query of the bank hand-off: the bank record's rows, the locks a receipt takes, the file's snapshot and
 the database-side checks of the files and digests (their SQL text is built by app.bank.handoff.export_sql).
 
@@ -11,11 +12,14 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, select, text
+from sqlalchemy import Row, Select, Text, and_, cast, delete, exists, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from app.bank.handoff.export_sql import exotic_condition
+from app.bank.handoff.models import BankView
 from app.consents.models import PURPOSE_BANK_ONBOARDING, BankReceipt, Consent
 from app.core.db import utcnow
 from app.core.editions import Edition
@@ -37,16 +41,16 @@ _ACTIVE_CONSENT = and_(
 )
 
 
-def _at_bank(bank_bin: str) -> tuple[Any, ...]:
+def _at_bank(bank_bin: str | None) -> tuple[Any, ...]:
     return (
-        col(PaymentAccount.bank_bin) == bank_bin,
+        *(() if bank_bin is None else (col(PaymentAccount.bank_bin) == bank_bin,)),
         col(PaymentAccount.kind).in_(BANK_KINDS),
         col(PaymentAccount.account_number).is_not(None),
     )
 
 
-def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
-    """Shops the bank may see, with everything its record needs, in one query."""
+def visible_records_query(bank_bin: str | None) -> Select[*tuple[Any, ...]]:
+    """Shops the bank may see, with everything its record needs, in one query (bank_bin None: every bank's)."""
     return (
         select(
             col(Merchant.id),
@@ -87,6 +91,59 @@ def visible_records_query(bank_bin: str) -> Select[*tuple[Any, ...]]:
 def visible_ids_query(bank_bin: str) -> Select[Any]:
     """Ids of the shops a bank may see (for scope filters elsewhere, e.g. GET /merchants)."""
     return select(col(PaymentAccount.merchant_id)).join(Consent, _ACTIVE_CONSENT).where(*_at_bank(bank_bin))
+
+
+def _view_of_row() -> Any:
+    return and_(col(BankView.merchant_id) == col(Merchant.id), col(BankView.bank_bin) == col(PaymentAccount.bank_bin))
+
+
+def with_stored_hash(stmt: Select[Any]) -> Select[Any]:
+    """`visible_records_query` with the stored view's hash (`stored_hash`, null where the view has no row)."""
+    return stmt.outerjoin(BankView, _view_of_row()).add_columns(col(BankView.record_hash).label("stored_hash"))
+
+
+def not_in_view(stmt: Select[Any]) -> Select[Any]:
+    """`visible_records_query` limited to the records the stored view lacks (computed at read time)."""
+    return stmt.where(~exists(select(col(BankView.merchant_id)).where(_view_of_row())))
+
+
+def _accounts_with_view(bank_bin: str) -> Select[Any]:
+    """The bank's visible accounts (the rule, without the shops' columns) and their view rows (null if none)."""
+    in_view = and_(
+        col(BankView.merchant_id) == col(PaymentAccount.merchant_id),
+        col(BankView.bank_bin) == col(PaymentAccount.bank_bin),
+    )
+    return (
+        select()
+        .select_from(PaymentAccount)
+        .join(Consent, _ACTIVE_CONSENT)
+        .outerjoin(BankView, in_view)
+        .where(*_at_bank(bank_bin))
+    )
+
+
+def stored_digest_query(bank_bin: str, group: str) -> Select[Any]:
+    """Per unit or street: count and XOR of the stored hashes of the records the bank may see (the visibility
+    rule applied to the view's rows too, so a row left behind by a missed path is not counted); the records the
+    view lacks make one row with a null key, counted in its second column."""
+    key = (
+        ("2025:" + col(BankView.unit_code))
+        if group == "unit"
+        else func.coalesce(cast(col(BankView.street_id), Text), "none")
+    ).label("key")
+    xors = (func.bit_xor(c) for c in (BankView.h0, BankView.h1, BankView.h2, BankView.h3))
+    columns: tuple[Any, ...] = (key, func.count(col(BankView.merchant_id)), func.count(), *xors)
+    return _accounts_with_view(bank_bin).add_columns(*columns).group_by(key)
+
+
+def view_state_query(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
+    """Of the records a file holds: how many the view lacks, and whether one of the stored is exotic."""
+    stmt = _accounts_with_view(bank_bin).add_columns(
+        func.count() - func.count(col(BankView.merchant_id)), func.coalesce(func.bool_or(col(BankView.exotic)), False)
+    )
+    if unit is not None or street_id is not None:
+        stmt = narrowed(stmt.join(Merchant, col(Merchant.id) == col(PaymentAccount.merchant_id)), unit, street_id)
+    return stmt
 
 
 def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
@@ -190,3 +247,61 @@ class HandoffRepository(Repository[Merchant]):
         return (
             await self.session.execute(select(col(BankReceipt.id)).where(col(BankReceipt.digest) == digest))
         ).first() is not None
+
+    # the stored view (app.bank.handoff.view)
+
+    async def replace_views(self, merchant_ids: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        """The shops' view rows become `rows` (none for a shop no bank may see)."""
+        if merchant_ids:
+            await self.session.execute(delete(BankView).where(col(BankView.merchant_id).in_(sorted(merchant_ids))))
+        if rows:
+            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            stmt = insert(BankView).values(rows)
+            names = ("record_hash", "h0", "h1", "h2", "h3", "unit_code", "street_id", "exotic")
+            # a concurrent change of the same shop wrote it between our delete and this insert: the later wins
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["merchant_id", "bank_bin"], set_={n: getattr(stmt.excluded, n) for n in names}
+                )
+            )
+
+    async def clear_views(self) -> None:
+        await self.session.execute(delete(BankView))
+
+    async def execute_sql(self, sql: str) -> None:
+        """A statement app.bank.handoff.export_sql wrote (the view's rebuild)."""
+        await self.session.execute(text(sql))
+
+    async def exotic_ids(self, stmt: Select[Any]) -> list[str]:
+        """Ids of the records of `stmt` only the Python path writes exactly."""
+        found = await self.session.execute(stmt.with_only_columns(col(Merchant.id)).where(exotic_condition()))
+        return list(found.scalars())
+
+    async def bins_with_accounts(self) -> list[str]:
+        stmt = select(col(PaymentAccount.bank_bin)).where(*_at_bank(None)).distinct()
+        return sorted(b for b in (await self.session.execute(stmt)).scalars() if b)
+
+    async def visible_on_street(self, street_id: int) -> list[str]:
+        """Shops of the street some bank may see (their records carry the street's name)."""
+        stmt = visible_records_query(None).where(col(Merchant.street_id) == street_id)
+        return list((await self.session.execute(stmt.with_only_columns(col(Merchant.id)))).scalars())
+
+    async def view_rows(self, bank_bin: str | None = None) -> list[tuple[str, str, str, str, int | None]]:
+        """(shop, BIN, record_hash, unit_code, street_id) of the stored view, in shop order (tests compare)."""
+        stmt = select(
+            col(BankView.merchant_id),
+            col(BankView.bank_bin),
+            col(BankView.record_hash),
+            col(BankView.unit_code),
+            col(BankView.street_id),
+        ).order_by(col(BankView.merchant_id), col(BankView.bank_bin))
+        if bank_bin is not None:
+            stmt = stmt.where(col(BankView.bank_bin) == bank_bin)
+        return [(m, b, h, u, s) for m, b, h, u, s in (await self.session.execute(stmt)).all()]
+
+    async def stored_digest_rows(self, bank_bin: str, group: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in (await self.session.execute(stored_digest_query(bank_bin, group))).all()]
+
+    async def view_state(self, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> tuple[int, bool]:
+        missing, exotic = (await self.session.execute(view_state_query(bank_bin, unit, street_id))).one()
+        return int(missing), bool(exotic)

@@ -29,11 +29,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.bank.handoff.records import event_record, event_records, iso
+from app.bank.handoff import view
+from app.bank.handoff.records import bank_records_many, event_record, event_records, iso
+from app.bank.handoff.repository import HandoffRepository
 from app.bank.outbox.models import BankEvent, WebhookDelivery
 from app.bank.outbox.repository import OutboxRepository, active_endpoints, stop_copies, take_seqs
 from app.core.db import utcnow
-from app.core.events import ShopChanged, subscribe
+from app.core.events import ShopChanged, StreetRenamed, subscribe, subscribe_street
 
 SUBSCRIBER = "bank.outbox"
 EVENT_TYPES = (
@@ -166,7 +168,8 @@ async def on_shop_changed(session: AsyncSession, event: ShopChanged) -> None:
     if record is None and event.is_new_shop:
         return  # no bank may see it and none can hold it yet: nothing to send or withdraw
     held = {} if event.is_new_shop else await banks_holding(session, event.merchant_id)
-    await _react(session, event, current_bin, record, held)
+    await _react(session, event.merchant_id, event.action, event.before, current_bin, record, held)
+    await view.store(session, {event.merchant_id: (current_bin, record)})  # what the bank sees, stored
 
 
 async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> None:
@@ -174,9 +177,31 @@ async def on_shops_changed(session: AsyncSession, events: list[ShopChanged]) -> 
     await event_records(session, events)
     old = [e.merchant_id for e in events if not e.is_new_shop]
     held = await banks_holding_many(session, old) if old else {}
+    found: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
     for event in events:
         current_bin, record = await event_record(session, event)  # read in bulk above
-        await _react(session, event, current_bin, record, held.get(event.merchant_id, {}))
+        before, holding = event.before, held.get(event.merchant_id, {})
+        await _react(session, event.merchant_id, event.action, before, current_bin, record, holding)
+        if record is not None or not event.is_new_shop:
+            found[event.merchant_id] = (current_bin, record)
+    await view.store(session, found)
+
+
+async def on_street_renamed(session: AsyncSession, event: StreetRenamed) -> None:
+    """Every record on the street carries its name: the banks that see them are told (`merchant.updated`), and
+    the stored view follows."""
+    repo = HandoffRepository(session)
+    ids = await repo.visible_on_street(event.street_id)
+    if not ids:
+        return
+    # the shops' locks first (the lock order), so a concurrent edit of one of them is read after it commits
+    await repo.lock_merchants(ids)
+    found = await bank_records_many(session, ids)
+    held = await banks_holding_many(session, ids)
+    for merchant_id in ids:
+        current_bin, record = found[merchant_id]
+        await _react(session, merchant_id, "street.update", None, current_bin, record, held.get(merchant_id, {}))
+    await view.store(session, found)
 
 
 async def banks_holding_many(session: AsyncSession, merchant_ids: list[str]) -> dict[str, dict[str, str | None]]:
@@ -193,21 +218,23 @@ async def banks_holding_many(session: AsyncSession, merchant_ids: list[str]) -> 
 
 async def _react(
     session: AsyncSession,
-    event: ShopChanged,
+    merchant_id: str,
+    action: str,
+    before: Any,
     current_bin: str | None,
     record: dict[str, Any] | None,
     held: dict[str, str | None],
 ) -> None:
     for bank_bin in sorted(held):
         if record is None or bank_bin != current_bin:
-            await append(session, bank_bin, WITHDRAWN, event.merchant_id, {"merchant_id": event.merchant_id})
+            await append(session, bank_bin, WITHDRAWN, merchant_id, {"merchant_id": merchant_id})
     if record is None or current_bin is None:
         return
     if current_bin not in held:
-        await append(session, current_bin, "merchant.created", event.merchant_id, record)
+        await append(session, current_bin, "merchant.created", merchant_id, record)
     elif held[current_bin] != record["record_hash"]:
-        before = event.before if isinstance(event.before, dict) else None
-        await append(session, current_bin, _change_type(event.action, record, before), event.merchant_id, record)
+        was = before if isinstance(before, dict) else None
+        await append(session, current_bin, _change_type(action, record, was), merchant_id, record)
 
 
 def feed_item(e: BankEvent, *, redacted: bool = False) -> dict[str, Any]:
@@ -218,6 +245,7 @@ def feed_item(e: BankEvent, *, redacted: bool = False) -> dict[str, Any]:
 
 def register() -> None:
     subscribe(SUBSCRIBER, on_shop_changed, many=on_shops_changed)
+    subscribe_street(SUBSCRIBER, on_street_renamed)
     if not sa_event.contains(Session, "before_commit", _write_pending):
         sa_event.listen(Session, "before_commit", _write_pending)
         sa_event.listen(Session, "after_soft_rollback", _discard_rolled_back)
