@@ -93,7 +93,9 @@ async def create(
     if o.status == "replayed":
         return 200, await render(session, m)
     account = o.payment_account()
-    status, check = await standing_of(session, o.merchant_id, bank_bin_of(account), never_sent=body.consent is None)
+    status, check = await standing_of(
+        session, o.merchant_id, bank_bin_of(account), never_sent=body.consent is None, registered_now=True
+    )
     return 201, to_out(m, account, None, status, check)
 
 
