@@ -73,15 +73,21 @@ async def standing(
 
 
 async def standing_of(
-    session: AsyncSession, merchant_id: str, bank_bin: str | None, *, never_sent: bool = False
+    session: AsyncSession,
+    merchant_id: str,
+    bank_bin: str | None,
+    *,
+    never_sent: bool = False,
+    registered_now: bool = False,
 ) -> tuple[BankStatusOut, AccountCheckOut | None]:
     """The same for one shop, by primary key (rows written in this transaction are found without a query).
 
     `never_sent`: the shop was registered in this transaction without the owner's consent, so no bank may see it
-    and it has no status row (only `mark_sent` and a bank's receipt write one): not read."""
+    and it has no status row (only `mark_sent` and a bank's receipt write one): not read. `registered_now`: the
+    shop was registered in this transaction, so its account-name check, if any, is in the session: not read."""
     repo = StandingRepository(session)
     status = await repo.get((merchant_id, bank_bin)) if bank_bin and not never_sent else None
-    check = await repo.check(merchant_id)
+    check = repo.check_in_session(merchant_id) if registered_now else await repo.check(merchant_id)
     return to_out(status, bank_bin), (check_out(check) if check is not None else None)
 
 

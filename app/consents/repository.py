@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, exists, not_, select, table, tuple_
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from app.banks.models import Bank
@@ -100,3 +101,9 @@ class StandingRepository(Repository[BankStatus]):
 
     async def check(self, merchant_id: str) -> AccountNameCheck | None:
         return await self.session.get(AccountNameCheck, merchant_id)
+
+    def check_in_session(self, merchant_id: str) -> AccountNameCheck | None:
+        """The check only if this session holds it, no query: for a shop registered in this transaction, whose
+        check (if its bank offers the inquiry) the account-name subscriber wrote and flushed in this session."""
+        found = self.session.sync_session.identity_map.get(identity_key(AccountNameCheck, merchant_id))
+        return found if isinstance(found, AccountNameCheck) else None

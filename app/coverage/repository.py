@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Table, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
@@ -15,6 +15,21 @@ from app.merchants.enums import MerchantStatus
 from app.merchants.models import EINVOICING, Merchant
 from app.streets.models import Street, StreetUnit
 from app.units.models import AdminUnit
+
+_COUNTERS: Table = CoverageCounter.__table__  # type: ignore[attr-defined]
+_KEY = ["unit_code", "unit_code_2020", "street_id", "category", "shard"]
+
+
+def _add_one(insert: Any) -> Any:
+    """INSERT one counter row or add its shops and with_qr to the existing one (the row is the parameters)."""
+    stmt = insert(_COUNTERS)
+    return stmt.on_conflict_do_update(
+        index_elements=_KEY,
+        set_={"shops": _COUNTERS.c.shops + stmt.excluded.shops, "with_qr": _COUNTERS.c.with_qr + stmt.excluded.with_qr},
+    )
+
+
+_ADD_ONE = {"postgresql": _add_one(pg_insert), "sqlite": _add_one(sqlite_insert)}
 
 
 class CoverageRepository(Repository[CoverageCounter]):
@@ -99,7 +114,11 @@ class CoverageRepository(Repository[CoverageCounter]):
     async def add_counts(self, rows: list[dict[str, Any]]) -> None:
         """Add each row's shops and with_qr to its (key, shard) counter, creating it: one statement, rows as given
         (the caller sorts them: the lock order)."""
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        dialect = self.session.get_bind().dialect.name
+        if len(rows) == 1:  # a single registration: the statement built once (its construction cost as much as its run)
+            await self.session.execute(_ADD_ONE[dialect], rows[0])
+            return
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = insert(CoverageCounter).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["unit_code", "unit_code_2020", "street_id", "category", "shard"],

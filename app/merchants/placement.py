@@ -86,8 +86,7 @@ async def place(
             code, source = await successor(session, unit.code, links, street_units, location)
         else:
             code = unit.code
-            named = await units.by_code("2025", code)
-            if named is None or named.level != "commune":
+            if await units.level_of("2025", code) != "commune":
                 raise ValidationFailed("unit", f"Không có đơn vị 2025:{code}", f"No unit 2025:{code}")
     else:
         candidates, source = sorted({c for e, c in street_units if e == Edition.Y2025}), "street"

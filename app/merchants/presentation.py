@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import qr
@@ -11,6 +13,7 @@ from app.auth.schemas import UnitRef
 from app.consents.bank_status import standing, standing_of
 from app.consents.schemas import AccountCheckOut, BankStatusOut
 from app.core.editions import Edition
+from app.merchants.changes import ShopRow
 from app.merchants.enums import AccountKind
 from app.merchants.household import mask_tax_code
 from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
@@ -61,14 +64,28 @@ def bank_bin_of(account: PaymentAccount | None) -> str | None:
     return account.bank_bin if ok and account is not None else None
 
 
+class _Columns:
+    """A new shop's written columns (`ShopRow`) read as attributes, as `to_out` reads a `Merchant`: the answer to a
+    registration is built without constructing the table model (~400 Python calls of a registration's ~5,500)."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: ShopRow) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
 def to_out(
-    m: Merchant,
+    shop: Merchant | ShopRow,
     account: PaymentAccount | None,
     active_qr: QRCode | None,
     bank_status: BankStatusOut | None = None,
     account_check: AccountCheckOut | None = None,
     photos: list[Photo] | None = None,
 ) -> MerchantOut:
+    m: Any = _Columns(shop) if isinstance(shop, ShopRow) else shop
     vnpay = None
     if account is not None and account.vnpay_merchant_id:
         vnpay = VnpayOut(merchant_id=account.vnpay_merchant_id, terminal_id=account.vnpay_terminal_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, false, insert, select, true, union_all
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, false, insert, select, true, union_all
 from sqlmodel import col
 
 from app.auth import Principal, Role
@@ -18,6 +18,35 @@ from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 # the tables themselves, for core executemany of plain rows (SQLModel sets __table__; its stubs do not say)
 _MERCHANT: Table = Merchant.__table__  # type: ignore[attr-defined]
 _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
+
+# asked on every registration: built once, the ids, phones and keys bound as expanding IN lists
+_EXISTING = select(Merchant).where(col(Merchant.id).in_(bindparam("ids", expanding=True)))
+
+
+def _holders(phones: bool, keys: bool) -> Select[Merchant, str | None]:
+    found = []
+    if phones:
+        found.append(
+            select(col(Merchant.id)).where(col(Merchant.phone_active).in_(bindparam("phones", expanding=True)))
+        )
+    if keys:
+        found.append(
+            select(col(PaymentAccount.merchant_id)).where(
+                col(PaymentAccount.active_key).in_(bindparam("keys", expanding=True))
+            )
+        )
+    return (
+        select(Merchant, col(PaymentAccount.active_key))
+        .outerjoin(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
+        .where(col(Merchant.id).in_(union_all(*found) if len(found) > 1 else found[0]))
+    )
+
+
+_HOLDERS = {
+    (True, True): _holders(True, True),
+    (True, False): _holders(True, False),
+    (False, True): _holders(False, True),
+}
 
 
 def visible_filter(principal: Principal) -> ColumnElement[bool]:
@@ -89,23 +118,16 @@ class MerchantRepository(Repository[Merchant]):
         """The stored shops among these ids (one IN lookup on the primary key)."""
         if not ids:
             return {}
-        return {m.id: m for m in await self.get_all(select(Merchant).where(col(Merchant.id).in_(ids)))}
+        found = (await self.session.execute(_EXISTING, {"ids": ids})).scalars().all()
+        return {m.id: m for m in found}
 
     async def holders_many(self, phones: list[str], keys: list[str]) -> list[tuple[Merchant, str | None]]:
         """`holders` of a batch: the active shops holding any of these phones or account keys, in one query."""
-        found = []
-        if phones:
-            found.append(select(col(Merchant.id)).where(col(Merchant.phone_active).in_(phones)))
-        if keys:
-            found.append(select(col(PaymentAccount.merchant_id)).where(col(PaymentAccount.active_key).in_(keys)))
-        if not found:
+        if not phones and not keys:
             return []
-        stmt = (
-            select(Merchant, col(PaymentAccount.active_key))
-            .outerjoin(PaymentAccount, col(PaymentAccount.merchant_id) == col(Merchant.id))
-            .where(col(Merchant.id).in_(union_all(*found) if len(found) > 1 else found[0]))
-        )
-        return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
+        params = ({"phones": phones} if phones else {}) | ({"keys": keys} if keys else {})
+        rows = await self.session.execute(_HOLDERS[bool(phones), bool(keys)], params)
+        return [(m, k) for m, k in rows.all()]
 
     async def same_names(
         self, principal: Principal, streets: set[int], names: set[str]

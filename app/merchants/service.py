@@ -89,12 +89,14 @@ async def create(
     """201 and the new shop, or 200 and the stored shop when the phone sends the same registration again: a batch
     of one through the one write path (`app.merchants.writing`)."""
     o = await writing.register_one(session, principal, body, channel="api", device_id=device_id)
-    m = o.merchant()  # built once: a table model's constructor is a good part of a registration's CPU
     if o.status == "replayed":
-        return 200, await render(session, m)
+        return 200, await render(session, o.merchant())
+    assert o.row is not None
     account = o.payment_account()
-    status, check = await standing_of(session, o.merchant_id, bank_bin_of(account), never_sent=body.consent is None)
-    return 201, to_out(m, account, None, status, check)
+    status, check = await standing_of(
+        session, o.merchant_id, bank_bin_of(account), never_sent=body.consent is None, registered_now=True
+    )
+    return 201, to_out(o.row, account, None, status, check)  # the written columns: no table model built
 
 
 async def update(

@@ -17,6 +17,7 @@ from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
 _UNIT: Table = AdminUnit.__table__  # type: ignore[attr-defined]
 _LINK: Table = UnitSuccession.__table__  # type: ignore[attr-defined]
 CHUNK = 2000  # rows per multi-row INSERT of a bulk load
+_LEVEL = select(_UNIT.c.level).where(_UNIT.c.edition == bindparam("edition"), _UNIT.c.code == bindparam("code"))
 
 
 class UnitRepository(Repository[AdminUnit]):
@@ -52,6 +53,11 @@ class UnitRepository(Repository[AdminUnit]):
         if q:
             stmt = stmt.where(col(AdminUnit.name_search).contains(q, autoescape=True))
         return await self.paginate(stmt, order=[col(AdminUnit.code)], cursor=cursor, limit=limit)
+
+    async def level_of(self, edition: str, code: str) -> str | None:
+        """The unit's level (commune, province), None when there is no such unit: one column, no ORM row (asked on
+        every registration)."""
+        return (await self.session.execute(_LEVEL, {"edition": edition, "code": code})).scalar_one_or_none()
 
     async def by_code(self, edition: str, code: str) -> AdminUnit | None:
         stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.code) == code)

@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
+from app.core.db import sqlite
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -56,7 +58,10 @@ def make_engine(
     pooler="transaction": the URL is a PgBouncer in transaction mode (see `pooler_connect_args`)."""
     if url.startswith("sqlite"):
         # SQLite has no server to wait for; its timeout is how long a writer queues for the lock
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
+        # one thread hand-off per statement instead of aiosqlite's four (app.core.db.sqlite)
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30, "async_creator_fn": sqlite.connect}, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout) instead of one failing
         # with "database is locked" when both try to upgrade a read lock

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.audit.service import PENDING
 from app.auth import Principal
@@ -42,6 +43,8 @@ class Outcome:
     row: ShopRow | None = None
     account: dict[str, Any] | None = None
     stored: Merchant | None = None
+    # the written account as a row of the session (`Writer._insert_alone`), built once for its readers
+    account_obj: PaymentAccount | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,7 +58,9 @@ class Outcome:
         return Merchant(**self.row)
 
     def payment_account(self) -> PaymentAccount | None:
-        return PaymentAccount(**self.account) if self.account is not None else None
+        if self.account_obj is None and self.account is not None:
+            self.account_obj = PaymentAccount(**self.account)
+        return self.account_obj
 
 
 def _conflict(code: str, field: str, vi: str, en: str) -> AppError:
@@ -137,13 +142,24 @@ class Writer:
         try:
             async with self.session.begin_nested():
                 await self._insert([o])
-            return True
         except IntegrityError as exc:
             problem = CONSTRAINT_PROBLEMS.get(violated(exc) or "")
             if problem is None:
                 raise
             await self._lost(o, problem())
             return False
+        self._known(o)
+        return True
+
+    def _known(self, o: Outcome) -> None:
+        """The account just inserted, made a persistent row of the session as if read back (every column is set):
+        the subscribers' `session.get(PaymentAccount, id)` (bank outbox, account-name check) then find it without
+        a query, and the answer reads the same object. Not inside an enclosing SAVEPOINT (an all-or-nothing
+        batch): its rollback would leave the row in the session, not in the database."""
+        account = o.payment_account()
+        if account is not None and not self.session.in_nested_transaction():
+            make_transient_to_detached(account)
+            self.session.add(account)
 
     async def _lost(self, o: Outcome, problem: AppError) -> None:
         if problem.code == "duplicate_id":
