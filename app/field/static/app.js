@@ -108,7 +108,7 @@ async function route() {
   main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${main.querySelector("h1")?.textContent || ""} – PhoQR`;
   window.scrollTo(0, 0);
-  if (name !== "signin" && name !== "new" && name !== "edit") prepareNewForm(); // the next "new shop" tap is ready
+  if (name !== "signin") prepareNewForm(); // the next "new shop" tap finds its form ready (built when idle)
 }
 
 function header() {
