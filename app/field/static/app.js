@@ -148,6 +148,15 @@ async function doSignOut() {
 setLang(getLang());
 header();
 window.addEventListener("hashchange", route);
+// A tap on a link inside the app changes the history entry and draws the screen in the same task: a fragment
+// navigation would first look for an element named like the route and scroll to it, then route a task later.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.('a[href^="#/"]');
+  if (!link || event.defaultPrevented || event.button || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  if (location.hash !== link.hash) history.pushState(null, "", link.hash);
+  route();
+});
 window.addEventListener("online", () => { updateNet(); kick(); });
 window.addEventListener("offline", updateNet);
 if (typeof BroadcastChannel !== "undefined") new BroadcastChannel("phoqr-queue").onmessage = () => updateCounter();

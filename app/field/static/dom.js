@@ -22,11 +22,6 @@ export function toast(message) {
   toast.timer = setTimeout(() => box.classList.remove("show"), 4000);
 }
 
-// After the next frame is painted: work a tap does not need to see its answer (a GPS fix, a refresh).
-export function afterPaint(fn) {
-  requestAnimationFrame(() => setTimeout(fn, 0));
-}
-
 // When the phone has nothing else to do (a timer where the browser has no idle callbacks).
 export function whenIdle(fn) {
   if (typeof requestIdleCallback === "function") requestIdleCallback(() => fn(), { timeout: 2000 });

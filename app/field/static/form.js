@@ -1,7 +1,7 @@
 // The shop form: every field of a registration, GPS with its accuracy, a photo resized on the phone, and the
 // owner's consent. Saving queues the operation (and its photo) first; the network comes after.
 import { go, queued } from "./app.js";
-import { afterPaint, h, toast, whenIdle } from "./dom.js";
+import { h, toast, whenIdle } from "./dom.js";
 import { errorText, getLang, t } from "./i18n.js";
 import { nextSeq, uuid } from "./store.js";
 import { enqueue } from "./sync.js";
@@ -218,9 +218,9 @@ export function build(work, initial, errors, onSave) {
     for (const key of Object.keys(payload)) if (payload[key] === null) delete payload[key];
     await onSave(payload, state.photo);
   });
-  // once on screen: the GPS fix starts after the first paint, not before it
+  // once on screen: the GPS fix and the long lists when the phone is idle after the first paint
   const start = () => {
-    if (!state.location) afterPaint(gps.locate);
+    if (!state.location) whenIdle(gps.locate);
     whenIdle(() => { for (const select of [category, street, bank.select]) select.fill(); });
   };
   return { form, start };
