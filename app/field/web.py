@@ -38,6 +38,7 @@ SHELL = ["/field", "/field/manifest.webmanifest"] + [
         "i18n.js",
         "views.js",
         "form.js",
+        "edit.js",
         "qr.js",
         "icon-192.png",
         "icon-512.png",

@@ -28,6 +28,15 @@ async function withLock(name, fn) {
 
 export async function tokens() { return kvGet("tokens"); }
 
+// Whether this page holds a login, kept in memory so a route change (a tap) needs no storage read; every path
+// here that stores or drops the tokens updates it (a worker's refusal is met by the next call's SignedOut).
+let known = null;
+export async function signedIn() {
+  if (known === null) known = !!(await tokens());
+  return known;
+}
+async function dropTokens() { known = false; await kvDel("tokens"); }
+
 function stamp(pair) {
   return { access_token: pair.access_token, refresh_token: pair.refresh_token, expires_at: Date.now() + pair.expires_in * 1000 };
 }
@@ -43,11 +52,20 @@ export async function signIn(username, password) {
     throw new Offline("not our API");
   }
   const pair = await res.json();
-  await kvSet("tokens", stamp(pair));
+  await kvSet("tokens", { ...stamp(pair), ...owner(pair.access_token, username) });
+  known = true;
   return pair;
 }
 
-export async function signOut() { await kvDel("tokens"); }
+// Who queued an operation: the user id the API put in the access token (`sub`), read once at sign-in.
+function owner(accessToken, username) {
+  try {
+    const body = accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return { user: String(JSON.parse(atob(body)).sub), username };
+  } catch { return { user: `name:${username}`, username }; }
+}
+
+export async function signOut() { await dropTokens(); }
 
 async function refresh(seen) {
   return withLock("phoqr-auth", async () => {
@@ -63,12 +81,12 @@ async function refresh(seen) {
       });
     } catch { throw new Offline("network"); }
     if (isOurJson(res)) {
-      const next = stamp(await res.json());
+      const next = { ...stamp(await res.json()), user: current.user, username: current.username };
       await kvSet("tokens", next);
       return next;
     }
     if (res.status === 401 || res.status === 422) {
-      await kvDel("tokens"); // the queue is a different store: nothing queued is touched
+      await dropTokens(); // the queue is a different store: nothing queued is touched
       throw new SignedOut("refresh refused");
     }
     throw new Offline(`refresh answered ${res.status}`);
@@ -98,7 +116,7 @@ export async function call(path, options = {}) {
     token = (await refresh(token)).access_token;
     res = await go(token);
     if (res.status === 401) {
-      await kvDel("tokens");
+      await dropTokens();
       throw new SignedOut("401 after refresh");
     }
   }

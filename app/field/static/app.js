@@ -1,12 +1,13 @@
 // The field app: routes (#/work, #/street/<id>, #/new, #/edit/<op_id>, #/shop/<id>, #/queue), the header
 // (network, pending counter, language) and what sets the queue going (start, online, Background Sync, a timer).
-import { Offline, Problem, SignedOut, signIn, signOut, tokens } from "./api.js";
+import { Offline, Problem, SignedOut, signIn, signOut, signedIn, tokens } from "./api.js";
 import { h, toast } from "./dom.js";
-import { editForm, newForm } from "./form.js";
+import { editForm } from "./edit.js";
+import { newForm, prepareNewForm } from "./form.js";
 import { getLang, setLang, t } from "./i18n.js";
 import { shopPage } from "./qr.js";
 import { isPending, opsAll } from "./store.js";
-import { syncNow } from "./sync.js";
+import { ownedBy, syncNow } from "./sync.js";
 import { forgetData, queueView, streetView, workView } from "./views.js";
 
 const main = document.getElementById("main");
@@ -88,10 +89,11 @@ async function route() {
   const [, name, arg] = hash.match(/^#\/([a-z-]+)\/?([^?]*)/) || [null, "work", ""];
   const params = new URLSearchParams(hash.split("?")[1] || "");
   updateNet();
-  if (name !== "signin" && !(await tokens())) { go("#/signin"); return; }
+  if (name !== "signin" && !(await signedIn())) { go("#/signin"); return; }
   let content;
   try {
     if (name === "signin") content = signInView();
+    else if (name === "signout") content = await signOutView();
     else if (name === "street") content = await streetView(Number(arg));
     else if (name === "new") content = await newForm(params.get("street"));
     else if (name === "edit") content = await editForm(arg);
@@ -106,6 +108,7 @@ async function route() {
   main.replaceChildren(...[content].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${main.querySelector("h1")?.textContent || ""} – PhoQR`;
   window.scrollTo(0, 0);
+  if (name !== "signin") prepareNewForm(); // the next "new shop" tap finds its form ready (built when idle)
 }
 
 function header() {
@@ -118,7 +121,24 @@ function header() {
   langButton.addEventListener("click", () => { setLang(getLang() === "vi" ? "en" : "vi"); paint(); updateCounter(); route(); });
 }
 
-export async function doSignOut() {
+// #/signout: with work of this user still queued, a warning first (it will wait for them, not go with the next
+// user); the user may stay signed in and send it.
+async function signOutView() {
+  const who = await tokens();
+  const mine = (await opsAll()).filter((op) => isPending(op) && ownedBy(op, who)).length;
+  if (!mine) { await doSignOut(); return []; }
+  const stay = () => { go("#/queue"); kick(); };
+  return [
+    h("h1", {}, t("signout_title")),
+    h("div", { class: "card", role: "alert", "data-confirm": "signout", "data-pending-mine": mine },
+      h("p", {}, t("signout_pending", { n: mine })),
+      h("p", { class: "actions" },
+        h("button", { type: "button", class: "primary", "data-action": "stay-signed-in", onclick: stay }, t("stay_signed_in")),
+        h("button", { type: "button", "data-action": "signout-anyway", onclick: () => doSignOut() }, t("signout_anyway")))),
+  ];
+}
+
+async function doSignOut() {
   await signOut();
   await forgetData();
   navigator.serviceWorker?.controller?.postMessage("clear-data");
@@ -128,6 +148,15 @@ export async function doSignOut() {
 setLang(getLang());
 header();
 window.addEventListener("hashchange", route);
+// A tap on a link inside the app changes the history entry and draws the screen in the same task: a fragment
+// navigation would first look for an element named like the route and scroll to it, then route a task later.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.('a[href^="#/"]');
+  if (!link || event.defaultPrevented || event.button || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  if (location.hash !== link.hash) history.pushState(null, "", link.hash);
+  route();
+});
 window.addEventListener("online", () => { updateNet(); kick(); });
 window.addEventListener("offline", updateNet);
 if (typeof BroadcastChannel !== "undefined") new BroadcastChannel("phoqr-queue").onmessage = () => updateCounter();

@@ -21,3 +21,9 @@ export function toast(message) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => box.classList.remove("show"), 4000);
 }
+
+// When the phone has nothing else to do (a timer where the browser has no idle callbacks).
+export function whenIdle(fn) {
+  if (typeof requestIdleCallback === "function") requestIdleCallback(() => fn(), { timeout: 2000 });
+  else setTimeout(fn, 200);
+}

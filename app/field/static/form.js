@@ -1,12 +1,11 @@
 // The shop form: every field of a registration, GPS with its accuracy, a photo resized on the phone, and the
 // owner's consent. Saving queues the operation (and its photo) first; the network comes after.
 import { go, queued } from "./app.js";
-import { getJson } from "./api.js";
-import { h, toast } from "./dom.js";
+import { h, toast, whenIdle } from "./dom.js";
 import { errorText, getLang, t } from "./i18n.js";
-import { nextSeq, opDel, opGet, uuid } from "./store.js";
+import { nextSeq, uuid } from "./store.js";
 import { enqueue } from "./sync.js";
-import { quickWork } from "./views.js";
+import { currentWork, quickWork } from "./views.js";
 
 const MAX_SIDE = 1600;
 
@@ -69,11 +68,34 @@ function consentBlock(work, state) {
   return { block, paint };
 }
 
+// A select whose long list of options is added after the form's first paint (or at once when it is used):
+// laying out a select measures every option's text, 61 banks included, and that is what a tap waited for.
+// Until then it holds "choose" and the option picked, so its value and what it shows are already right.
+function lazySelect(attrs, items) {
+  const select = h("select", attrs, h("option", { value: "" }, t("choose")));
+  let filled = false;
+  select.pick = (value) => {
+    if (value === null || value === undefined) return;
+    const item = items.find(([v]) => String(v) === String(value));
+    if (!filled && item && ![...select.options].some((o) => o.value === String(value))) select.append(h("option", { value: item[0] }, item[1]));
+    select.value = String(value);
+  };
+  select.fill = () => {
+    if (filled) return;
+    filled = true;
+    const chosen = select.value;
+    select.replaceChildren(h("option", { value: "" }, t("choose")), ...items.map(([v, label]) => h("option", { value: v }, label)));
+    select.value = chosen;
+  };
+  for (const type of ["focus", "pointerdown", "keydown"]) select.addEventListener(type, select.fill);
+  return select;
+}
+
 function bankPicker(work, onPick) {
-  const select = h("select", { required: false }, h("option", { value: "" }, t("choose")),
-    work.banks.map((b) => h("option", { value: b.bin }, `${b.short_name} (${b.bin})`)));
+  const select = lazySelect({ required: false }, work.banks.map((b) => [b.bin, `${b.short_name} (${b.bin})`]));
   const search = h("input", { type: "search", id: "f-bank-search", placeholder: "VCB, 970436…", autocomplete: "off" });
   search.addEventListener("input", () => {
+    select.fill();
     const q = search.value.trim().toLowerCase();
     for (const opt of select.options) {
       if (!opt.value) continue;
@@ -123,35 +145,42 @@ function photoBlock(state) {
 const HOUSEHOLD = ["tax_code", "business_registration_number", "einvoice_method"];
 const EINVOICE = ["none", "tax_authority_code", "cash_register"];
 
-function build(work, initial, errors, onSave) {
+export function build(work, initial, errors, onSave) {
   const state = { location: initial.location || null, photo: null, text: null };
   const consent = consentBlock(work, state);
   const bank = bankPicker(work, (bin) => consent.paint(bin));
   const gps = gpsBlock(state);
-  const category = h("select", { required: true }, h("option", { value: "" }, t("choose")),
-    work.categories.map((c) => h("option", { value: c }, t(`c_${c}`))));
-  const street = h("select", { required: true }, h("option", { value: "" }, t("choose")),
-    work.streets.map((s) => h("option", { value: s.id }, s.segment ? `${s.name} (${s.segment})` : s.name)));
+  const category = lazySelect({ required: true }, work.categories.map((c) => [c, t(`c_${c}`)]));
+  const street = lazySelect({ required: true }, work.streets.map((s) => [s.id, s.segment ? `${s.name} (${s.segment})` : s.name]));
+  // three parts below the first screen are laid out and painted only when scrolled to (content-visibility):
+  // what a tap on "new shop" waits for is the first screen, not the whole form
   const form = h("form", { "data-form": "shop", novalidate: true, class: "card" },
-    field("name", t("f_name"), text({ required: true, maxlength: 200 })),
-    field("category", t("f_category"), category),
-    field("owner_name", t("f_owner_name"), text({ maxlength: 120, autocomplete: "off" })),
-    field("phone", t("f_phone"), h("input", { type: "tel", inputmode: "tel", maxlength: 20, autocomplete: "off" })),
-    field("house_number", t("f_house_number"), text({ maxlength: 40 })),
-    field("street_id", t("f_street_id"), street),
-    // household business (optional): the owner's 12-digit id is its tax code since 1 July 2025
-    field("tax_code", t("f_tax_code"), text({ inputmode: "numeric", maxlength: 20, autocomplete: "off" })),
-    field("business_registration_number", t("f_business_registration_number"), text({ maxlength: 40, autocomplete: "off" })),
-    field("einvoice_method", t("f_einvoice_method"), h("select", {}, h("option", { value: "" }, t("choose")),
-      EINVOICE.map((m) => h("option", { value: m }, t(`ei_${m}`))))),
-    h("div", { class: "field" }, h("label", { for: "f-bank-search" }, t("f_bank_search")), bank.search),
-    field("payment_account.bank_bin", t("f_bank"), bank.select),
-    field("payment_account.account_number", t("f_account_number"), text({ inputmode: "numeric", maxlength: 40, autocomplete: "off" })),
-    field("payment_account.account_name", t("f_account_name"), text({ maxlength: 120, autocapitalize: "characters" })),
-    gps.block, photoBlock(state), consent.block,
-    h("p", { class: "error form-error", role: "alert" }),
-    h("button", { type: "submit", class: "primary" }, t("save")));
-  const set = (name, value) => { if (value !== null && value !== undefined && form.elements[name]) form.elements[name].value = value; };
+    h("div", { class: "part" },
+      field("name", t("f_name"), text({ required: true, maxlength: 200 })),
+      field("category", t("f_category"), category),
+      field("owner_name", t("f_owner_name"), text({ maxlength: 120, autocomplete: "off" })),
+      field("phone", t("f_phone"), h("input", { type: "tel", inputmode: "tel", maxlength: 20, autocomplete: "off" })),
+      field("house_number", t("f_house_number"), text({ maxlength: 40 })),
+      field("street_id", t("f_street_id"), street)),
+    h("div", { class: "part later" },
+      // household business (optional): the owner's 12-digit id is its tax code since 1 July 2025
+      field("tax_code", t("f_tax_code"), text({ inputmode: "numeric", maxlength: 20, autocomplete: "off" })),
+      field("business_registration_number", t("f_business_registration_number"), text({ maxlength: 40, autocomplete: "off" })),
+      field("einvoice_method", t("f_einvoice_method"), h("select", {}, h("option", { value: "" }, t("choose")),
+        EINVOICE.map((m) => h("option", { value: m }, t(`ei_${m}`))))),
+      h("div", { class: "field" }, h("label", { for: "f-bank-search" }, t("f_bank_search")), bank.search),
+      field("payment_account.bank_bin", t("f_bank"), bank.select),
+      field("payment_account.account_number", t("f_account_number"), text({ inputmode: "numeric", maxlength: 40, autocomplete: "off" })),
+      field("payment_account.account_name", t("f_account_name"), text({ maxlength: 120, autocapitalize: "characters" }))),
+    h("div", { class: "part later" }, gps.block, photoBlock(state)),
+    h("div", { class: "part later" }, consent.block,
+      h("p", { class: "error form-error", role: "alert" }),
+      h("button", { type: "submit", class: "primary" }, t("save"))));
+  const set = (name, value) => {
+    const el = form.elements[name];
+    if (value === null || value === undefined || !el) return;
+    if (el.pick) el.pick(value); else el.value = value;
+  };
   for (const key of ["name", "category", "owner_name", "phone", "house_number", "street_id", ...HOUSEHOLD]) set(key, initial[key]);
   const account = initial.payment_account || {};
   set("payment_account.bank_bin", account.bank_bin);
@@ -160,7 +189,6 @@ function build(work, initial, errors, onSave) {
   consent.paint(account.bank_bin);
   if (initial.consent) { form.elements.consent.checked = true; set("consent.given_by_name", initial.consent.given_by_name); }
   if (state.location) gps.block.querySelector("[data-gps]").textContent = t("gps_ok", { m: state.location.accuracy_m ?? "?", lat: state.location.lat, lon: state.location.lon });
-  else gps.locate();
   showErrors(form, errors);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -190,36 +218,55 @@ function build(work, initial, errors, onSave) {
     for (const key of Object.keys(payload)) if (payload[key] === null) delete payload[key];
     await onSave(payload, state.photo);
   });
-  return form;
+  // once on screen: the GPS fix and the long lists when the phone is idle after the first paint
+  const start = () => {
+    if (!state.location) whenIdle(gps.locate);
+    whenIdle(() => { for (const select of [category, street, bank.select]) select.fill(); });
+  };
+  return { form, start };
 }
 
-async function save(payload, photo, extra = {}) {
+// extra goes into the payload (base_version); kept stays on the operation only (the values the edit started
+// from, so a conflict can put this user's changes on top of the server's newer copy).
+export async function save(payload, photo, extra = {}, kept = {}) {
   await enqueue({ op_id: uuid(), seq: nextSeq(), type: "upsert_merchant", merchant_id: payload.id, label: payload.name,
-    payload: { ...payload, ...extra } });
+    payload: { ...payload, ...extra }, ...kept });
   if (photo) await enqueue({ op_id: uuid(), seq: nextSeq(), type: "photo", merchant_id: payload.id, blob: photo });
   toast(navigator.onLine ? t("saved_sending") : t("saved"));
   await queued();
   go("#/queue");
 }
 
+// A new-shop form built while the phone was idle, so a tap on "new shop" only puts it on screen. Built for one
+// language and one copy of the reference data; used once (it carries the new shop's id).
+let spare = null;
+const spareKeys = new WeakMap();
+
+function spareKey(work) {
+  if (!spareKeys.has(work)) {
+    spareKeys.set(work, JSON.stringify([work.user?.id, work.categories, work.consent_texts.map((c) => c.version),
+      work.streets.map((s) => [s.id, s.name, s.segment]), work.banks.map((b) => [b.bin, b.short_name, b.name])]));
+  }
+  return `${getLang()}|${spareKeys.get(work)}`;
+}
+
+function newShop(work) {
+  return { key: spareKey(work), ...build(work, { id: uuid() }, [], (payload, photo) => save(payload, photo)) };
+}
+
+export function prepareNewForm() {
+  whenIdle(() => {
+    const work = currentWork();
+    if (work && (!spare || spare.key !== spareKey(work))) spare = newShop(work);
+  });
+}
+
 export async function newForm(streetId) {
   const { data: work } = await quickWork();
   if (!work) return [h("h1", {}, t("form_title")), h("p", {}, t("no_data"))];
-  const form = build(work, { id: uuid(), street_id: streetId }, [], (payload, photo) => save(payload, photo));
-  return [h("h1", {}, t("form_title")), form];
-}
-
-// #/edit/<op_id>: a refused operation, fixed and sent again (same shop id, a new operation id);
-// #/edit/<merchant_id>?server: an existing shop edited against its version (If-Match through /sync base_version).
-export async function editForm(key) {
-  const { data: work } = await quickWork();
-  const op = await opGet(key);
-  if (op) {
-    const form = build(work, op.payload, op.result?.errors, async (payload, photo) => { await opDel(op.op_id); await save(payload, photo); });
-    return [h("h1", {}, t("edit_title")), form];
-  }
-  const shop = await getJson(`merchants/${key}`, { lang: getLang() });
-  const initial = { ...shop, street_id: shop.street_id };
-  const form = build(work, initial, [], (payload, photo) => save(payload, photo, { base_version: shop.version }));
-  return [h("h1", {}, t("edit_title")), form];
+  let ready = spare && spare.key === spareKey(work) ? spare : newShop(work);
+  spare = null;
+  if (streetId) ready.form.elements.street_id.pick(streetId);
+  ready.start();
+  return [h("h1", {}, t("form_title")), ready.form];
 }

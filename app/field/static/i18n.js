@@ -25,7 +25,10 @@ const VI = {
   consent_name_needed: "Nhập họ tên người đồng ý", queue_title: "Hàng đợi gửi", queue_empty: "Không có thao tác nào.",
   sync_now: "Gửi ngay", st_pending: "Đang chờ gửi", st_created: "Đã tạo", st_updated: "Đã cập nhật",
   st_unchanged: "Đã có (không đổi)", st_duplicate: "Trùng", st_invalid: "Bị từ chối", st_conflict: "Xung đột",
-  st_uploaded: "Đã tải ảnh", st_failed: "Lỗi", dup_of: "Trùng với cửa hàng", fix: "Sửa và gửi lại",
+  st_uploaded: "Đã tải ảnh", st_failed: "Lỗi", st_waiting_owner: "Chờ {user} đăng nhập để gửi",
+  signout_title: "Đăng xuất?", stay_signed_in: "Ở lại và gửi", signout_anyway: "Vẫn đăng xuất",
+  signout_pending: "{n} thao tác của bạn chưa được gửi lên máy chủ. Nếu đăng xuất, chúng được giữ trên máy này và chỉ được gửi khi bạn đăng nhập lại, không gửi dưới tên người khác.",
+  conflict_note: "Cửa hàng đã được sửa ở nơi khác. Biểu mẫu hiện bản trên máy chủ cùng các thay đổi của bạn; kiểm tra rồi lưu lại.", dup_of: "Trùng với cửa hàng", fix: "Sửa và gửi lại",
   op_upsert: "Cửa hàng", op_photo: "Ảnh", clear_done: "Xóa mục đã xong", shop_title: "Cửa hàng",
   issue_qr: "Cấp mã QR", reissue_qr: "Cấp lại mã QR", qr_offline: "Cần có mạng và cửa hàng đã được gửi để cấp QR.",
   qr_title: "Mã QR thanh toán", qr_hint: "Đưa chủ cửa hàng quét bằng ứng dụng ngân hàng.", close: "Đóng",
@@ -43,7 +46,7 @@ const VI = {
   ei_none: "Không dùng", ei_tax_authority_code: "Hóa đơn có mã của cơ quan thuế", ei_cash_register: "Khởi tạo từ máy tính tiền",
   e_duplicate_phone: "Số điện thoại đã được đăng ký cho cửa hàng khác",
   e_duplicate_account: "Tài khoản ngân hàng đã được đăng ký cho cửa hàng khác",
-  e_version_conflict: "Cửa hàng đã được sửa ở nơi khác; hãy tải lại", e_shop_not_registered: "Cửa hàng chưa được đăng ký",
+  e_version_conflict: "Cửa hàng đã được sửa ở nơi khác; bấm “Sửa và gửi lại” để gộp thay đổi của bạn", e_shop_not_registered: "Cửa hàng chưa được đăng ký",
 };
 const EN = {
   app: "PhoQR", loading: "Loading…", online: "Online", offline: "Offline",
@@ -71,7 +74,10 @@ const EN = {
   consent_name_needed: "Enter the name of the person agreeing", queue_title: "Send queue", queue_empty: "Nothing queued.",
   sync_now: "Send now", st_pending: "Waiting to send", st_created: "Created", st_updated: "Updated",
   st_unchanged: "Already there (unchanged)", st_duplicate: "Duplicate", st_invalid: "Refused", st_conflict: "Conflict",
-  st_uploaded: "Photo uploaded", st_failed: "Failed", dup_of: "Duplicates the shop", fix: "Fix and resend",
+  st_uploaded: "Photo uploaded", st_failed: "Failed", st_waiting_owner: "Waiting for {user} to sign in",
+  signout_title: "Sign out?", stay_signed_in: "Stay and send", signout_anyway: "Sign out anyway",
+  signout_pending: "{n} of your operations have not reached the server. If you sign out they stay on this phone and are sent only when you sign in again, never under someone else's name.",
+  conflict_note: "The shop was changed elsewhere. The form shows the server's copy with your changes on top; check it and save again.", dup_of: "Duplicates the shop", fix: "Fix and resend",
   op_upsert: "Shop", op_photo: "Photo", clear_done: "Clear finished", shop_title: "Shop",
   issue_qr: "Issue QR", reissue_qr: "Issue a new QR", qr_offline: "Issuing a QR needs a network and the shop sent.",
   qr_title: "Payment QR", qr_hint: "Let the owner scan it with a banking app.", close: "Close",
@@ -89,7 +95,7 @@ const EN = {
   ei_none: "None", ei_tax_authority_code: "Invoices coded by the tax authority", ei_cash_register: "From a cash register",
   e_duplicate_phone: "Phone already registered to another shop",
   e_duplicate_account: "Bank account already registered to another shop",
-  e_version_conflict: "The shop was changed elsewhere; reload it", e_shop_not_registered: "The shop was not registered",
+  e_version_conflict: "The shop was changed elsewhere; use “Fix and resend” to put your changes on top", e_shop_not_registered: "The shop was not registered",
 };
 const TABLES = { vi: VI, en: EN };
 let lang = localStorage.getItem("phoqr.lang") === "en" ? "en" : "vi";

@@ -9,10 +9,16 @@ const BATCH = 500;
 const PHOTO_RETRY_MS = [0, 5_000, 30_000, 120_000, 600_000];
 const OK_SHOP = new Set(["created", "updated", "unchanged"]);
 
+// Each operation records who queued it, and is sent only under that user's login: the queue belongs to the
+// phone, the work to the agent who did it. Operations queued before owners were recorded go with anyone's.
 export async function enqueue(op) {
-  await opPut({ state: "pending", attempts: 0, created_at: new Date().toISOString(), ...op });
+  const who = await tokens();
+  const owner = who ? { owner: who.user, owner_name: who.username } : {};
+  await opPut({ state: "pending", attempts: 0, created_at: new Date().toISOString(), ...owner, ...op });
   notify();
 }
+
+export const ownedBy = (op, who) => !op.owner || (!!who && op.owner === who.user);
 
 function notify() {
   if (typeof BroadcastChannel !== "undefined") new BroadcastChannel("phoqr-queue").postMessage("changed");
@@ -26,11 +32,12 @@ function lock(fn) {
 }
 
 export async function syncNow(lang = "vi") {
-  if (!(await tokens())) return "signed-out";
+  const who = await tokens();
+  if (!who) return "signed-out";
   return lock(async () => {
     try {
-      await sendShops(lang);
-      await sendPhotos(lang);
+      await sendShops(lang, who);
+      await sendPhotos(lang, who);
       return "done";
     } catch (err) {
       if (err instanceof Offline) return "offline";
@@ -42,9 +49,9 @@ export async function syncNow(lang = "vi") {
   });
 }
 
-async function sendShops(lang) {
+async function sendShops(lang, who) {
   for (;;) {
-    const batch = (await opsAll()).filter((o) => isPending(o) && o.type !== "photo").slice(0, BATCH);
+    const batch = (await opsAll()).filter((o) => isPending(o) && o.type !== "photo" && ownedBy(o, who)).slice(0, BATCH);
     if (!batch.length) return;
     const body = {
       device_id: await deviceId(),
@@ -78,10 +85,10 @@ async function sendShops(lang) {
   }
 }
 
-async function sendPhotos(lang) {
+async function sendPhotos(lang, who) {
   const ops = await opsAll();
   const shops = new Map(ops.filter((o) => o.type === "upsert_merchant").map((o) => [o.merchant_id, o]));
-  for (const op of ops.filter((o) => isPending(o) && o.type === "photo")) {
+  for (const op of ops.filter((o) => isPending(o) && o.type === "photo" && ownedBy(o, who))) {
     const shop = shops.get(op.merchant_id);
     if (shop && shop.state === "pending") continue; // after its shop exists
     if (shop && shop.state === "failed") {

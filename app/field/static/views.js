@@ -1,9 +1,10 @@
 // Today's work, a street's shops and the send queue.
-import { doSignOut, go, kick } from "./app.js";
-import { Offline, getJson } from "./api.js";
-import { h } from "./dom.js";
+import { go, kick } from "./app.js";
+import { Offline, getJson, tokens } from "./api.js";
+import { h, whenIdle } from "./dom.js";
 import { errorText, getLang, t } from "./i18n.js";
 import { isPending, kvDel, kvGet, kvKeys, kvSet, opDel, opsAll } from "./store.js";
+import { ownedBy } from "./sync.js";
 
 // A read that still answers offline: the last copy kept in IndexedDB (the service worker keeps one too).
 export async function cachedJson(key, path) {
@@ -26,17 +27,20 @@ export async function loadWork() {
   return answer;
 }
 
-// Signing out: this user's copies go (the queue stays: it is sent by whoever signs in next on this phone).
+// Signing out: this user's copies go (the queue stays, each operation sent only under the user who queued it).
 export async function forgetData() {
   lastWork = null;
   for (const key of await kvKeys()) if (String(key).startsWith("cache:")) await kvDel(key);
 }
 
-// For the form: the copy on this phone at once (a tap must answer in well under 100 ms), refreshed behind.
+export const currentWork = () => lastWork;
+
+// For the form: the copy on this phone at once (a tap must answer in well under 100 ms), refreshed once the
+// phone is idle (a fetch and a storage write finishing during the form's first paint would delay it).
 export async function quickWork() {
   const copy = lastWork || (await kvGet("cache:work"));
   if (!copy) return loadWork();
-  loadWork().catch(() => {});
+  whenIdle(() => loadWork().catch(() => {}));
   return { data: copy, cached: false };
 }
 
@@ -74,7 +78,7 @@ export async function workView() {
     meter(s.pct), figures(s)));
   return [
     h("h1", {}, t("work_title")),
-    h("p", { class: "who" }, data.user.full_name, " ", h("button", { type: "button", class: "link", onclick: doSignOut }, t("signout"))),
+    h("p", { class: "who" }, data.user.full_name, " ", h("a", { class: "link", href: "#/signout", "data-action": "signout" }, t("signout"))),
     cachedNote(cached),
     newShopButton(),
     h("h2", {}, t("units")), h("ul", { class: "list" }, units),
@@ -128,19 +132,19 @@ export async function streetView(streetId) {
   ];
 }
 
-function opStatus(op) {
-  if (op.state === "pending") return "pending";
+function opStatus(op, who) {
+  if (op.state === "pending") return ownedBy(op, who) ? "pending" : "waiting-owner";
   return op.result?.status || (op.state === "done" ? "created" : "failed");
 }
 
-function opItem(op, shopsById) {
-  const status = opStatus(op);
+function opItem(op, shopsById, who) {
+  const status = opStatus(op, who);
   const label = op.type === "photo" ? `${t("op_photo")}: ${shopsById.get(op.merchant_id) || ""}` : `${t("op_upsert")}: ${op.label}`;
   const errors = (op.result?.errors || []).filter((e) => op.state === "failed");
   const dup = op.result?.duplicate_of;
   return h("li", { class: `card op ${op.state}`, "data-op-id": op.op_id, "data-op-status": status, "data-merchant-id": op.merchant_id },
     h("p", { class: "name" }, label),
-    h("p", { class: "status" }, t(`st_${status}`)),
+    h("p", { class: "status" }, t(`st_${status.replace("-", "_")}`, { user: op.owner_name || "?" })),
     dup ? h("p", {}, h("a", { href: `#/shop/${dup}`, "data-duplicate-of": dup }, t("see_duplicate"))) : null,
     errors.map((e) => h("p", { class: "error", "data-error": e.field || "" }, e.field ? `${t(`f_${e.field.split(".").pop()}`)}: ` : "", errorText(e))),
     op.state === "done" && op.type !== "photo" ? h("a", { href: `#/shop/${op.merchant_id}` }, t("shop_title")) : null,
@@ -149,6 +153,7 @@ function opItem(op, shopsById) {
 
 export async function queueView() {
   const ops = (await opsAll()).reverse();
+  const who = await tokens();
   const shopsById = new Map(ops.filter((o) => o.type === "upsert_merchant").map((o) => [o.merchant_id, o.label]));
   const clear = async () => {
     for (const op of ops) if (op.state === "done") await opDel(op.op_id);
@@ -160,7 +165,7 @@ export async function queueView() {
       h("button", { type: "button", class: "primary", "data-action": "sync", onclick: () => kick() }, t("sync_now")),
       h("button", { type: "button", onclick: clear }, t("clear_done"))),
     newShopButton(),
-    ops.length ? h("ul", { class: "list" }, ops.map((op) => opItem(op, shopsById))) : h("p", {}, t("queue_empty")),
+    ops.length ? h("ul", { class: "list" }, ops.map((op) => opItem(op, shopsById, who))) : h("p", {}, t("queue_empty")),
     h("p", { class: "note" }, t("pending", { n: ops.filter(isPending).length })),
   ];
 }
