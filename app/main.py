@@ -33,6 +33,8 @@ from integrations import build_registry
 
 log = logging.getLogger("phoqr")
 
+GC_YOUNG_THRESHOLD = 50_000
+
 
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -63,6 +65,11 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         )
         # large spreadsheet imports, queued by POST /imports
         stop_imports = start_import_worker(app.state.sessionmaker) if settings.import_worker else None
+        # a young-generation collection every 50,000 allocations instead of every 700: a registration allocates
+        # ~10,000 objects and a 500-row import chunk millions, nearly all freed by reference counting; collecting
+        # that often cost an import of 5,000 rows ~15 % of its CPU (bench import_bench), for garbage that is gone
+        # anyway. Older generations keep their defaults.
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         if settings.environment != "test":  # the test suite builds many apps in one process: nothing to freeze
             # what start-up loaded (modules, the app, reference data) lives as long as the worker: out of the
             # collector's sight, a full collection walks only what requests allocate (~130 ms down to ~10 ms,

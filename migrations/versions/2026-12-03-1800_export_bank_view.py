@@ -7,7 +7,7 @@ hashes exactly (app.bank.handoff.export_sql.exotic_condition; none in practice) 
 rows of a SQLite database: the files and digests compute the hash of a record the view lacks, so an empty or
 partial view is slower, never wrong.
 
-Revision ID: 0016_export
+Revision ID: 0016
 Revises: 0015
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0016_export"
+revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
