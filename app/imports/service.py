@@ -166,7 +166,9 @@ async def run(
             bodies.append(body)
             numbers.append(number)
         for number, outcome in zip(
-            numbers, await writing.write(session, principal, bodies, import_id=job.id), strict=True
+            numbers,
+            await writing.write(session, principal, bodies, import_id=job.id, rehearsal=job.dry_run),
+            strict=True,
         ):
             if outcome.status == "invalid":
                 problems = [

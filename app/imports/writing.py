@@ -18,6 +18,7 @@ from app.audit.repository import AuditRepository
 from app.audit.service import PENDING
 from app.auth import Principal
 from app.core.errors import FieldError
+from app.core.events import REHEARSAL
 from app.coverage.counters import BATCH, Batch
 from app.merchants import writing as write_path
 from app.merchants.schemas import MerchantCreate
@@ -43,15 +44,24 @@ def audit_device(import_id: str) -> str:
 
 
 async def write(
-    session: AsyncSession, principal: Principal, bodies: list[MerchantCreate], *, import_id: str
+    session: AsyncSession,
+    principal: Principal,
+    bodies: list[MerchantCreate],
+    *,
+    import_id: str,
+    rehearsal: bool = False,
 ) -> list[Outcome]:
     """One outcome per registration, in order; each registration stands alone (the caller's savepoint decides
-    whether the whole file stands)."""
+    whether the whole file stands). `rehearsal`: a dry run, rolled back by the caller: the rows are checked and
+    written exactly as for real (that is what finds every error), but nothing that cannot refuse a row is done:
+    no coverage deltas, no audit rows, no `ShopChanged` to the subscribers (bank outbox, account-name checks)."""
     if not bodies:
         return []
     # as a /sync batch does: the coverage deltas and audit rows of the chunk are written together at its end
     counters = session.info[BATCH] = Batch()
     audit_rows: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
+    if rehearsal:
+        session.info[REHEARSAL] = True
     try:
         outcomes = await write_path.register(
             session,
@@ -64,8 +74,10 @@ async def write(
     finally:
         session.info.pop(BATCH, None)
         session.info.pop(PENDING, None)
-    await counters.apply(session)
-    if audit_rows:
+        session.info.pop(REHEARSAL, None)
+    if not rehearsal:
+        await counters.apply(session)
+    if audit_rows and not rehearsal:
         await AuditRepository(session).insert_many(audit_rows)
     out = []
     for o in outcomes:
