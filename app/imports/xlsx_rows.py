@@ -9,7 +9,7 @@ every test workbook both ways and compares): numbers as int or float, a number i
 `datetime` (1900 or 1904 calendar), shared and inline strings without their formatting runs or phonetic guides,
 booleans, ISO dates (`t="d"`), error values as their text, an empty `<v>` as None; rows numbered by their `r`
 attribute, a missing row given as an empty row. A document type declaration (never in a real workbook, the way
-entity expansion attacks come in) is refused.
+entity expansion attacks come in) is refused; cells right of column 256 (`MAX_COLUMNS`) are not read.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from openpyxl.xml.functions import fromstring
 
 CHUNK = 1 << 16
+# cells to the right of this column are not read: the template has about thirty columns, and a cell at XFD on
+# every row would otherwise make each of 20,000 rows a list of 16,384 values (gigabytes from a 10 MB file)
+MAX_COLUMNS = 256
 Row = tuple[int, list[Any]]
 
 
@@ -177,7 +180,7 @@ class _Sheet:
         elif tag == "c":
             value = self._value()
             self.inline = False
-            if value is not None:
+            if value is not None and self.column <= MAX_COLUMNS:
                 row = self.row
                 if len(row) < self.column:
                     row.extend([None] * (self.column - len(row)))

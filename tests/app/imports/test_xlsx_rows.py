@@ -144,3 +144,16 @@ def test_a_document_type_declaration_is_refused_as_an_unreadable_file() -> None:
         list(reading.read(out.getvalue()).rows)
     assert caught.value.errors[0].field == "file"
     assert caught.value.code == "import_file_unreadable"
+
+
+def test_cells_far_to_the_right_are_not_read() -> None:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = SHOPS_SHEET
+    ws.append([BY_FIELD[f].header for f in FIELDS])
+    ws.append(["Tạp hóa Xa", "grocery"])
+    ws.cell(row=2, column=16384, value="far away")  # XFD2: the last column a sheet has
+    ws.cell(row=2, column=256, value="the last read")
+    (number, values), *_ = our_rows(_save(book))
+    assert number == 2 and len(values) == 256 and values[-1] == "the last read"
