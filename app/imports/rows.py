@@ -52,9 +52,12 @@ class RowError:
 
 
 class RowProblems(Exception):
-    def __init__(self, problems: list[tuple[str, str, str, str]]) -> None:  # field, code, vi, en
+    def __init__(
+        self, problems: list[tuple[str, str, str, str]], body: dict[str, Any] | None = None
+    ) -> None:  # field, code, vi, en; body: what the row's other cells made (to check them too)
         super().__init__(problems)
         self.problems = problems
+        self.body = body
 
 
 def _text(v: Any) -> str | None:
@@ -199,7 +202,7 @@ def payload_of(cells: dict[str, Any], refs: Refs, *, seed: str) -> dict[str, Any
     elif agreed and agreed not in _NO:
         problems.append(("consent.agreed", "invalid_choice", "Ghi 'có' hoặc 'không'", "Write 'yes' or 'no'"))
     if problems:
-        raise RowProblems(problems)
+        raise RowProblems(problems, body | {"id": t.get("id") or str(uuid.UUID(int=0))})
     given = t.get("id")
     body["id"] = given or str(uuid.uuid5(NAMESPACE, seed + json.dumps(body, sort_keys=True, ensure_ascii=False)))
     return body
@@ -226,6 +229,24 @@ def validate(body: dict[str, Any]) -> MerchantCreate:
             vi, en = _message(err)
             problems.append((path, str(err.get("type", "invalid")), vi, en))
         raise RowProblems(problems) from exc
+
+
+def check(cells: dict[str, Any], refs: Refs, *, seed: str, present: dict[str, str]) -> MerchantCreate:
+    """The row as a registration, or every problem of the row at once: the cells that could not become part of
+    one (a street or bank not found) and what the schema finds in the others. A problem shown in a column already
+    named by an earlier one is left out (a bank not found is not also a badly formed BIN)."""
+    try:
+        body = payload_of(cells, refs, seed=seed)
+    except RowProblems as exc:
+        found = list(exc.problems)
+        if exc.body is not None:
+            named = {column_field(p[0], present) for p in found}
+            try:
+                validate(exc.body)
+            except RowProblems as more:
+                found += [p for p in more.problems if column_field(p[0], present) not in named]
+        raise RowProblems(found) from exc
+    return validate(body)
 
 
 def column_field(path: str, present: dict[str, str]) -> str:

@@ -24,7 +24,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.imports import reading, refs, writing
 from app.imports.models import ImportJob
 from app.imports.repository import ImportRepository
-from app.imports.rows import RowError, RowProblems, column_field, payload_of, validate
+from app.imports.rows import RowError, RowProblems, check, column_field
 from app.units.service import require_unit
 
 ERRORS_SHOWN = 1_000
@@ -156,7 +156,7 @@ async def run(
         for number, values in chunk:
             cells = {f: (values[i] if i < len(values) else None) for i, f in sheet.columns.items()}
             try:
-                body = validate(payload_of(cells, reference, seed=seed))
+                body = check(cells, reference, seed=seed, present=sheet.letters)
             except RowProblems as exc:
                 fail(number, exc.problems)
                 continue

@@ -110,3 +110,15 @@ async def test_a_dry_run_finds_what_the_real_run_finds_and_publishes_no_change(
     events_n, audits, counted = await _told(session)
     # the real run told the bank (consent on every shop), wrote the audit rows and counted the shops
     assert events_n >= before[0] + 3 and audits >= before[1] + 3 and counted == before[2] + 3
+
+
+async def test_every_problem_of_a_row_is_shown_at_once(client: httpx.AsyncClient, auth: Auth) -> None:
+    """A street not found does not hide the phone that is not a phone, nor the bank not found its account."""
+    h = await auth("officer.vungtau")
+    row = shop(1, street="Phố Không Có", phone="12345")
+    row2 = shop(2, **{"payment_account.bank_bin": "NGANHANGX"})
+    r = await upload(client, h, csv_bytes([row, row2]), name="shops.csv", dry_run=True, mode="valid_rows")
+    assert r.status_code == 201, r.text
+    found = sorted((e["row"], e["field"], e["code"]) for e in r.json()["errors"])
+    assert [f[:2] for f in found] == [(2, "phone"), (2, "street"), (3, "payment_account.bank_bin")]
+    assert (found[1][2], found[2][2]) == ("street_not_found", "bank_not_found")
