@@ -20,8 +20,8 @@ _COUNTERS: Table = CoverageCounter.__table__  # type: ignore[attr-defined]
 _KEY = ["unit_code", "unit_code_2020", "street_id", "category", "shard"]
 
 
-def _add_one(insert: Any) -> Any:
-    """INSERT one counter row or add its shops and with_qr to the existing one (the row is the parameters)."""
+def _add_counts(insert: Any) -> Any:
+    """INSERT a counter row or add its shops and with_qr to the existing one (each row is a parameter set)."""
     stmt = insert(_COUNTERS)
     return stmt.on_conflict_do_update(
         index_elements=_KEY,
@@ -29,7 +29,7 @@ def _add_one(insert: Any) -> Any:
     )
 
 
-_ADD_ONE = {"postgresql": _add_one(pg_insert), "sqlite": _add_one(sqlite_insert)}
+_ADD_COUNTS = {"postgresql": _add_counts(pg_insert), "sqlite": _add_counts(sqlite_insert)}
 
 
 class CoverageRepository(Repository[CoverageCounter]):
@@ -112,22 +112,11 @@ class CoverageRepository(Repository[CoverageCounter]):
     # the running counters' own writes and the full recount (app.coverage.counters says when and in which order)
 
     async def add_counts(self, rows: list[dict[str, Any]]) -> None:
-        """Add each row's shops and with_qr to its (key, shard) counter, creating it: one statement, rows as given
-        (the caller sorts them: the lock order)."""
-        dialect = self.session.get_bind().dialect.name
-        if len(rows) == 1:  # a single registration: the statement built once (its construction cost as much as its run)
-            await self.session.execute(_ADD_ONE[dialect], rows[0])
-            return
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(CoverageCounter).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["unit_code", "unit_code_2020", "street_id", "category", "shard"],
-            set_={
-                "shops": col(CoverageCounter.shops) + stmt.excluded.shops,
-                "with_qr": col(CoverageCounter.with_qr) + stmt.excluded.with_qr,
-            },
-        )
-        await self.session.execute(stmt)
+        """Add each row's shops and with_qr to its (key, shard) counter, creating it; rows in the order given (the
+        caller sorts them: the lock order)."""
+        # built once per dialect (its construction cost as much as a registration's run of it); many rows go
+        # as one executemany, in the caller's order
+        await self.session.execute(_ADD_COUNTS[self.session.get_bind().dialect.name], rows)
 
     async def summed(self) -> list[tuple[str, str, int, str, int, int]]:
         """(unit, 2020 unit, street, category, shops, with_qr) per key, shards summed; zero keys left out."""

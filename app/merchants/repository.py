@@ -151,15 +151,12 @@ class MerchantRepository(Repository[Merchant]):
             col(Merchant.status) == MerchantStatus.ACTIVE,
             visible_filter(principal),
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            # the names written into the statement as literals: PostgreSQL then holds them in a hash table, one
-            # probe per shop. As parameters (a prepared statement's generic plan) each shop of the street is
-            # compared with each of the 500 names whenever the planner picks the street's other index, which it
-            # does on an empty table's statistics (the first import of a new deployment): 120 ms a chunk
-            names_in: BindParameter[list[str]] = bindparam("names", sorted(names), expanding=True, literal_execute=True)
-            stmt = stmt.where(col(Merchant.name_compact).in_(names_in))
-        else:
-            stmt = stmt.where(col(Merchant.name_compact).in_(names))
+        # the names written into the statement as literals: PostgreSQL then holds them in a hash table, one probe
+        # per shop. As parameters (a prepared statement's generic plan) each shop of the street was compared with
+        # each of the 500 names whenever the planner picked the street's other index, which it does on an empty
+        # table's statistics (the first import of a new deployment): 120 ms a chunk
+        names_in: BindParameter[list[str]] = bindparam("names", sorted(names), expanding=True, literal_execute=True)
+        stmt = stmt.where(col(Merchant.name_compact).in_(names_in))
         return [(s, n, i) for s, n, i in (await self.session.execute(stmt)).all()]
 
     async def insert_new(self, shops: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:

@@ -25,7 +25,7 @@ from app.merchants.models import Merchant, PaymentAccount
 from app.qrcodes.models import QRCode
 from app.streets.models import Street
 
-_MAX_SAFE = 9007199254740991  # 2**53 - 1
+MAX_SAFE = 9007199254740991  # 2**53 - 1
 CONTROL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # the characters XML 1.0 forbids in a sheet
 
 
@@ -45,7 +45,7 @@ def _int(x: str) -> str:
 def _double(x: str) -> str:
     """RFC 8785 for a double in the range checked by `exotic_query`: integral ones as integers, others shortest."""
     return (
-        f"CASE WHEN {x} IS NULL THEN 'null' WHEN {x} = trunc({x}) AND abs({x}) <= {_MAX_SAFE} "
+        f"CASE WHEN {x} IS NULL THEN 'null' WHEN {x} = trunc({x}) AND abs({x}) <= {MAX_SAFE} "
         f"THEN trunc({x})::bigint::text ELSE ({x})::text END"
     )
 
@@ -113,7 +113,7 @@ def _safe(x: str) -> str:
 
 def _py_float(x: str) -> str:
     """Python's repr of a float (what csv and the sheet writer print): 8.0, 10.3462."""
-    integral = f"{x} = trunc({x}) AND abs({x}) <= {_MAX_SAFE}"
+    integral = f"{x} = trunc({x}) AND abs({x}) <= {MAX_SAFE}"
     return f"CASE WHEN {integral} THEN trunc({x})::bigint::text || '.0' ELSE ({x})::text END"
 
 
@@ -207,7 +207,7 @@ def _odd_double(c: Any) -> Any:
     """A double RFC 8785 writes otherwise than `_double` (or Python's repr otherwise than `_py_float`)."""
     special = c.in_([literal_column(f"'{v}'::float8") for v in ("NaN", "Infinity", "-Infinity")])
     negative_zero = (c == 0) & (cast(c, Text) == "-0")
-    huge = func.abs(c) > _MAX_SAFE
+    huge = func.abs(c) > MAX_SAFE
     tiny_or_wide = (c != func.trunc(c)) & ((func.abs(c) < 1e-4) | (func.abs(c) >= 1e15))
     return special | negative_zero | huge | tiny_or_wide
 

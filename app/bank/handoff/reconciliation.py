@@ -72,11 +72,11 @@ async def _in_database(session: AsyncSession, bank_bin: str, group: Group) -> tu
             d = (d << 64) | (int(part) & mask)
         acc[key][0] += n
         acc[key][1] ^= d
-    groups = [GroupDigest(key=k, count=c, digest=f"{d:064x}") for k, (c, d) in sorted(acc.items())]
     total, count = 0, 0
-    for g in groups:
-        total ^= int(g.digest, 16)
-        count += g.count
+    for c, d in acc.values():
+        total ^= d
+        count += c
+    groups = [GroupDigest(key=k, count=c, digest=f"{d:064x}") for k, (c, d) in sorted(acc.items())]
     return count, f"{total:064x}", groups
 
 

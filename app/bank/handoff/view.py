@@ -23,14 +23,13 @@ from app.bank.handoff.repository import HandoffRepository, visible_records_query
 
 _SIGN = 1 << 63
 _CONTROL = re.compile(export_sql.CONTROL)
-_MAX_SAFE = 9007199254740991
 
 
 def _odd(x: float | None) -> bool:
     """export_sql._odd_double: a double PostgreSQL would not print as RFC 8785 or Python's repr does."""
     if x is None:
         return False
-    if math.isnan(x) or math.isinf(x) or (x == 0 and math.copysign(1.0, x) < 0) or abs(x) > _MAX_SAFE:
+    if math.isnan(x) or math.isinf(x) or (x == 0 and math.copysign(1.0, x) < 0) or abs(x) > export_sql.MAX_SAFE:
         return True
     return x != math.trunc(x) and (abs(x) < 1e-4 or abs(x) >= 1e15)
 

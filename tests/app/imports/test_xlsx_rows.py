@@ -50,6 +50,19 @@ def _save(book: Workbook) -> bytes:
     return out.getvalue()
 
 
+def _with_sheet(data: bytes, change: Any) -> bytes:
+    """The workbook with its first sheet's XML passed through `change` (text in, text out)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    part = "xl/worksheets/sheet1.xml"
+    parts[part] = change(parts[part].decode()).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
 def _mixed_book(*, date1904: bool = False, write_only: bool = False) -> bytes:
     book = Workbook(write_only=write_only)
     if date1904:
@@ -107,18 +120,14 @@ def test_rich_text_and_inline_strings_read_as_their_plain_text() -> None:
     data = _save(book)
     assert our_rows(data) == openpyxl_rows(data) == [(2, ["Tạp hóa Bà Năm", "grocery", "Bà Năm"])]
     # C2 as an inline string with runs and a phonetic guide (<c t="inlineStr"><is><r><t>...), as exporters write it
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()
     cell = re.compile(r'<c r="C2"[^>]*>.*?</c>')
     inline = '<c r="C2" t="inlineStr"><is><r><t>Bà </t></r><r><t>Năm</t></r><rPh sb="0" eb="1"><t>x</t></rPh></is></c>'
-    assert cell.search(sheet)
-    parts["xl/worksheets/sheet1.xml"] = cell.sub(inline, sheet).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
-    assert our_rows(out.getvalue())[0][1][2] == "Bà Năm"
+
+    def to_inline(sheet: str) -> str:
+        assert cell.search(sheet)
+        return cell.sub(inline, sheet)
+
+    assert our_rows(_with_sheet(data, to_inline))[0][1][2] == "Bà Năm"
 
 
 def test_libreoffice_workbook_reads_as_openpyxl_reads_it(tmp_path: Path) -> None:
@@ -129,19 +138,15 @@ def test_libreoffice_workbook_reads_as_openpyxl_reads_it(tmp_path: Path) -> None
 
 
 def test_a_document_type_declaration_is_refused_as_an_unreadable_file() -> None:
-    data = xlsx([shop(1)])
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
     bomb = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    head, _, body = sheet.partition("?>") if sheet.startswith("<?xml") else ("", "", sheet)
-    parts["xl/worksheets/sheet1.xml"] = (head + _ + bomb + body).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, body in parts.items():
-            z.writestr(name, body)
+
+    def with_dtd(sheet: str) -> str:
+        head, end, body = sheet.partition("?>") if sheet.startswith("<?xml") else ("", "", sheet)
+        return head + end + bomb + body
+
+    data = _with_sheet(xlsx([shop(1)]), with_dtd)
     with pytest.raises(ValidationFailed) as caught:
-        list(reading.read(out.getvalue()).rows)
+        list(reading.read(data).rows)
     assert caught.value.errors[0].field == "file"
     assert caught.value.code == "import_file_unreadable"
 
