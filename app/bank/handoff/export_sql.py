@@ -30,6 +30,9 @@ CONTROL = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # the characters XML 1.0 
 
 
 def _lit(text: str) -> str:
+    """A literal; a control character as chr(n) (the SQL text stays printable, e.g. frozen in a migration)."""
+    if len(text) == 1 and ord(text) < 0x20:
+        return f"chr({ord(text)})"
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -125,7 +128,7 @@ def _hash(stmt: Select[Any]) -> str:
 
 
 # app.bank.handoff.exports.COLUMNS, in order: (SQL, kind) with kind "text" (formula-safe), "int" or "float"
-def _cells(stmt: Select[Any]) -> list[tuple[str, str]]:
+def _cells(stmt: Select[Any], hash_sql: str | None = None) -> list[tuple[str, str]]:
     return [
         ("r.id", "text"),
         ("r.version", "int"),
@@ -150,7 +153,7 @@ def _cells(stmt: Select[Any]) -> list[tuple[str, str]]:
         (f"CASE WHEN r.qr_payload IS NOT NULL THEN {_iso('r.qr_issued_at')} END", "text"),
         ("r.status", "text"),
         ("r.consent_id", "text"),
-        (_hash(stmt), "hash"),
+        (hash_sql or _hash(stmt), "hash"),
         ("r.tax_code", "text"),
         ("r.business_registration_number", "text"),
         ("r.einvoice_method", "text"),
@@ -166,14 +169,48 @@ def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
     return str(compiled)
 
 
-def csv_select(stmt: Select[Any]) -> str:
-    """The CSV cells of the records of `stmt` (visible_records_query, narrowed), for COPY ... (FORMAT csv)."""
+def _csv_field(x: str) -> str:
+    """A value as COPY (FORMAT csv) writes it: null empty; quoted when empty or holding , " CR or LF."""
+    return (
+        f"""CASE WHEN {x} IS NULL THEN '' WHEN {x} = '' OR {x} ~ '[,"\\r\\n]' """
+        f"""THEN '"' || replace({x}, '"', '""') || '"' ELSE {x} END"""
+    )
+
+
+def with_csv_line(stmt: Select[Any], source: str, hash_sql: str | None = None) -> str:
+    """`SELECT c.*, <line> AS csv_line FROM (source)`: each record of `source` (the columns of
+    `visible_records_query`) with its line of the bank's CSV, no line end: the bytes
+    app.bank.handoff.view.csv_line writes, and COPY (FORMAT csv) of the same cells. The hash cell is `hash_sql`
+    when given (a column already computed), else `_hash`."""
     cells = []
-    for sql, kind in _cells(stmt):
-        cells.append(_safe(f"({sql})") if kind == "text" else _py_float(sql) if kind == "float" else sql)
-    select_list = ", ".join(cells)
+    for i, (sql, kind) in enumerate(_cells(stmt, hash_sql)):
+        value = _safe(f"({sql})") if kind == "text" else _py_float(sql) if kind == "float" else f"({sql})::text"
+        cells.append(f"{value} AS c{i}")
+    line = " || ',' || ".join(_csv_field(f"c.c{i}") for i in range(len(cells)))
+    # OFFSET 0 keeps the cells a subquery's columns: pulled up, each would be computed once per use in the line
+    inner = f"SELECT r.*, {', '.join(cells)} FROM ({source}) AS r OFFSET 0"  # noqa: S608 (as in csv_select)
+    return f"SELECT c.*, {line} AS csv_line FROM ({inner}) AS c"  # noqa: S608 (as in csv_select)
+
+
+# COPY options for one text column whose values hold no tab: each value is one line, with \\ \b \f \n \r \t
+# \v written as escapes (app.bank.handoff.exports undoes them)
+LINE_COPY = {"format": "text"}
+
+
+def csv_select(stmt: Select[Any]) -> str:
+    """The CSV lines of the records of `stmt` (visible_records_query, narrowed, in shop order), one text column,
+    for COPY with LINE_COPY: the stored view's line where `stmt` carries it (with_stored_hash), else written
+    here."""
+    lined = with_csv_line(stmt, _source(stmt))
+    line = "COALESCE(l.stored_line, l.csv_line)" if "stored_line" in stmt.selected_columns else "l.csv_line"
     # every value is SQL the code above wrote or a literal SQLAlchemy rendered from checked parameters
-    return f"SELECT {select_list} FROM ({_source(stmt)}) AS r"  # noqa: S608
+    return f"SELECT {line} FROM ({lined}) AS l"  # noqa: S608
+
+
+def lines_select(stmt: Select[Any]) -> str:
+    """A query of stored lines (repository.stored_lines_query) as SQL text for COPY with LINE_COPY."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _xml_text(x: str) -> str:
@@ -248,9 +285,9 @@ def _slices(h: str) -> list[str]:
 
 
 def view_rebuild_insert(stmt: Select[Any]) -> str:
-    """INSERT the stored view's rows of the records of `stmt` (visible_records_query), hashed here."""
-    columns = "merchant_id, bank_bin, record_hash, h0, h1, h2, h3, unit_code, street_id"
-    hashed = f"SELECT r.id, r.bank_bin, r.unit_code, r.street_id, {record_hash_sql()} AS h"
-    source = f"{hashed} FROM ({_source(stmt, ordered=False)}) AS r"
-    values = f"id, bank_bin, h, {', '.join(_slices('h'))}, unit_code, street_id"
+    """INSERT the stored view's rows of the records of `stmt` (visible_records_query), hashed and lined here."""
+    columns = "merchant_id, bank_bin, record_hash, h0, h1, h2, h3, unit_code, street_id, csv_line"
+    hashed = f"SELECT r.*, {record_hash_sql()} AS h FROM ({_source(stmt, ordered=False)}) AS r"  # noqa: S608
+    source = with_csv_line(stmt, hashed, "r.h")  # the hash computed once
+    values = f"id, bank_bin, h, {', '.join(_slices('h'))}, unit_code, street_id, csv_line"
     return f"INSERT INTO bank_view ({columns}) SELECT {values} FROM ({source}) AS t"  # noqa: S608

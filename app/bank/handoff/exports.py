@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from app.bank.handoff.repository import (
     HandoffRepository,
     narrowed,
     not_in_view,
+    stored_lines_query,
     visible_records_query,
     with_stored_hash,
 )
@@ -120,15 +122,18 @@ def _records(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None)
 
 async def _by_database(
     session: AsyncSession, stmt: Select[Any], bank_bin: str, unit: tuple[str, str] | None, street_id: int | None
-) -> bool:
-    """PostgreSQL writes the file unless one of its records holds a value only the Python path writes exactly:
-    known from the stored view (one pass over the bank's accounts), and looked for only among the records the
-    view lacks (none once the outbox has written them)."""
+) -> str | None:
+    """How PostgreSQL writes the file: "view" (the stored lines, when the view holds exactly the file's records
+    and none of them is exotic), "join" (each record joined afresh, the view's hash and line where it has them),
+    or None: the Python path, on SQLite or when one of the records holds a value only it writes exactly (known
+    from the stored view, and looked for only among the records the view lacks)."""
     if session.get_bind().dialect.name != "postgresql":
-        return False
+        return None
     repo = HandoffRepository(session)
-    missing, exotic = await repo.view_state(bank_bin, unit, street_id)
-    return not exotic and not (missing and await repo.has_exotic(not_in_view(stmt)))
+    missing, exotic, exact = await repo.view_state(bank_bin, unit, street_id)
+    if exotic or (missing and await repo.has_exotic(not_in_view(stmt))):
+        return None
+    return "view" if exact else "join"
 
 
 async def record_batches(
@@ -201,14 +206,38 @@ async def csv_stream(
     writer.writerow(COLUMNS)  # a CSV starts with its header; as_of is in X-As-Of and the file name
     yield ("\ufeff" + line.take()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
     stmt = _records(bank_bin, unit, street_id)
-    if await _by_database(session, stmt, bank_bin, unit, street_id):
-        async for chunk in _copy(session, export_sql.csv_select(with_stored_hash(stmt)), format="csv"):
+    how = await _by_database(session, stmt, bank_bin, unit, street_id)
+    if how is not None:
+        if how == "view":
+            query = export_sql.lines_select(stored_lines_query(bank_bin, unit[1] if unit else None, street_id))
+        else:
+            query = export_sql.csv_select(with_stored_hash(stmt))
+        async for chunk in _text_lines(_copy(session, query, **export_sql.LINE_COPY)):
             yield chunk
         return
     async for batch in _cursor_batches(session, stmt):
         for record in batch:
             writer.writerow(flat_row(record))
         yield line.take().encode()
+
+
+_ESCAPED = re.compile(rb"\\(.)", re.DOTALL)
+_UNESCAPE = {b"\\": b"\\", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+async def _text_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """COPY (FORMAT text) of one column back to the column's values, one per line: a value's backslash, tab,
+    CR, LF (a quoted CSV cell may hold one), backspace, form feed and vertical tab come escaped. Only whole
+    lines are undone, so an escape split between two chunks is read whole."""
+    rest = b""
+    async for chunk in chunks:
+        data = rest + chunk
+        cut = data.rfind(b"\n") + 1
+        whole, rest = data[:cut], data[cut:]
+        if whole:
+            yield _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], whole) if b"\\" in whole else whole
+    if rest:
+        yield _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], rest)
 
 
 async def xlsx_stream(
@@ -228,7 +257,7 @@ async def xlsx_stream(
         return book.start_sheet(f"merchants_{sheets}") + book.add_rows(header)
 
     stmt = _records(bank_bin, unit, street_id)
-    if await _by_database(session, stmt, bank_bin, unit, street_id):
+    if await _by_database(session, stmt, bank_bin, unit, street_id) is not None:
         async for chunk in _copy(session, export_sql.xlsx_select(with_stored_hash(stmt)), **export_sql.XLSX_COPY):
             while chunk:  # one row per line: a sheet ends after its SHEET_ROWS-th line
                 if room() <= 0:

@@ -7,12 +7,14 @@ stored column. The hash is kept twice: as the hex text the files print and as fo
 (`h0` is the first 16 hex digits) that PostgreSQL's `bit_xor` adds up. `unit_code` and `street_id` are the
 record's, for the digests' groups. `exotic`: the record holds a value only the Python path writes exactly in a
 file (app.bank.handoff.export_sql.exotic_condition, decided in Python by `view.is_exotic`), so a file with one
-is written by the Python path without scanning every row for such values first.
+is written by the Python path without scanning every row for such values first. `csv_line`: the record as one
+line of the bank's CSV file (COPY's CSV quoting, no line end; `view.csv_line` and `export_sql.csv_line_sql` write
+the same bytes), so the file of a bank whose view is exact is the lines of one index range, in shop order.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, false
+from sqlalchemy import BigInteger, Column, Index, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -30,3 +32,4 @@ class BankView(SQLModel, table=True):
     unit_code: str = Field(max_length=8)
     street_id: int | None = None
     exotic: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    csv_line: str = Field(sa_column=Column(Text, nullable=False))

@@ -98,8 +98,13 @@ def _view_of_row() -> Any:
 
 
 def with_stored_hash(stmt: Select[Any]) -> Select[Any]:
-    """`visible_records_query` with the stored view's hash (`stored_hash`, null where the view has no row)."""
-    return stmt.outerjoin(BankView, _view_of_row()).add_columns(col(BankView.record_hash).label("stored_hash"))
+    """`visible_records_query` with the stored view's hash and CSV line (`stored_hash`, `stored_line`; null where
+    the view has no row)."""
+    stored: tuple[Any, ...] = (
+        col(BankView.record_hash).label("stored_hash"),
+        col(BankView.csv_line).label("stored_line"),
+    )
+    return stmt.outerjoin(BankView, _view_of_row()).add_columns(*stored)
 
 
 def not_in_view(stmt: Select[Any]) -> Select[Any]:
@@ -137,13 +142,27 @@ def stored_digest_query(bank_bin: str, group: str) -> Select[Any]:
 
 
 def view_state_query(bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
-    """Of the records a file holds: how many the view lacks, and whether one of the stored is exotic."""
+    """Of the records a file holds: how many the view lacks, whether one of the stored is exotic, and how many
+    of the view's rows the rule allows (`stored_lines_query` returns exactly them when it equals that query's
+    count: no row left behind)."""
     stmt = _accounts_with_view(bank_bin).add_columns(
-        func.count() - func.count(col(BankView.merchant_id)), func.coalesce(func.bool_or(col(BankView.exotic)), False)
+        func.count() - func.count(col(BankView.merchant_id)),
+        func.coalesce(func.bool_or(col(BankView.exotic)), False),
+        func.count(col(BankView.merchant_id)),
     )
     if unit is not None or street_id is not None:
         stmt = narrowed(stmt.join(Merchant, col(Merchant.id) == col(PaymentAccount.merchant_id)), unit, street_id)
     return stmt
+
+
+def stored_lines_query(bank_bin: str, unit_code: str | None, street_id: int | None) -> Select[Any]:
+    """The stored CSV lines of the bank's view rows (of one 2025 unit and/or street), in shop order."""
+    stmt = select(col(BankView.csv_line)).where(col(BankView.bank_bin) == bank_bin)
+    if unit_code is not None:
+        stmt = stmt.where(col(BankView.unit_code) == unit_code)
+    if street_id is not None:
+        stmt = stmt.where(col(BankView.street_id) == street_id)
+    return stmt.order_by(col(BankView.merchant_id))
 
 
 def narrowed(stmt: Select[Any], unit: tuple[str, str] | None, street_id: int | None) -> Select[Any]:
@@ -257,7 +276,7 @@ class HandoffRepository(Repository[Merchant]):
         if rows:
             insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
             stmt = insert(BankView).values(rows)
-            names = ("record_hash", "h0", "h1", "h2", "h3", "unit_code", "street_id", "exotic")
+            names = ("record_hash", "h0", "h1", "h2", "h3", "unit_code", "street_id", "exotic", "csv_line")
             # a concurrent change of the same shop wrote it between our delete and this insert: the later wins
             await self.session.execute(
                 stmt.on_conflict_do_update(
@@ -286,22 +305,32 @@ class HandoffRepository(Repository[Merchant]):
         stmt = visible_records_query(None).where(col(Merchant.street_id) == street_id)
         return list((await self.session.execute(stmt.with_only_columns(col(Merchant.id)))).scalars())
 
-    async def view_rows(self, bank_bin: str | None = None) -> list[tuple[str, str, str, str, int | None]]:
-        """(shop, BIN, record_hash, unit_code, street_id) of the stored view, in shop order (tests compare)."""
+    async def view_rows(self, bank_bin: str | None = None) -> list[tuple[str, str, str, str, int | None, str]]:
+        """(shop, BIN, record_hash, unit_code, street_id, csv_line) of the stored view, in shop order (tests
+        compare)."""
         stmt = select(
             col(BankView.merchant_id),
             col(BankView.bank_bin),
             col(BankView.record_hash),
             col(BankView.unit_code),
             col(BankView.street_id),
+            col(BankView.csv_line),
         ).order_by(col(BankView.merchant_id), col(BankView.bank_bin))
         if bank_bin is not None:
             stmt = stmt.where(col(BankView.bank_bin) == bank_bin)
-        return [(m, b, h, u, s) for m, b, h, u, s in (await self.session.execute(stmt)).all()]
+        return [(m, b, h, u, s, line) for m, b, h, u, s, line in (await self.session.execute(stmt)).all()]
 
     async def stored_digest_rows(self, bank_bin: str, group: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in (await self.session.execute(stored_digest_query(bank_bin, group))).all()]
 
-    async def view_state(self, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None) -> tuple[int, bool]:
-        missing, exotic = (await self.session.execute(view_state_query(bank_bin, unit, street_id))).one()
-        return int(missing), bool(exotic)
+    async def view_state(
+        self, bank_bin: str, unit: tuple[str, str] | None, street_id: int | None
+    ) -> tuple[int, bool, bool]:
+        """(records the view lacks, one stored is exotic, the stored lines are exactly the file's records)."""
+        missing, exotic, allowed = (await self.session.execute(view_state_query(bank_bin, unit, street_id))).one()
+        exact = False
+        if not missing and (unit is None or unit[0] == Edition.Y2025):
+            lines = stored_lines_query(bank_bin, unit[1] if unit else None, street_id)
+            stored = (await self.session.execute(lines.with_only_columns(func.count()).order_by(None))).scalar_one()
+            exact = stored == allowed
+        return int(missing), bool(exotic), exact

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bank.handoff import export_sql
+from app.bank.handoff.exports import flat_row
 from app.bank.handoff.records import bank_records_many, iter_bank_records
 from app.bank.handoff.repository import HandoffRepository, visible_records_query
 
@@ -62,6 +63,24 @@ def slices(record_hash: str) -> tuple[int, int, int, int]:
     return a, b, c, d
 
 
+_QUOTE = re.compile(r'[,"\r\n]')
+
+
+def _csv_field(value: Any) -> str:
+    """export_sql._csv_field: what COPY (FORMAT csv) writes; a float as Python's repr (export_sql._py_float)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    if text == "" or _QUOTE.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(record: Mapping[str, Any]) -> str:
+    """The record as one line of the bank's CSV file, without its line end (export_sql.csv_line_sql)."""
+    return ",".join(_csv_field(v) for v in flat_row(dict(record)))
+
+
 def view_row(bank_bin: str, record: Mapping[str, Any]) -> dict[str, Any]:
     h = record["record_hash"]
     h0, h1, h2, h3 = slices(h)
@@ -76,6 +95,7 @@ def view_row(bank_bin: str, record: Mapping[str, Any]) -> dict[str, Any]:
         "unit_code": record["address"]["unit_2025"]["code"],
         "street_id": record["address"]["street_id"],
         "exotic": is_exotic(record),
+        "csv_line": csv_line(record),
     }
 
 

@@ -5,11 +5,14 @@ to the Python path."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bank.handoff import export_sql
+from app.bank.handoff import export_sql, exports, view
 from app.bank.handoff.exports import flat_row
 from app.bank.handoff.records import load_bank_records
 from app.bank.handoff.repository import exotic_query, narrowed, visible_records_query
@@ -70,12 +73,45 @@ def _shown(v: object) -> str:
 
 async def test_the_database_writes_the_same_cells_and_hashes(session: AsyncSession, shops: list[str]) -> None:
     stmt = narrowed(visible_records_query("970436"), None, None)
-    expected = [[_shown(v) for v in flat_row(r)] for r in await load_bank_records(session, "970436")]
+    records = await load_bank_records(session, "970436")
+    expected = [[_shown(v) for v in flat_row(r)] for r in records]
     assert len(expected) == len(AWKWARD)
-    got = [[_shown(v) for v in row] for row in (await session.execute(text(export_sql.csv_select(stmt)))).all()]
+    lines = [line for (line,) in (await session.execute(text(export_sql.csv_select(stmt)))).all()]
+    assert lines == [view.csv_line(r) for r in records]  # the same bytes as the Python line the view stores
+    got = list(csv.reader(io.StringIO("\n".join(lines) + "\n")))
     assert got == expected  # record_hash included (then the household cells)
     assert any(r[-3] for r in got) and any(not r[-3] for r in got)  # some with a tax code, some without
     assert not (await session.execute(exotic_query(stmt))).scalar_one()
+
+
+async def _file(session: AsyncSession) -> bytes:
+    await exports.open_snapshot(session)
+    return b"".join([chunk async for chunk in exports.csv_stream(session, "970436", None, None)])
+
+
+async def test_the_stored_lines_and_the_joined_records_make_the_same_file(
+    session: AsyncSession, shops: list[str]
+) -> None:
+    """The file of an exact view is its stored lines; COPY's text escapes (the newline, tab, CR and backslash of
+    AWKWARD) are undone; with a record the view lacks, the file joins the records, with the same bytes."""
+    await view.refresh(session, shops)
+    stmt = narrowed(visible_records_query("970436"), None, None)
+    assert await exports._by_database(session, stmt, "970436", None, None) == "view"
+    from_view = await _file(session)
+    rows = list(csv.reader(io.StringIO(from_view.decode().lstrip("\ufeff"))))
+    assert rows[1:] == [[_shown(v) for v in flat_row(r)] for r in await load_bank_records(session, "970436")]
+    assert rows[0] == list(exports.COLUMNS)
+
+    await session.execute(text("DELETE FROM bank_view WHERE merchant_id = :m"), {"m": shops[2]})
+    assert await exports._by_database(session, stmt, "970436", None, None) == "join"
+    assert await _file(session) == from_view
+
+    # a view row the rule no longer allows (a consent ended behind the outbox's back) is not in the file
+    await view.refresh(session, shops)
+    await session.execute(text("UPDATE consent SET active_key = NULL WHERE merchant_id = :m"), {"m": shops[3]})
+    assert await exports._by_database(session, stmt, "970436", None, None) == "join"
+    left = list(csv.reader(io.StringIO((await _file(session)).decode().lstrip("\ufeff"))))
+    assert [r[0] for r in left[1:]] == [r[0] for r in rows[1:] if r[0] != shops[3]]
 
 
 async def test_the_database_writes_the_same_sheet_rows(session: AsyncSession, shops: list[str]) -> None:

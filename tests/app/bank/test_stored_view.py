@@ -22,13 +22,14 @@ from tests.app.consents.factories import bank_user, consent_body
 ROOT = Path(__file__).resolve().parents[3]
 
 
-async def fresh(session: AsyncSession) -> list[tuple[str, str, str, str, int | None]]:
+async def fresh(session: AsyncSession) -> list[tuple[str, str, str, str, int | None, str]]:
     """The view as it should be: every bank's records computed now by the Python reference path."""
     rows = []
     for bank_bin in await HandoffRepository(session).bins_with_accounts():
         for r in await load_bank_records(session, bank_bin):
             a = r["address"]
-            rows.append((r["merchant_id"], bank_bin, r["record_hash"], a["unit_2025"]["code"], a["street_id"]))
+            line = view.csv_line(r)
+            rows.append((r["merchant_id"], bank_bin, r["record_hash"], a["unit_2025"]["code"], a["street_id"], line))
     return sorted(rows)
 
 
@@ -130,12 +131,12 @@ async def test_the_view_follows_every_kind_of_change(client, auth, session):
 
 
 def _migration_backfill() -> str:
-    [path] = (ROOT / "migrations" / "versions").glob("*_export_bank_view.py")
+    [path] = (ROOT / "migrations" / "versions").glob("*_bank_view_csv_line.py")
     spec = importlib.util.spec_from_file_location("bank_view_migration", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    backfill: str = module.BACKFILL
+    backfill: str = module.REBUILD
     return backfill
 
 
@@ -162,10 +163,13 @@ async def test_files_and_digests_read_the_view_and_compute_what_it_lacks(client,
     await (await session.connection()).exec_driver_sql(_migration_backfill())
     assert await HandoffRepository(session).view_rows() == rows
 
-    # the files and digests take the stored hash: a row altered behind the app's back shows through
+    # the files and digests take the stored hash and line: a row altered behind the app's back shows through
     bad = "f" * 64
     await session.execute(
-        text("UPDATE bank_view SET record_hash = :h, h0 = -1, h1 = -1, h2 = -1, h3 = -1 WHERE merchant_id = :m"),
+        text(
+            "UPDATE bank_view SET record_hash = CAST(:h AS text), h0 = -1, h1 = -1, h2 = -1, h3 = -1, "
+            "csv_line = replace(csv_line, record_hash, CAST(:h AS text)) WHERE merchant_id = :m"
+        ),
         {"h": bad, "m": shops[0]["id"]},
     )
     assert (await _csv_hashes(session, VCB))[shops[0]["id"]] == bad
