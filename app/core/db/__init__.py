@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -69,7 +71,8 @@ def make_engine(
         return engine
     # A server that accepts connections and never answers must cost seconds, not minutes: asyncpg's connect
     # timeout, its client-side command timeout, and the server's own statement_timeout (which also frees the
-    # server). pool_pre_ping replaces connections that died while the database was away: recovery needs no restart.
+    # server). A connection idle in the pool longer than PING_IDLE_SECONDS is pinged when taken (`_ping_if_idle`), so
+    # one that died while the database was away is replaced: recovery needs no restart.
     # The app passes its settings; batch jobs (migrations, demo data, benchmarks) keep asyncpg's defaults.
     connect_args: dict[str, Any] = {}
     if connect_timeout is not None:
@@ -79,16 +82,40 @@ def make_engine(
         connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
     if pooler == "transaction":
         connect_args = pooler_connect_args(connect_args)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=max(connect_timeout or 15.0, 1.0) * 2,
         hide_parameters=True,
         connect_args=connect_args,
     )
+    event.listen(engine.sync_engine, "connect", _checked_in)  # a connection just made needs no ping
+    event.listen(engine.sync_engine, "checkin", _checked_in)
+    event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# SQLAlchemy's pool_pre_ping pings on every checkout: on asyncpg a BEGIN and a ROLLBACK, two round trips and about
+# a sixth of a small request's CPU. A connection given back moments ago was working then; one that sat idle is
+# pinged. One that died since it was given back fails its statement instead: SQLAlchemy then invalidates it and
+# every older connection of the pool (a disconnect error), and the request answers 503 (app.core.errors).
+PING_IDLE_SECONDS = 2.0
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info["phoqr_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    since = record.info.get("phoqr_idle_since")
+    if since is not None and time.monotonic() - since < PING_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # any failure: the pool discards this one and takes another (or connects anew)
+        raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 def pooler_connect_args(connect_args: dict[str, Any]) -> dict[str, Any]:
