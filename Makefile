@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck format bench bench-national load install setup clean
+.PHONY: run test lint typecheck format bench bench-national load load-fleet install setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-national: $(STAMP)
 # two uvicorn workers on a private PostgreSQL cluster, 60 s of field traffic, kill -9 and a database stop (root)
 load: $(STAMP)
 	$(BIN)/python -m load
+
+# the same on issue 20's topology: the cluster as primary, a streaming replica, a PgBouncer (transaction mode) in
+# front of each, banks reading from the replica; one more fault: the replica stopped and started under traffic (root)
+load-fleet: $(STAMP)
+	PHOQR_LOAD_TOPOLOGY=fleet $(BIN)/python -m load
 
 clean:
 	rm -rf $(VENV) var

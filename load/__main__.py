@@ -9,12 +9,17 @@
 4. Last: the database is stopped for a few seconds under light traffic (503s expected) and started again;
    the run reports how long until requests succeed again. The cluster is dropped at the end, whatever happened.
 
+PHOQR_LOAD_TOPOLOGY=fleet (`make load-fleet`): the same on the topology of issue 20 (load/fleet.py): the cluster
+as primary with a streaming replica, a PgBouncer in transaction mode in front of each, banks polling the reads the
+replica serves, and one more fault: the replica stopped under traffic and started again.
+
 A benchmark, not a test: it prints what it measured, honestly, beside the goals of issue 10.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,6 +34,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from load.cluster import Cluster, free_port, private_cluster
 from load.cpu import CpuMeter, children, postmaster_pid
+from load.fleet import (
+    Fleet,
+    bank_readers,
+    fleet,
+    replica_metrics,
+    replica_outage,
+    replica_transactions,
+    wait_replica_ok,
+)
+from load.fleet import report as fleet_report
 from load.workload import UNITS, Stats, device, field_agent, login, officer, percentile, streets_of
 
 SECONDS = float(os.environ.get("PHOQR_LOAD_SECONDS", "60"))
@@ -36,6 +51,7 @@ PACED_RATE = float(os.environ.get("PHOQR_LOAD_PACED_RATE", "100"))  # registrati
 PACED_SECONDS = float(os.environ.get("PHOQR_LOAD_PACED_SECONDS", "15"))
 PASSWORD = "phoqr-load-demo"
 ROOT = Path(__file__).resolve().parents[1]
+FLEET = os.environ.get("PHOQR_LOAD_TOPOLOGY", "single") == "fleet"
 
 
 def _env(cluster: Cluster, metrics_dir: str) -> dict[str, str]:
@@ -103,20 +119,20 @@ async def _clone_users(url: str, template: str, prefix: str, n: int) -> list[str
     return names
 
 
-def _meter(server: subprocess.Popen[bytes], cluster: Cluster) -> CpuMeter:
-    def database() -> list[int]:
-        pm = postmaster_pid(cluster.data_dir)
+def _meter(server: subprocess.Popen[bytes], cluster: Cluster, topo: Fleet | None) -> CpuMeter:
+    def database(data_dir: Path) -> list[int]:
+        pm = postmaster_pid(data_dir)
         return [pm, *children(pm)] if pm else []
 
-    return CpuMeter({
-        "app": lambda: [server.pid, *children(server.pid)],
-        "postgresql": database,
-        "load generator": lambda: [os.getpid()],
-    })  # fmt: skip
+    groups = {"app": lambda: [server.pid, *children(server.pid)], "postgresql": lambda: database(cluster.data_dir)}
+    if topo is not None:
+        groups["replica"] = lambda: database(topo.replica.data)
+        groups["pgbouncer"] = lambda: [p for pid in topo.bouncer_pids for p in (pid, *children(pid))]
+    return CpuMeter(groups | {"load generator": lambda: [os.getpid()]})
 
 
 async def _main_run(
-    client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats, cluster: Cluster
+    client: httpx.AsyncClient, server: subprocess.Popen[bytes], stats: Stats, cluster: Cluster, topo: Fleet | None
 ) -> dict[str, object]:
     url = cluster.url
     agents = await _clone_users(url, "agent.vungtau", "load.agent.", 64)
@@ -137,8 +153,10 @@ async def _main_run(
     tasks = [asyncio.create_task(field_agent(client, t, stats, stop, i, home)) for i, t in enumerate(agent_tokens)]
     tasks += [asyncio.create_task(device(client, t, stats, stop, 1000 + i, away)) for i, t in enumerate(device_tokens)]
     tasks += [asyncio.create_task(officer(client, officer_token, stats, stop, i)) for i in range(4)]
+    if topo is not None:  # banks poll their list and feed: the lag-tolerant reads the replica serves
+        tasks += bank_readers(client, await login(client, "bank.vcb", PASSWORD), stats, stop)
     started = time.monotonic()
-    async with _meter(server, cluster).running() as meter:
+    async with _meter(server, cluster, topo).running() as meter:
         await asyncio.sleep(SECONDS / 2)
         victims = _workers(server.pid)
         killed = victims[0] if victims else None
@@ -252,7 +270,8 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
     elapsed = float(run["elapsed"])  # type: ignore[arg-type]
     rate = stats.registrations / elapsed
     p99_all = max((percentile(v, 99) for k, v in stats.latencies.items() if k == "POST /merchants"), default=0)
-    print(f"\nmake load: {elapsed:.0f} s, 2 uvicorn workers, PostgreSQL (private cluster), 64 agents, 8 devices")
+    where = "primary + streaming replica, each behind PgBouncer" if FLEET else "PostgreSQL (private cluster)"
+    print(f"\nmake load: {elapsed:.0f} s, 2 uvicorn workers, {where}, 64 agents, 8 devices")
     print(f"{'route':34} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for route, values in sorted(stats.latencies.items()):
         print(f"{route:34} {len(values):9d} " + " ".join(f"{percentile(values, p) * 1000:8.1f}" for p in (50, 95, 99)))
@@ -281,13 +300,14 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
     print(f"baseline, same run: one agent alone made {n} registrations in 3 s, p50 {p50 * 1000:.1f} ms; "
           f"1-minute load average at the end {run['load']:.1f} on {os.cpu_count()} cores")  # fmt: skip
     cpu: dict[str, float] = run["cpu"]  # type: ignore[assignment]
-    served = cpu["app"] + cpu["postgresql"]
+    servers = [name for name in cpu if name != "load generator"]  # app, PostgreSQL (+ replica, PgBouncer)
+    served = sum(cpu[name] for name in servers)
     per_reg = served / max(stats.registrations, 1)
     cores = os.cpu_count() or 1
     print(
         f"CPU over the {elapsed:.0f} s ({cores} cores = {cores * elapsed:.0f} CPU-s): "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
-        + f"; app + PostgreSQL per registration {per_reg * 1000:.1f} ms, so at most "
+        + f"; {' + '.join(servers)} per registration {per_reg * 1000:.1f} ms, so at most "
         f"{cores / per_reg:.0f} registrations/s on {cores} cores with this mix and nothing else running"
     )
     by_worker = ", ".join(f"{pid}: {sec:.1f} s" for pid, sec in run["cpu_by_worker"].items())  # type: ignore[attr-defined]
@@ -299,10 +319,17 @@ def _report(stats: Stats, run: dict[str, object], db: dict[str, int], outage: di
 
 
 async def main() -> None:
-    with private_cluster() as cluster, tempfile.TemporaryDirectory(prefix="phoqr-metrics-") as metrics_dir:
+    with (
+        private_cluster() as cluster,
+        tempfile.TemporaryDirectory(prefix="phoqr-metrics-") as metrics_dir,
+        contextlib.ExitStack() as topology,  # the replica and the PgBouncers go before the cluster, whatever happened
+    ):
         env = _env(cluster, metrics_dir)
         phoqr = str(Path(sys.executable).parent / "phoqr")
-        subprocess.run([phoqr, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([phoqr, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)  # on the primary itself
+        topo = topology.enter_context(fleet(cluster)) if FLEET else None
+        if topo is not None:
+            env = topo.env(env)
         port = free_port()
         log = open(Path(metrics_dir).parent / f"phoqr-load-{port}.log", "wb")  # noqa: SIM115
         server = subprocess.Popen(
@@ -314,14 +341,24 @@ async def main() -> None:
             limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
                 await _wait_up(client)
+                if topo is not None:
+                    await wait_replica_ok(client)
+                    served_before, xacts_before = await replica_metrics(client), replica_transactions(topo.replica)
                 stats = Stats()
-                run = await _main_run(client, server, stats, cluster)
+                run = await _main_run(client, server, stats, cluster, topo)
+                if topo is not None:
+                    served = await replica_metrics(client)
+                    served = {k: v - served_before[k] for k, v in served.items()}
+                    replica_xacts = replica_transactions(topo.replica) - xacts_before
                 db = await _check_database(cluster.url, stats.acknowledged)
                 top = await _top_statements(cluster.url)
-                paced, paced_elapsed, paced_cpu = await _paced_run(client, run, _meter(server, cluster))
+                paced, paced_elapsed, paced_cpu = await _paced_run(client, run, _meter(server, cluster, topo))
                 metrics = (await client.get("/metrics")).text
+                replica_phase = await replica_outage(client, topo, PASSWORD) if topo is not None else None
                 outage = await _database_outage(client, cluster)
             _report(stats, run, db, outage)
+            if replica_phase is not None:
+                fleet_report(served, replica_xacts, replica_phase)
             values = paced.latencies["POST /merchants"]
             p50, p95, p99 = (percentile(values, p) * 1000 for p in (50, 95, 99))
             print(

@@ -1,6 +1,6 @@
 """The traffic of `make load`: field agents registering shops, devices syncing 500-operation batches, officers
-reading coverage. Every latency is recorded per route template; every shop the server acknowledged (2xx) is
-remembered so the run can prove none was lost."""
+reading coverage (and, on the fleet topology, banks polling their list and feed). Every latency is recorded per
+route template; every shop the server acknowledged (2xx) is remembered so the run can prove none was lost."""
 
 from __future__ import annotations
 
@@ -153,6 +153,18 @@ async def officer(client: httpx.AsyncClient, token: str, stats: Stats, stop: asy
             client, stats, f"GET /coverage?level={level}", "GET", "/api/v1/coverage",
             params={"level": level, "edition": "2025"}, headers=headers,
         )  # fmt: skip
+        await asyncio.sleep(0.05)
+
+
+async def bank_reader(client: httpx.AsyncClient, token: str, stats: Stats, stop: asyncio.Event, seed: int) -> None:
+    """A bank polling its list and its feed: the lag-tolerant reads a replica serves (`make load-fleet`)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    routes = (("GET /bank/merchants", "/api/v1/bank/merchants"), ("GET /bank/events", "/api/v1/bank/events"))
+    i = seed
+    while not stop.is_set():
+        route, url = routes[i % 2]
+        i += 1
+        await _send(client, stats, route, "GET", url, params={"limit": 100}, headers=headers)
         await asyncio.sleep(0.05)
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from load.pgbouncer import pgbouncer, pgbouncer_binary
 from tests.app.consents.factories import consent_body
 from tests.conftest import DEMO_PASSWORD, PG_URL, _seed, create_database
 from tests.factories import shop_body
 from tests.live_server import live_server
-from tests.topology.pgbouncer import pgbouncer, pgbouncer_binary
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PgBouncer fronts PostgreSQL: set PHOQR_TEST_POSTGRES_URL")
 

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.core.migrate import upgrade
+from load.streaming import primary_with_replica, server_bindir, wait_until
 from tests.app.consents.factories import consent_body
 from tests.conftest import DEMO_PASSWORD, _seed
 from tests.factories import shop_body
 from tests.live_server import live_server
-from tests.topology.streaming import primary_with_replica, server_bindir, wait_until
 
 pytestmark = pytest.mark.skipif(
     server_bindir() is None or (os.geteuid() == 0 and not Path("/usr/sbin/runuser").exists()),

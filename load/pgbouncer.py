@@ -1,4 +1,5 @@
 """A real PgBouncer (Debian's package) in transaction mode, in a temporary directory, on a free loopback port.
+Shared by `make load-fleet` (load/fleet.py) and tests/topology/test_pgbouncer.py.
 
 It authenticates nobody (trust, like the local PostgreSQL it forwards to) and keeps a tiny server pool, so the
 clients of one app really do share server connections between transactions: whatever the app leaves on a
@@ -51,8 +52,9 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None
 
 
 @contextmanager
-def pgbouncer(target_url: str, *, pool_size: int = 2, extra: str = "") -> Iterator[str]:
-    """Run PgBouncer in front of target_url's server; yield target_url with host and port replaced by its own."""
+def pgbouncer(target_url: str, *, pool_size: int = 2, extra: str = "", pids: list[int] | None = None) -> Iterator[str]:
+    """Run PgBouncer in front of target_url's server; yield target_url with host and port replaced by its own.
+    `pids` gets the process started (as root: runuser, PgBouncer its child), for whoever measures its CPU."""
     binary = pgbouncer_binary()
     if binary is None:
         raise RuntimeError("pgbouncer is not installed")
@@ -77,6 +79,8 @@ def pgbouncer(target_url: str, *, pool_size: int = 2, extra: str = "") -> Iterat
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if pids is not None:
+            pids.append(proc.pid)
         try:
             _wait_listening(port, proc, d / "pgbouncer.log")
             yield url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
