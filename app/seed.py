@@ -13,6 +13,7 @@ from app.auth.repository import UserRepository
 from app.banks.models import Bank
 from app.banks.repository import BankRepository
 from app.consents.texts import seed_consent_texts
+from app.core.db import refcache
 from app.core.security import hash_password, verify_password
 from app.core.text import fold, nfc
 from app.streets.models import Street
@@ -37,7 +38,9 @@ DEMO_USERS: list[tuple[str, str, str, list[tuple[str, str]], str | None]] = [
 
 async def load_units(session: AsyncSession) -> int:
     """Every province and commune of both editions, and the 2020 -> 2025 succession (app/units/loader.py)."""
-    return await load_country_units(session)
+    n = await load_country_units(session)
+    refcache.forget(session)
+    return n
 
 
 async def _upsert_place(
@@ -94,6 +97,7 @@ async def load_banks(session: AsyncSession) -> int:
             session.add(row)
             n += 1
     await session.flush()
+    refcache.forget(session)  # this process's workers (tests, `phoqr serve` after setup) read the list anew
     return n
 
 

@@ -22,6 +22,7 @@ from sqlmodel import col
 from app.auth import Principal, Role
 from app.banks.repository import BankRepository
 from app.consents.repository import bank_state_clause, consented_merchant_ids
+from app.core.db import refcache
 from app.core.editions import Edition
 from app.core.repository import Repository
 from app.merchants.enums import AccountKind, MerchantStatus
@@ -77,6 +78,9 @@ def visible_filter(principal: Principal) -> ColumnElement[bool]:
     if not principal.units_2025:
         return false()
     return col(Merchant.unit_code).in_(sorted(principal.units_2025))
+
+
+BANKS_TTL = 60.0  # seconds: a bank list changed by `phoqr setup` reaches a running worker within this
 
 
 class MerchantRepository(Repository[Merchant]):
@@ -198,11 +202,9 @@ class MerchantRepository(Repository[Merchant]):
         return await self.get_all(around.limit(50))
 
     async def active_bins(self) -> frozenset[str]:
-        """Reference data checked on every registration: read once per session (one request or batch)."""
-        cached = self.session.info.get("active_bins")
-        if cached is None:
-            cached = self.session.info["active_bins"] = await BankRepository(self.session).active_bins()
-        return cached
+        """Reference data checked on every registration: kept per process for BANKS_TTL seconds (refcache)."""
+        bins = await refcache.cached(self.session, "active_bins", BANKS_TTL, BankRepository(self.session).active_bins)
+        return bins or frozenset()
 
     async def search(
         self,

@@ -9,6 +9,7 @@ from sqlalchemy import Table, bindparam, delete, insert, or_, select, text, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.db import refcache
 from app.core.editions import Edition
 from app.core.repository import Repository
 from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
@@ -57,7 +58,11 @@ class UnitRepository(Repository[AdminUnit]):
     async def level_of(self, edition: str, code: str) -> str | None:
         """The unit's level (commune, province), None when there is no such unit: one column, no ORM row (asked on
         every registration)."""
-        return (await self.session.execute(_LEVEL, {"edition": edition, "code": code})).scalar_one_or_none()
+
+        async def load() -> str | None:
+            return (await self.session.execute(_LEVEL, {"edition": edition, "code": code})).scalar_one_or_none()
+
+        return await refcache.cached(self.session, ("unit_level", edition, code), None, load)
 
     async def by_code(self, edition: str, code: str) -> AdminUnit | None:
         stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.code) == code)

@@ -1,0 +1,50 @@
+"""Reference data a request checks but no request writes (the active banks' BINs, a unit's level), kept per
+database engine in this process, so a registration does not read them again every time.
+
+Only `phoqr setup` and `phoqr units ...` write these tables, from another process: a worker sees a bank list
+changed there within `ttl` seconds (BANKS_TTL). A unit's level does not change once loaded, so a found level is
+kept (a unit loaded later is looked up, since "not found" is not kept). One cache per engine, so tests and
+tools that open several databases in one process never see each other's data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+MAX_ENTRIES = 20_000  # a country's units of both editions (about 14,000) fit
+_CACHES: WeakKeyDictionary[Engine, dict[Hashable, tuple[float, Any]]] = WeakKeyDictionary()
+
+
+def _engine(session: AsyncSession) -> Engine:
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+async def cached(
+    session: AsyncSession, key: Hashable, ttl: float | None, load: Callable[[], Awaitable[T | None]]
+) -> T | None:
+    """`load()`'s answer for `key`, read again after `ttl` seconds (None: kept); a None answer is not kept."""
+    entries = _CACHES.setdefault(_engine(session), {})
+    now = time.monotonic()
+    hit = entries.get(key)
+    if hit is not None and (ttl is None or now - hit[0] < ttl):
+        value: T = hit[1]
+        return value
+    found = await load()
+    if found is not None:
+        if len(entries) >= MAX_ENTRIES:
+            entries.clear()
+        entries[key] = (now, found)
+    return found
+
+
+def forget(session: AsyncSession) -> None:
+    """Drop what is kept for this session's database (after this process changed reference data)."""
+    _CACHES.pop(_engine(session), None)
