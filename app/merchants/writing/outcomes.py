@@ -138,15 +138,11 @@ class Writer:
         await repo.insert_new([o.row for o in shops if o.row], [o.account for o in shops if o.account])
 
     async def _insert_alone(self, o: Outcome) -> bool:
-        """Insert one shop in its own SAVEPOINT; False (and its problem set) when a concurrent one won."""
-        try:
-            async with self.session.begin_nested():
-                await self._insert([o])
-        except IntegrityError as exc:
-            problem = CONSTRAINT_PROBLEMS.get(violated(exc) or "")
-            if problem is None:
-                raise
-            await self._lost(o, problem())
+        """Insert one shop; False (and its problem set) when a concurrent one won a unique index."""
+        assert o.row is not None
+        lost = await MerchantRepository(self.session).insert_one(o.row, o.account)
+        if lost is not None:
+            await self._lost(o, CONSTRAINT_PROBLEMS[lost]())
             return False
         self._known(o)
         return True
