@@ -18,11 +18,12 @@ async def province_rows(
     only = unit[1] if unit is not None and unit[0] == edition and len(unit[1]) == 2 else None
     provinces = await repo.provinces(edition, only)
     sums = await repo.sums("unit_2025" if edition == Edition.Y2025 else "unit_2020", unit=None, category=category)
-    communes = await repo.communes(edition, {str(k) for k in sums if k})
     parts: dict[str, list[CoverageRow]] = {}
-    for c in communes:
-        baseline = None if category or edition == Edition.Y2020 else c.baseline_shop_count
-        parts.setdefault(c.province_code, []).append(make_row(*sums.get(c.code, (0, 0)), baseline, None, None))
+    for code, province, baseline_count in await repo.commune_provinces(edition):
+        if code not in sums and baseline_count is None:
+            continue  # no shop and no baseline: adds nothing to its province
+        baseline = None if category or edition == Edition.Y2020 else baseline_count
+        parts.setdefault(province, []).append(make_row(*sums.get(code, (0, 0)), baseline, None, None))
     rows = [
         total_of(parts.get(p.code, [])).model_copy(
             update={"unit": UnitLabel(edition=edition, code=p.code, name=p.name)}

@@ -77,6 +77,14 @@ class CoverageRepository(Repository[CoverageCounter]):
         stmt = select(column, func.count()).where(EINVOICING, column.in_(sorted(set(codes)))).group_by(column)
         return {str(code): int(n) for code, n in (await self.session.execute(stmt)).all()}
 
+    async def commune_provinces(self, edition: str) -> list[tuple[str, str, int | None]]:
+        """(code, province, baseline) of every commune of the edition: three columns, no ORM row (a country
+        has 3,321; with the given codes as an IN list and whole rows, the province figures took 50 ms)."""
+        stmt = select(col(AdminUnit.code), col(AdminUnit.province_code), col(AdminUnit.baseline_shop_count)).where(
+            col(AdminUnit.edition) == edition, col(AdminUnit.level) == "commune"
+        )
+        return [(c, p, b) for c, p, b in (await self.session.execute(stmt)).all()]
+
     async def communes(self, edition: str, codes: set[str]) -> list[AdminUnit]:
         """The given communes, or every commune with a baseline or a target (they count even with no shop)."""
         stmt = select(AdminUnit).where(
