@@ -284,6 +284,10 @@ class HandoffRepository(Repository[Merchant]):
                 )
             )
 
+    async def analyze_sources(self) -> None:
+        """Fresh planner statistics of the tables a bank record joins (PostgreSQL)."""
+        await self.session.execute(text("ANALYZE merchant, payment_account, consent, qr_code, street"))
+
     async def clear_views(self) -> None:
         await self.session.execute(delete(BankView))
 

@@ -117,6 +117,9 @@ async def rebuild(session: AsyncSession) -> None:
     repo = HandoffRepository(session)
     await repo.clear_views()
     if session.get_bind().dialect.name == "postgresql":
+        # a rebuild follows bulk writes: with the statistics of before them the planner took a bank of millions for
+        # a few thousand rows and probed the consents per account with a bitmap of the whole bank (quadratic)
+        await repo.analyze_sources()
         every = visible_records_query(None)
         # PostgreSQL hashes what it writes exactly as RFC 8785 does; the rest (none in practice) by the Python path
         await repo.execute_sql(export_sql.view_rebuild_insert(every.where(export_sql.exotic_condition().is_not(True))))
