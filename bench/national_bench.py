@@ -167,21 +167,12 @@ async def _api(url: str, n: int, street: int) -> list[Row]:
 async def _outbox(url: str) -> list[Row]:
     """Outbox throughput beside 5,000,000 shops (bench.outbox_bench's one dispatcher, its sandbox receiver)."""
     from app.bank.webhooks import crypto as webhooks_crypto
-    from app.core.config import Settings
     from bench import outbox_bench
 
     secret = webhooks_crypto.new_secret()
     proc, receiver = outbox_bench._start_receiver(secret)
     try:
-        settings = Settings(
-            environment="test",
-            database_url=url,
-            jwt_secret="bench-" + "s" * 40,
-            webhook_poll_seconds=0.01,
-            webhook_batch_size=100,
-            webhook_concurrency=32,
-        )
-        per_event = await outbox_bench._dispatchers(url, settings, receiver, secret, 1)
+        per_event = await outbox_bench._dispatchers(url, outbox_bench.bench_settings(url), receiver, secret, 1)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

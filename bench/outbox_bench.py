@@ -166,6 +166,18 @@ async def _naive(url: str, settings: Settings, receiver: str, secret: str) -> fl
     return elapsed / NAIVE_EVENTS * 1e3
 
 
+def bench_settings(url: str) -> Settings:
+    """The dispatcher's settings of every outbox figure: quick polls, batches of 100, 32 sends at once."""
+    return Settings(
+        environment="test",
+        database_url=url,
+        jwt_secret="bench-" + "s" * 40,
+        webhook_poll_seconds=0.01,
+        webhook_batch_size=100,
+        webhook_concurrency=32,
+    )
+
+
 async def _run() -> list[Row]:
     name = f"phoqr_bench_outbox_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
@@ -174,14 +186,7 @@ async def _run() -> list[Row]:
     proc, receiver = _start_receiver(secret)
     try:
         await asyncio.to_thread(upgrade, url)
-        settings = Settings(
-            environment="test",
-            database_url=url,
-            jwt_secret="bench-" + "s" * 40,
-            webhook_poll_seconds=0.01,
-            webhook_batch_size=100,
-            webhook_concurrency=32,
-        )
+        settings = bench_settings(url)
         naive = await _naive(url, settings, receiver, secret)
         one = await _dispatchers(url, settings, receiver, secret, 1)
         two = await _dispatchers(url, settings, receiver, secret, 2)
