@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.core.db import utcnow
@@ -34,6 +34,11 @@ class Consent(SQLModel, table=True):
     """The owner agreed that this shop's data goes to this bank for this purpose (until withdrawn)."""
 
     __tablename__ = "consent"
+    # a bank's consents in shop order with what the rule asks of them, read from the index alone: the bank files'
+    # and digests' join (app.bank.handoff.repository) at 1,000,000 shops of 5,000,000 reads no consent row
+    __table_args__ = (
+        Index("ix_consent_bank_merchant", "bank_bin", "merchant_id", postgresql_include=["purpose", "active_key"]),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     merchant_id: str = Field(foreign_key="merchant.id", index=True, max_length=36)

@@ -20,7 +20,16 @@ from sqlmodel import Field, SQLModel
 
 class BankView(SQLModel, table=True):
     __tablename__ = "bank_view"
-    __table_args__ = (Index("ix_bank_view_bank_merchant", "bank_bin", "merchant_id", unique=True),)
+    # the digests' columns in the index too (PostgreSQL): a bank's digests read the index, not the wide rows
+    __table_args__ = (
+        Index(
+            "ix_bank_view_bank_merchant",
+            "bank_bin",
+            "merchant_id",
+            unique=True,
+            postgresql_include=["h0", "h1", "h2", "h3", "unit_code", "street_id", "exotic"],
+        ),
+    )
 
     merchant_id: str = Field(primary_key=True, max_length=36)
     bank_bin: str = Field(primary_key=True, max_length=6)
