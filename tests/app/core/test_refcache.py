@@ -32,8 +32,9 @@ async def test_not_found_is_not_kept_and_found_is(session: AsyncSession):
     assert await units.level_of("2025", "99999") is None
     await session.execute(
         text(
-            "INSERT INTO admin_unit (edition, code, name, kind, level, name_search, province_code, province_name, valid_from) "
-            "VALUES ('2025', '99999', 'Phường Thử', 'ward', 'commune', 'phuong thu', '79', 'TP Hồ Chí Minh', '2025-07-01')"
+            "INSERT INTO admin_unit (edition, code, name, kind, level, name_search, province_code, "
+            "province_name, valid_from) VALUES ('2025', '99999', 'Phường Thử', 'ward', 'commune', 'phuong thu', "
+            "'79', 'TP Hồ Chí Minh', '2025-07-01')"
         )
     )
     assert await units.level_of("2025", "99999") == "commune"  # loaded after a miss: found
