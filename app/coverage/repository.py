@@ -85,19 +85,6 @@ class CoverageRepository(Repository[CoverageCounter]):
         )
         return [(c, p, b) for c, p, b in (await self.session.execute(stmt)).all()]
 
-    async def communes(self, edition: str, codes: set[str]) -> list[AdminUnit]:
-        """The given communes, or every commune with a baseline or a target (they count even with no shop)."""
-        stmt = select(AdminUnit).where(
-            col(AdminUnit.edition) == edition,
-            col(AdminUnit.level) == "commune",
-            or_(
-                col(AdminUnit.code).in_(sorted(codes)),
-                col(AdminUnit.baseline_shop_count).is_not(None),
-                col(AdminUnit.target_pct).is_not(None),
-            ),
-        )
-        return list((await self.session.execute(stmt)).scalars())
-
     async def provinces(self, edition: str, code: str | None) -> list[AdminUnit]:
         stmt = select(AdminUnit).where(col(AdminUnit.edition) == edition, col(AdminUnit.level) == "province")
         if code is not None:

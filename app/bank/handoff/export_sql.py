@@ -160,13 +160,16 @@ def _cells(stmt: Select[Any], hash_sql: str | None = None) -> list[tuple[str, st
     ]
 
 
-def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
-    # ordered inside: the sort then moves the narrow joined rows, not the formatted lines
-    stmt = stmt.order_by(None).order_by(col(Merchant.id)) if ordered else stmt.order_by(None)
+def _compiled(stmt: Select[Any]) -> str:
+    """A statement as PostgreSQL SQL text with its parameters inlined (COPY takes no parameters)."""
     # the dialect classes' __init__ carries no annotations in SQLAlchemy 2.1
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    return str(compiled)
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _source(stmt: Select[Any], *, ordered: bool = True) -> str:
+    # ordered inside: the sort then moves the narrow joined rows, not the formatted lines
+    return _compiled(stmt.order_by(None).order_by(col(Merchant.id)) if ordered else stmt.order_by(None))
 
 
 def _csv_field(x: str) -> str:
@@ -209,8 +212,7 @@ def csv_select(stmt: Select[Any]) -> str:
 
 def lines_select(stmt: Select[Any]) -> str:
     """A query of stored lines (repository.stored_lines_query) as SQL text for COPY with LINE_COPY."""
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return _compiled(stmt)
 
 
 def _xml_text(x: str) -> str:

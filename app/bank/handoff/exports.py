@@ -235,9 +235,13 @@ async def _text_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         cut = data.rfind(b"\n") + 1
         whole, rest = data[:cut], data[cut:]
         if whole:
-            yield _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], whole) if b"\\" in whole else whole
+            yield _unescape(whole)
     if rest:
-        yield _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], rest)
+        yield _unescape(rest)
+
+
+def _unescape(data: bytes) -> bytes:
+    return _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], data) if b"\\" in data else data
 
 
 async def xlsx_stream(

@@ -8,7 +8,7 @@ stored column. The hash is kept twice: as the hex text the files print and as fo
 record's, for the digests' groups. `exotic`: the record holds a value only the Python path writes exactly in a
 file (app.bank.handoff.export_sql.exotic_condition, decided in Python by `view.is_exotic`), so a file with one
 is written by the Python path without scanning every row for such values first. `csv_line`: the record as one
-line of the bank's CSV file (COPY's CSV quoting, no line end; `view.csv_line` and `export_sql.csv_line_sql` write
+line of the bank's CSV file (COPY's CSV quoting, no line end; `view.csv_line` and `export_sql.with_csv_line` write
 the same bytes), so the file of a bank whose view is exact is the lines of one index range, in shop order.
 """
 

@@ -77,7 +77,7 @@ def _csv_field(value: Any) -> str:
 
 
 def csv_line(record: Mapping[str, Any]) -> str:
-    """The record as one line of the bank's CSV file, without its line end (export_sql.csv_line_sql)."""
+    """The record as one line of the bank's CSV file, without its line end (export_sql.with_csv_line)."""
     return ",".join(_csv_field(v) for v in flat_row(dict(record)))
 
 
