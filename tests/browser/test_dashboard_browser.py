@@ -37,8 +37,16 @@ def sign_in(page, server: Server, username: str) -> None:  # type: ignore[no-unt
     assert "/dashboard/login" in page.url
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
+    follow(page, "form button[type=submit]")
+
+
+def follow(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Click a link or a form's button and wait until the page it leads to has loaded.
+
+    click() returns once the navigation has started, so a count read right after it can still read the old
+    page, or the new one before its body is parsed (CI once saw 0 shapes on a ward's map this way)."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def cells(page, row: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -80,7 +88,7 @@ def test_overview_equals_the_api(officer, server: Server) -> None:  # type: igno
     assert page.locator("[data-snapshot]").get_attribute("data-snapshot") == str(half["snapshot_id"])
     check_page(page, "overview", vp)
 
-    page.click("a[href*='edition=2020']")
+    follow(page, "a[href*='edition=2020']")
     api = server.api("/coverage", "officer.vungtau", edition="2020", unit=UNIT)["rows"]
     assert page.locator("table[data-table=overview] tbody tr").count() == len(api) >= 2
     for r in api:
@@ -100,7 +108,7 @@ def test_overview_equals_the_api(officer, server: Server) -> None:  # type: igno
 def test_unit_and_street_pages_equal_the_api(officer, server: Server) -> None:  # type: ignore[no-untyped-def]
     page, vp = officer
     page.goto(f"{server.base}/dashboard")
-    page.click('[data-row="unit-2025-26506"] a')
+    follow(page, '[data-row="unit-2025-26506"] a')
     api = server.api("/coverage", "officer.vungtau", level="street", unit=UNIT)["rows"]
     model = [r for r in api if r["street"]["is_model_street"]]
     assert page.locator("table[data-table=model] tbody tr").count() == len(model) > 0
@@ -120,7 +128,7 @@ def test_unit_and_street_pages_equal_the_api(officer, server: Server) -> None:  
     assert shown == sorted(shown, reverse=True)
 
     street = max(model, key=lambda r: r["shops"])
-    page.click(f'[data-row="street-{street["street"]["id"]}"] th a')
+    follow(page, f'[data-row="street-{street["street"]["id"]}"] th a')
     shown = cells(page, f"street-{street['street']['id']}")
     assert (number(shown["shops"]), number(shown["with_qr"]), number(shown["pct"])) == (
         street["shops"],
@@ -171,7 +179,7 @@ def test_a_province_officer_sees_the_city_and_zooms_to_a_ward(server: Server, br
         assert page.locator("table[data-table=map] tbody tr").count() == 168
         assert violations(page) == []
         check_page(page, "map-province", vp)
-        page.click('table[data-table=map] tr[data-row="unit-2025-26506"] a[href*="map?unit="]')
+        follow(page, 'table[data-table=map] tr[data-row="unit-2025-26506"] a[href*="map?unit="]')
         assert page.locator('svg.map-svg path.area[data-unit="26506"]').count() == 1
         assert page.locator("svg.map-svg circle.dot").count() > 0
         assert page.locator("a[data-zoom=out]").count() == 1
@@ -195,7 +203,7 @@ def test_trends_draw_the_history(officer, server: Server) -> None:  # type: igno
         values = {row.nth(i).get_attribute("data-col"): number(row.nth(i).inner_text()) for i in range(row.count())}
         assert values == {k: p[k] for k in ("shops", "with_qr", "denominator", "pct")}
     check_page(page, "trends", vp)
-    page.click("a[href*='period=month']")
+    follow(page, "a[href*='period=month']")
     assert page.locator("svg.chart-svg circle.pt").count() >= 3
     check_page(page, "trends-month", vp)
 
@@ -334,7 +342,7 @@ def test_forms_need_their_csrf_token_and_the_cookie_is_not_an_api_key(server: Se
     assert page.goto(f"{server.base}/dashboard").status == 200  # still signed in: the forged logout did nothing
     csp = page.goto(f"{server.base}/dashboard").headers["content-security-policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
-    page.click("form[action^='/dashboard/logout'] button")
+    follow(page, "form[action^='/dashboard/logout'] button")
     assert "/dashboard/login" in page.url
     assert re.search(r"/dashboard/login", page.goto(f"{server.base}/dashboard").url)
     check_page(page, "login", "desktop")
