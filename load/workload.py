@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from load.phone import Answer, Phone
+
 UNITS = ("26506", "26526")
 CATEGORIES = ("grocery", "general_store", "eatery", "cafe", "restaurant", "market_stall")
 
@@ -67,8 +69,8 @@ _CONSENT: dict[str, Any] = (
 
 
 async def _send(
-    client: httpx.AsyncClient, stats: Stats, route: str, method: str, url: str, **kw: Any
-) -> httpx.Response | None:
+    client: httpx.AsyncClient | Phone, stats: Stats, route: str, method: str, url: str, **kw: Any
+) -> httpx.Response | Answer | None:
     start = time.perf_counter()
     try:
         r = await client.request(method, url, **kw)
@@ -89,7 +91,24 @@ async def field_agent(
     interval: float | None = None,
 ) -> None:
     """An agent works one street at a time (as teams do), moving on now and then. Without `interval` it sends
-    the next shop as soon as the last one is answered; with it, one shop every `interval` seconds."""
+    the next shop as soon as the last one is answered; with it, one shop every `interval` seconds. It sends from
+    its own phone (`load.phone`: one connection to `client`'s server), not through the shared pool."""
+    phone = Phone(client.base_url)
+    try:
+        await _work(phone, token, stats, stop, seed, streets, interval)
+    finally:
+        await phone.aclose()
+
+
+async def _work(
+    client: Phone,
+    token: str,
+    stats: Stats,
+    stop: asyncio.Event,
+    seed: int,
+    streets: list[int],
+    interval: float | None,
+) -> None:
     rng = random.Random(seed)
     street = [rng.choice(streets)]
     headers = {"Authorization": f"Bearer {token}"}
