@@ -130,11 +130,13 @@ async def finish_creates(
     """How the registration of new shops ends (`app.merchants.writing`), the rows already inserted: one audit row
     (`merchant.create`, with the caller's `context`) and one `ShopChanged` each, the subscribers' lookups made once
     for all of them when there are several."""
-    for m in shops:
-        after = row_snapshot(m)
-        await audit.record(
-            session, principal, "merchant.create", "merchant", m.id, after=after, device_id=device_id, context=context
+    rows = [
+        audit.audit_row(
+            principal, "merchant.create", "merchant", m.id, after=row_snapshot(m), device_id=device_id, context=context
         )
+        for m in shops
+    ]
+    await audit.record_rows(session, rows)
     events = [ShopChanged(merchant_id=m.id, action="merchant.create", merchant=m) for m in shops]
     if len(events) == 1:
         await publish(session, events[0])

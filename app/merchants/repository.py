@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BindParameter,
@@ -39,6 +39,16 @@ _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
 _EXISTING = select(Merchant).where(col(Merchant.id).in_(bindparam("ids", expanding=True)))
 
 
+# insert_one's statements per dialect: a new row unless a unique index holds it already, its key returned
+_INSERT_ONE = {
+    name: (
+        upsert(_MERCHANT).on_conflict_do_nothing().returning(_MERCHANT.c.id),
+        upsert(_ACCOUNT).on_conflict_do_nothing().returning(_ACCOUNT.c.merchant_id),
+    )
+    for name, upsert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def _holders(phones: bool, keys: bool) -> Select[Merchant, str | None]:
     found = []
     if phones:
@@ -65,24 +75,57 @@ _HOLDERS = {
 }
 
 
+def _same_names(literal: bool, units: bool = False) -> Select[int | None, str, str]:
+    """`same_names`'s statement: the streets, names (and the caller's units) bound at execution.
+
+    A batch's names are written into the statement as literals: PostgreSQL then holds them in a hash table, one
+    probe per shop. As parameters (a prepared statement's generic plan) each shop of the street was compared with
+    each of the 500 names whenever the planner picked the street's other index, which it does on an empty table's
+    statistics (the first import of a new deployment): 120 ms a chunk. A few names (a single registration has
+    one) stay parameters: a statement text of its own per name made every POST /merchants prepare a new statement
+    (a round trip, a parse and a plan), and a few names cost little on any plan."""
+    names: BindParameter[list[str]] = bindparam("names", expanding=True, literal_execute=literal)
+    stmt = select(col(Merchant.street_id), col(Merchant.name_compact), col(Merchant.id)).where(
+        col(Merchant.street_id).in_(bindparam("streets", expanding=True)),
+        col(Merchant.status) == MerchantStatus.ACTIVE,
+        col(Merchant.name_compact).in_(names),
+    )
+    return stmt.where(col(Merchant.unit_code).in_(bindparam("units", expanding=True))) if units else stmt
+
+
+_SAME_NAMES = {(units, literal): _same_names(literal, units) for units in (False, True) for literal in (False, True)}
+
+Scope = Literal["all", "units", "bank", "none"]
+
+
+def _scope(principal: Principal) -> Scope:
+    """Which of `visible_filter`'s clauses applies to the caller."""
+    if principal.sees_all:
+        return "all"
+    if principal.role == Role.BANK_PARTNER:
+        return "bank" if principal.bank_bin else "none"
+    return "units" if principal.units_2025 else "none"
+
+
 def visible_filter(principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause limiting a merchant query to what the caller may see (the rule: app.merchants.scope)."""
-    if principal.sees_all:
+    scope = _scope(principal)
+    if scope == "all":
         return true()
-    if principal.role == Role.BANK_PARTNER:
-        if not principal.bank_bin:
-            return false()
+    if scope == "none":
+        return false()
+    if scope == "bank":
+        assert principal.bank_bin is not None
         at_bank = select(col(PaymentAccount.merchant_id)).where(
             col(PaymentAccount.bank_bin) == principal.bank_bin,
             col(PaymentAccount.kind).in_((AccountKind.ACCOUNT, AccountKind.CARD)),
         )
         # silence is not consent: a bank sees a shop only while its owner's consent for that bank is in force
         return and_(col(Merchant.id).in_(at_bank), col(Merchant.id).in_(consented_merchant_ids(principal.bank_bin)))
-    if not principal.units_2025:
-        return false()
     return col(Merchant.unit_code).in_(sorted(principal.units_2025))
 
 
+FEW_NAMES = 8  # same_names: up to this many names are bound as parameters, more are written as literals
 BANKS_TTL = 60.0  # seconds: a bank list changed by `phoqr setup` reaches a running worker within this
 
 
@@ -153,18 +196,18 @@ class MerchantRepository(Repository[Merchant]):
     ) -> list[tuple[int | None, str, str]]:
         """(street_id, compact name, id) of the visible active shops with one of these names on one of these
         streets: the name half of `near_duplicates` for a whole batch."""
-        stmt = select(col(Merchant.street_id), col(Merchant.name_compact), col(Merchant.id)).where(
-            col(Merchant.street_id).in_(streets),
-            col(Merchant.status) == MerchantStatus.ACTIVE,
-            visible_filter(principal),
-        )
-        # the names written into the statement as literals: PostgreSQL then holds them in a hash table, one probe
-        # per shop. As parameters (a prepared statement's generic plan) each shop of the street was compared with
-        # each of the 500 names whenever the planner picked the street's other index, which it does on an empty
-        # table's statistics (the first import of a new deployment): 120 ms a chunk
-        names_in: BindParameter[list[str]] = bindparam("names", sorted(names), expanding=True, literal_execute=True)
-        stmt = stmt.where(col(Merchant.name_compact).in_(names_in))
-        return [(s, n, i) for s, n, i in (await self.session.execute(stmt)).all()]
+        literal = len(names) > FEW_NAMES
+        params: dict[str, Any] = {"streets": sorted(streets), "names": sorted(names)}
+        scope = _scope(principal)
+        if scope == "none":
+            return []
+        if scope == "bank":  # a bank's rule is a subquery of its own: built for the call (banks do not register)
+            stmt = _same_names(literal).where(visible_filter(principal))
+        else:  # built once (building it cost a tenth of a registration's CPU)
+            stmt = _SAME_NAMES[scope == "units", literal]
+            if scope == "units":
+                params["units"] = sorted(principal.units_2025)
+        return [(s, n, i) for s, n, i in (await self.session.execute(stmt, params)).all()]
 
     async def insert_new(self, shops: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:
         """New shops and their payment accounts as plain rows: one core executemany per table, shops first (foreign
@@ -178,18 +221,15 @@ class MerchantRepository(Repository[Merchant]):
         unless a unique index already holds the shop's id or phone, or the account (a concurrent registration won
         between the duplicate checks and this write). None when written; else the name of the constraint that
         lost, and nothing of the shop stays written (its row, inserted first, is deleted if the account lost)."""
-        upsert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        # built once per dialect, the values as parameters: built per call they cost a twentieth of a registration
+        new_shop, new_account = _INSERT_ONE[self.session.get_bind().dialect.name]
         merchant_id = _MERCHANT.c.id
-        # the values as parameters, not .values(): the statement then compiles once per process, not per shop
-        stmt = upsert(_MERCHANT).on_conflict_do_nothing().returning(merchant_id)
-        if (await self.session.execute(stmt, shop)).first() is None:
+        if (await self.session.execute(new_shop, shop)).first() is None:
             held = (await self.session.execute(select(merchant_id).where(merchant_id == shop["id"]))).first()
             return "pk_merchant" if held is not None else "uq_merchant_phone_active"
-        if account is not None:
-            stmt = upsert(_ACCOUNT).on_conflict_do_nothing().returning(_ACCOUNT.c.merchant_id)
-            if (await self.session.execute(stmt, account)).first() is None:
-                await self.session.execute(delete(_MERCHANT).where(merchant_id == shop["id"]))
-                return "uq_payment_account_active_key"
+        if account is not None and (await self.session.execute(new_account, account)).first() is None:
+            await self.session.execute(delete(_MERCHANT).where(merchant_id == shop["id"]))
+            return "uq_payment_account_active_key"
         return None
 
     async def near_duplicates(

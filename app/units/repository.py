@@ -18,6 +18,9 @@ from app.units.models import AdminUnit, UnitBoundary, UnitSuccession
 _UNIT: Table = AdminUnit.__table__  # type: ignore[attr-defined]
 _LINK: Table = UnitSuccession.__table__  # type: ignore[attr-defined]
 CHUNK = 2000  # rows per multi-row INSERT of a bulk load
+# the 2020 -> 2025 successions a registration checks: only `phoqr setup` / `phoqr units` write them (another
+# process), so a running worker reads a change within this many seconds
+LINKS_TTL = 300.0
 _LEVEL = select(_UNIT.c.level).where(_UNIT.c.edition == bindparam("edition"), _UNIT.c.code == bindparam("code"))
 
 
@@ -184,14 +187,23 @@ class UnitRepository(Repository[AdminUnit]):
         """For these 2020 communes: the default successor of each, and the successors of those that were split."""
         defaults: dict[str, str] = {}
         parts: dict[str, builtins.list[str]] = {}
-        for link in await self.links("2020", codes_2020, forward=True):
-            if link.to_edition != Edition.Y2025:
-                continue
-            if link.is_default:
-                defaults[link.from_code] = link.to_code
-            if link.how == "split":
-                parts.setdefault(link.from_code, []).append(link.to_code)
+        codes = sorted(set(codes_2020))
+        kept = await refcache.cached_many(self.session, "succession_2020", codes, LINKS_TTL, self._forward)
+        for code, links in kept.items():
+            for to_code, how, is_default in links:
+                if is_default:
+                    defaults[code] = to_code
+                if how == "split":
+                    parts.setdefault(code, []).append(to_code)
         return defaults, {k: sorted(v) for k, v in parts.items()}
+
+    async def _forward(self, codes_2020: builtins.list[str]) -> dict[str, tuple[tuple[str, str, bool], ...]]:
+        """code -> its (2025 code, how, is_default) links, in id order, for every code asked (none: empty)."""
+        found: dict[str, builtins.list[tuple[str, str, bool]]] = {c: [] for c in codes_2020}
+        for link in await self.links("2020", codes_2020, forward=True):
+            if link.to_edition == Edition.Y2025:
+                found[link.from_code].append((link.to_code, link.how, link.is_default))
+        return {c: tuple(v) for c, v in found.items()}
 
     async def split_map(self) -> dict[str, builtins.list[str]]:
         """2020 code -> its 2025 successors, for the communes that were split (a few hundred); per session."""
