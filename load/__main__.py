@@ -207,6 +207,28 @@ async def _top_statements(url: str, n: int = 8) -> list[tuple[float, int, float,
     return [(float(t), int(c), float(m), str(q)) for t, c, m, q in rows]
 
 
+async def _settle(url: str, limit: float = 60.0) -> tuple[float, list[str]]:
+    """Wait (at most `limit` s) until PostgreSQL has nothing running but this query: the autovacuum of the main
+    run's 100,000 new rows took the first seconds of the paced phase (p99 400 ms there, 60 ms after). Returns
+    the wait and what was running when it began."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    started, seen = time.monotonic(), []
+    try:
+        while time.monotonic() - started < limit:
+            async with engine.connect() as conn:
+                busy = [str(q)[:60] for (q,) in (await conn.execute(text(
+                    "SELECT coalesce(nullif(query, ''), backend_type) FROM pg_stat_activity "
+                    "WHERE state = 'active' AND pid <> pg_backend_pid() OR backend_type = 'autovacuum worker'"
+                ))).all()]  # fmt: skip
+            seen = seen or busy
+            if not busy:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
+    return time.monotonic() - started, seen
+
+
 async def _paced_run(
     client: httpx.AsyncClient, run: dict[str, object], meter: CpuMeter
 ) -> tuple[Stats, float, dict[str, float]]:
@@ -352,6 +374,7 @@ async def main() -> None:
                     replica_xacts = replica_transactions(topo.replica) - xacts_before
                 db = await _check_database(cluster.url, stats.acknowledged)
                 top = await _top_statements(cluster.url)
+                settled = await _settle(cluster.url)
                 paced, paced_elapsed, paced_cpu = await _paced_run(client, run, _meter(server, cluster, topo))
                 metrics = (await client.get("/metrics")).text
                 replica_phase = await replica_outage(client, topo, PASSWORD) if topo is not None else None
@@ -359,6 +382,8 @@ async def main() -> None:
             _report(stats, run, db, outage)
             if replica_phase is not None:
                 fleet_report(served, replica_xacts, replica_phase)
+            print(f"before the paced phase: {settled[0]:.1f} s until PostgreSQL was idle (running then: "
+                  f"{'; '.join(settled[1]) or 'nothing'})")  # fmt: skip
             values = paced.latencies["POST /merchants"]
             p50, p95, p99 = (percentile(values, p) * 1000 for p in (50, 95, 99))
             print(
