@@ -35,9 +35,6 @@ from app.merchants.models import Merchant, PaymentAccount, Photo, QRCode
 _MERCHANT: Table = Merchant.__table__  # type: ignore[attr-defined]
 _ACCOUNT: Table = PaymentAccount.__table__  # type: ignore[attr-defined]
 
-# asked on every registration: built once, the ids, phones and keys bound as expanding IN lists
-_EXISTING = select(Merchant).where(col(Merchant.id).in_(bindparam("ids", expanding=True)))
-
 
 # insert_one's statements per dialect: a new row unless a unique index holds it already, its key returned
 _INSERT_ONE = {
@@ -49,8 +46,12 @@ _INSERT_ONE = {
 }
 
 
-def _holders(phones: bool, keys: bool) -> Select[Merchant, str | None]:
+def _holders(phones: bool, keys: bool, ids: bool = False) -> Select[Merchant, str | None]:
+    """The shops holding any of the bound phones or account keys (and, `ids`, the shops with these ids), each with
+    its account key: every lookup on its own unique index, only the shops found joined."""
     found = []
+    if ids:
+        found.append(select(col(Merchant.id)).where(col(Merchant.id).in_(bindparam("ids", expanding=True))))
     if phones:
         found.append(
             select(col(Merchant.id)).where(col(Merchant.phone_active).in_(bindparam("phones", expanding=True)))
@@ -68,10 +69,13 @@ def _holders(phones: bool, keys: bool) -> Select[Merchant, str | None]:
     )
 
 
+# built once (asked on every registration), by which lists are bound: (phones, keys, ids)
 _HOLDERS = {
-    (True, True): _holders(True, True),
-    (True, False): _holders(True, False),
-    (False, True): _holders(False, True),
+    (phones, keys, ids): _holders(phones, keys, ids)
+    for phones in (False, True)
+    for keys in (False, True)
+    for ids in (False, True)
+    if phones or keys or ids
 }
 
 
@@ -176,19 +180,23 @@ class MerchantRepository(Repository[Merchant]):
         )
         return [(m, k) for m, k in (await self.session.execute(stmt)).all()]
 
-    async def existing(self, ids: list[str]) -> dict[str, Merchant]:
-        """The stored shops among these ids (one IN lookup on the primary key)."""
-        if not ids:
-            return {}
-        found = (await self.session.execute(_EXISTING, {"ids": ids})).scalars().all()
-        return {m.id: m for m in found}
-
     async def holders_many(self, phones: list[str], keys: list[str]) -> list[tuple[Merchant, str | None]]:
         """`holders` of a batch: the active shops holding any of these phones or account keys, in one query."""
         if not phones and not keys:
             return []
         params = ({"phones": phones} if phones else {}) | ({"keys": keys} if keys else {})
-        rows = await self.session.execute(_HOLDERS[bool(phones), bool(keys)], params)
+        rows = await self.session.execute(_HOLDERS[bool(phones), bool(keys), False], params)
+        return [(m, k) for m, k in rows.all()]
+
+    async def known(self, ids: list[str], phones: list[str], keys: list[str]) -> list[tuple[Merchant, str | None]]:
+        """`existing` and `holders_many` in one round trip: the stored shops with these ids, and the active ones
+        holding these phones or account keys, each once with its account key (the caller tells them apart)."""
+        if not ids and not phones and not keys:
+            return []
+        params = (
+            ({"ids": ids} if ids else {}) | ({"phones": phones} if phones else {}) | ({"keys": keys} if keys else {})
+        )
+        rows = await self.session.execute(_HOLDERS[bool(phones), bool(keys), bool(ids)], params)
         return [(m, k) for m, k in rows.all()]
 
     async def same_names(

@@ -54,10 +54,11 @@ from app.merchants.accounts import unknown_bank
 from app.merchants.builder import account_row, key_of_account, merchant_row
 from app.merchants.changes import ShopRow
 from app.merchants.enums import AccountKind
+from app.merchants.models import Merchant
 from app.merchants.placement import Placement, place
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate
-from app.merchants.writing.duplicates import Claim, flag_near_duplicates, hard_duplicates
+from app.merchants.writing.duplicates import Claim, Known, flag_near_duplicates, hard_duplicates
 from app.merchants.writing.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
 
 Channel = Literal["api", "sync", "import", "demo"]
@@ -126,10 +127,42 @@ def _account(body: MerchantCreate, active_bins: frozenset[str]) -> dict[str, Any
     return account_row(str(body.id), shop_active=True, **fields) if fields else None
 
 
-async def _check_ids(
-    session: AsyncSession, principal: Principal, digests: list[str], outcomes: list[Outcome]
+def _claimed(body: MerchantCreate) -> tuple[str | None, str | None]:
+    """The phone and account key a registration would hold, from its body (as `_build` and `_claim` make them)."""
+    p, v = body.payment_account, body.vnpay
+    if p is None and v is None:
+        return body.phone, None
+    kind = p.kind if p is not None else AccountKind.VNPAY
+    key = key_of_account(
+        kind,
+        p.bank_bin if p else None,
+        p.account_number if p else None,
+        v.merchant_id if v else None,
+        v.terminal_id if v else None,
+    )
+    return body.phone, key
+
+
+async def _read_known(
+    session: AsyncSession, bodies: Sequence[MerchantCreate], outcomes: list[Outcome]
+) -> tuple[dict[str, Merchant], Known]:
+    """One round trip for steps 1 and 3: the stored shops with the batch's ids, and the holders of its phones and
+    account keys (step 3 reads again only for a phone or key not asked here)."""
+    ids = sorted({o.merchant_id for o in outcomes})
+    claimed = [_claimed(b) for b in bodies]
+    phones = sorted({p for p, _ in claimed if p})
+    keys = sorted({k for _, k in claimed if k})
+    rows = await MerchantRepository(session).known(ids, phones, keys)
+    wanted = set(ids)
+    stored = {m.id: m for m, _ in rows if m.id in wanted}
+    return stored, Known(frozenset(phones), frozenset(keys), rows)
+
+
+def _check_ids(
+    principal: Principal, digests: list[str], outcomes: list[Outcome], stored: dict[str, Merchant]
 ) -> dict[int, int]:
-    """Step 1; returns index -> index of the earlier registration of the batch it repeats (same id and body)."""
+    """Step 1; returns index -> index of the earlier registration of the batch it repeats (same id and body).
+    `stored`: the stored shops among the batch's ids."""
     first: dict[str, int] = {}
     repeats: dict[int, int] = {}
     for o in outcomes:
@@ -139,7 +172,6 @@ async def _check_ids(
                 repeats[o.index] = j
             else:
                 fail(o, id_taken())
-    stored = await MerchantRepository(session).existing(list(first))
     for merchant_id, m in stored.items():
         o = outcomes[first[merchant_id]]
         if m.create_hash == digests[o.index] and m.created_by == principal.id:
@@ -208,11 +240,12 @@ async def register(
     """Register the new shops `bodies` ask for; one `Outcome` per body, in order (see the module docstring)."""
     outcomes = [Outcome(i, str(b.id)) for i, b in enumerate(bodies)]
     digests = [body_hash(b) for b in bodies]
-    repeats = await _check_ids(session, principal, digests, outcomes)
+    stored, known = await _read_known(session, bodies, outcomes)
+    repeats = _check_ids(principal, digests, outcomes, stored)
     new = [o for o in outcomes if o.status == "created" and o.index not in repeats]
     await _build(session, principal, bodies, digests, new, device_id or principal.device_id)
     new = [o for o in new if o.status == "created"]
-    for index, problem in (await hard_duplicates(session, principal, [_claim(o) for o in new])).items():
+    for index, problem in (await hard_duplicates(session, principal, [_claim(o) for o in new], known)).items():
         fail(outcomes[index], problem)
     new = [o for o in new if o.status == "created"]
     await flag_near_duplicates(session, principal, [o.row for o in new if o.row is not None])

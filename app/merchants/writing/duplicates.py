@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal
 from app.core.errors import AppError
 from app.merchants.changes import ShopRow
+from app.merchants.models import Merchant
 from app.merchants.placement import NEAR_METRES, account_taken, box, metres, phone_taken, visible_name
 from app.merchants.repository import MerchantRepository
 
@@ -34,11 +35,33 @@ class Claim:
     key: str | None
 
 
-async def hard_duplicates(session: AsyncSession, principal: Principal, claims: list[Claim]) -> dict[int, AppError]:
-    """index -> the 409 a claim meets; the claims without one hold their phone and key for the later ones."""
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What `MerchantRepository.known` found, read before the registrations were built (one round trip with the
+    id check): the active shops holding the phones and account keys it asked for, with their keys."""
+
+    phones: frozenset[str]
+    keys: frozenset[str]
+    rows: list[tuple[Merchant, str | None]]
+
+    def holders(self, phones: list[str], keys: list[str]) -> list[tuple[Merchant, str | None]] | None:
+        """`holders_many(phones, keys)` from what was read; None when it did not ask for all of them."""
+        if not (self.phones.issuperset(phones) and self.keys.issuperset(keys)):
+            return None
+        wanted_phones, wanted_keys = set(phones), set(keys)
+        return [(m, k) for m, k in self.rows if m.phone_active in wanted_phones or k in wanted_keys]
+
+
+async def hard_duplicates(
+    session: AsyncSession, principal: Principal, claims: list[Claim], known: Known | None = None
+) -> dict[int, AppError]:
+    """index -> the 409 a claim meets; the claims without one hold their phone and key for the later ones.
+    `known`: the holders already read, used when it asked for every phone and key of the claims."""
     phones = sorted({c.phone for c in claims if c.phone})
     keys = sorted({c.key for c in claims if c.key})
-    holders = await MerchantRepository(session).holders_many(phones, keys)
+    holders = known.holders(phones, keys) if known is not None else None
+    if holders is None:
+        holders = await MerchantRepository(session).holders_many(phones, keys)
     by_phone = {m.phone_active: visible_name(principal, m) for m, _ in holders if m.phone_active}
     by_key = {k: visible_name(principal, m) for m, k in holders if k}
     problems: dict[int, AppError] = {}
