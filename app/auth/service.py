@@ -38,11 +38,11 @@ async def load_principal(
     """The account as it is now, read on every request (deactivation and role changes apply at once): the user
     and its units in one query."""
     repo = UserRepository(session)
-    rows = await repo.principal_rows(user_id)
+    rows = await repo.principal_rows(user_id, pooled=settings.database_pooler == "transaction")
     if not rows or not account_may_sign_in(rows[0].is_active, rows[0].is_demo, settings):
         return None
     user = rows[0]
-    units: list[tuple[str, str]] = [(r.edition, r.code) for r in rows if r.code is not None]
+    units: list[tuple[str, str]] = [(r.edition, r.code) for r in rows if r.edition is not None and r.code is not None]
     # a 2-digit code is a province: its officers see every commune of it (a 2020 province: its communes' successors)
     provinces = {c for e, c in units if e == Edition.Y2025 and len(c) == 2}
     old_provinces = [c for e, c in units if e == Edition.Y2020 and len(c) == 2]
