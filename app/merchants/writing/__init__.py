@@ -60,6 +60,7 @@ from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate
 from app.merchants.writing.duplicates import Claim, Known, flag_near_duplicates, hard_duplicates
 from app.merchants.writing.outcomes import CONSTRAINT_PROBLEMS, Outcome, Status, Writer, fail, id_taken
+from app.merchants.writing.repository import RegistrationRepository
 
 Channel = Literal["api", "sync", "import", "demo"]
 
@@ -152,7 +153,7 @@ async def _read_known(
     claimed = [_claimed(b) for b in bodies]
     phones = sorted({p for p, _ in claimed if p})
     keys = sorted({k for _, k in claimed if k})
-    rows = await MerchantRepository(session).known(ids, phones, keys)
+    rows = await RegistrationRepository(session).known(ids, phones, keys)
     wanted = set(ids)
     stored = {m.id: m for m, _ in rows if m.id in wanted}
     return stored, Known(frozenset(phones), frozenset(keys), rows)

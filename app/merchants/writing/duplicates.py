@@ -22,6 +22,7 @@ from app.merchants.changes import ShopRow
 from app.merchants.models import Merchant
 from app.merchants.placement import NEAR_METRES, account_taken, box, metres, phone_taken, visible_name
 from app.merchants.repository import MerchantRepository
+from app.merchants.writing.repository import RegistrationRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """What `MerchantRepository.known` found, read before the registrations were built (one round trip with the
+    """What `RegistrationRepository.known` found, read before the registrations were built (one round trip with the
     id check): the active shops holding the phones and account keys it asked for, with their keys."""
 
     phones: frozenset[str]
@@ -61,7 +62,7 @@ async def hard_duplicates(
     keys = sorted({c.key for c in claims if c.key})
     holders = known.holders(phones, keys) if known is not None else None
     if holders is None:
-        holders = await MerchantRepository(session).holders_many(phones, keys)
+        holders = await RegistrationRepository(session).holders_many(phones, keys)
     by_phone = {m.phone_active: visible_name(principal, m) for m, _ in holders if m.phone_active}
     by_key = {k: visible_name(principal, m) for m, k in holders if k}
     problems: dict[int, AppError] = {}
@@ -86,7 +87,8 @@ async def flag_near_duplicates(session: AsyncSession, principal: Principal, shop
     by_name: dict[tuple[int | None, str], str] = {}
     if named:
         streets = {m["street_id"] for m in named}
-        for street_id, name, shop_id in await repo.same_names(principal, streets, {m["name_compact"] for m in named}):
+        names = {m["name_compact"] for m in named}
+        for street_id, name, shop_id in await RegistrationRepository(session).same_names(principal, streets, names):
             by_name.setdefault((street_id, name), shop_id)
     # the batch's earlier shops, by street and by (street, name): a batch of 500 compares each shop with its own
     # street's shops only, not with every earlier shop of the batch

@@ -26,6 +26,7 @@ from app.merchants.enums import AccountKind
 from app.merchants.models import Merchant, PaymentAccount
 from app.merchants.repository import MerchantRepository
 from app.merchants.schemas import MerchantCreate
+from app.merchants.writing.repository import RegistrationRepository
 
 Status = Literal["created", "replayed", "duplicate", "invalid", "withheld"]
 
@@ -134,13 +135,13 @@ class Writer:
                     o.status = "withheld"
 
     async def _insert(self, shops: list[Outcome]) -> None:
-        repo = MerchantRepository(self.session)
+        repo = RegistrationRepository(self.session)
         await repo.insert_new([o.row for o in shops if o.row], [o.account for o in shops if o.account])
 
     async def _insert_alone(self, o: Outcome) -> bool:
         """Insert one shop; False (and its problem set) when a concurrent one won a unique index."""
         assert o.row is not None
-        lost = await MerchantRepository(self.session).insert_one(o.row, o.account)
+        lost = await RegistrationRepository(self.session).insert_one(o.row, o.account)
         if lost is not None:
             await self._lost(o, CONSTRAINT_PROBLEMS[lost]())
             return False

@@ -17,7 +17,7 @@ from app.merchants.builder import account_row, build_account, build_merchant, me
 from app.merchants.changes import ShopRow, row_snapshot, snapshot
 from app.merchants.enums import AccountKind
 from app.merchants.models import Merchant, PaymentAccount
-from app.merchants.repository import MerchantRepository
+from app.merchants.writing.repository import RegistrationRepository
 from tests.app.sync.test_sync import op, shop
 from tests.app.sync.test_sync_batching import _counters_equal_recount, _sync
 
@@ -137,8 +137,8 @@ async def test_a_bulk_write_that_loses_a_race_leaves_nothing_and_every_op_goes_o
         return []
 
     # the batch's one read of ids and holders, and the holders read again for what it did not ask
-    monkeypatch.setattr(MerchantRepository, "known", nothing_held)
-    monkeypatch.setattr(MerchantRepository, "holders_many", nothing_held)
+    monkeypatch.setattr(RegistrationRepository, "known", nothing_held)
+    monkeypatch.setattr(RegistrationRepository, "holders_many", nothing_held)
     first, late, last = shop(phone="0907200002"), shop(phone="0907200001"), shop(phone="0907200003")
     inserts: list[str] = []
     bind = session.sync_session.bind
