@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import asyncpg
 from sqlalchemy import CursorResult, String, bindparam, column, delete, or_, select, table, update
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as sqlite_dialect
 from sqlmodel import col
 
 from app.auth.models import DashboardSession, RefreshToken, User, UserUnit
@@ -49,8 +51,9 @@ _PRINCIPAL = (
 )
 
 
-# its text for asyncpg, the user id as $1 (principal_rows sends it without SQLAlchemy on PostgreSQL)
-_PRINCIPAL_PG = str(_PRINCIPAL.compile(dialect=asyncpg_dialect()))  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
+# its text for asyncpg ($1) and for SQLite (?): principal_rows sends it through the driver itself
+_PRINCIPAL_PG = str(_PRINCIPAL.compile(dialect=asyncpg_dialect()))  # type: ignore[no-untyped-call]  # unannotated
+_PRINCIPAL_SQLITE = str(_PRINCIPAL.compile(dialect=sqlite_dialect()))
 
 
 class PrincipalRow(NamedTuple):
@@ -80,18 +83,24 @@ class UserRepository(Repository[User]):
         """The account a request runs as and its units, in one query (user LEFT JOIN units): one row per unit, or
         one row with no unit, or none for an unknown id. Core columns, no ORM instance: every request asks.
 
-        On PostgreSQL, unless `pooled` (PgBouncer in transaction mode), it is sent on the session's connection by
-        asyncpg itself, before the session's transaction has begun: it runs as its own statement, with no BEGIN
-        before it nor COMMIT after it when the request reads nothing else (a GET of the caller's own account was
-        three round trips and a quarter of its CPU in SQLAlchemy's execution path). It is the request's first
-        statement, so what it reads is what the transaction would have read. Any failure (a connection that died)
-        goes the usual way, through SQLAlchemy, which invalidates the pool and answers 503."""
-        if not pooled and self.session.get_bind().dialect.name == "postgresql":
+        Unless `pooled` (PgBouncer in transaction mode), it is sent on the session's connection by the driver
+        itself (asyncpg; aiosqlite, one hop), before the session's transaction has begun: on PostgreSQL it runs as
+        its own statement, with no BEGIN before it nor COMMIT after it when the request reads nothing else (a GET
+        of the caller's own account was three round trips and a quarter of its CPU in SQLAlchemy's execution
+        path). It is the request's first statement, so what it reads is what the transaction would have read. Any
+        failure (a connection that died) goes the usual way, through SQLAlchemy, which invalidates the pool and
+        answers 503."""
+        dialect = self.session.get_bind().dialect.name
+        if not pooled and dialect in ("postgresql", "sqlite"):
             connection = await self.session.connection()
             driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None  # a checked-out connection has its asyncpg connection
-            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
-                return [PrincipalRow._make(r) for r in await driver.fetch(_PRINCIPAL_PG, user_id)]
+            assert driver is not None  # a checked-out connection has its driver's connection
+            if dialect == "postgresql":
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+                    return [PrincipalRow._make(r) for r in await driver.fetch(_PRINCIPAL_PG, user_id)]
+            else:  # SQLite (aiosqlite): one hop to the connection's thread, without SQLAlchemy's execution path
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    return [PrincipalRow._make(r) for r in await driver.execute_fetchall(_PRINCIPAL_SQLITE, (user_id,))]
         return [PrincipalRow._make(r) for r in (await self.session.execute(_PRINCIPAL, {"user_id": user_id})).all()]
 
     async def successors_2025(self, codes_2020: list[str]) -> set[str]:
