@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Unpack
 
 from app.audit.models import AuditLog
 from app.audit.repository import AuditRepository
@@ -22,23 +23,26 @@ def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
 
 
+class Details(TypedDict, total=False):
+    """What an audit row may carry beside who did what to which entity."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    device_id: str | None
+    context: dict[str, Any] | None
+
+
 async def record(
     session: AsyncSession,
     principal: Principal | None,
     action: str,
     entity_type: str,
     entity_id: str | int,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    device_id: str | None = None,
-    context: dict[str, Any] | None = None,
+    **details: Unpack[Details],
 ) -> None:
     """`principal` None: a change made by the system (the CLI's demo data), not by a user. `context`: how the change
     came (e.g. {"channel": "import", "import_id": ...}), stored beside the snapshots."""
-    row = audit_row(
-        principal, action, entity_type, entity_id, before=before, after=after, device_id=device_id, context=context
-    )
+    row = audit_row(principal, action, entity_type, entity_id, **details)
     pending = session.info.get(PENDING)
     if pending is not None:
         # a batch (/sync, an import chunk) writes its audit rows together in one executemany, once each operation
@@ -63,11 +67,7 @@ def audit_row(
     action: str,
     entity_type: str,
     entity_id: str | int,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    device_id: str | None = None,
-    context: dict[str, Any] | None = None,
+    **details: Unpack[Details],
 ) -> dict[str, Any]:
     """The audit row `record` writes, as columns."""
     return {
@@ -75,13 +75,13 @@ def audit_row(
         "actor_id": principal.id if principal else None,
         "actor_username": principal.username if principal else None,
         "actor_role": principal.role if principal else None,
-        "device_id": device_id or (principal.device_id if principal else None),
+        "device_id": details.get("device_id") or (principal.device_id if principal else None),
         "action": action,
         "entity_type": entity_type,
         "entity_id": str(entity_id),
-        "before": before,
-        "after": after,
-        "context": context,
+        "before": details.get("before"),
+        "after": details.get("after"),
+        "context": details.get("context"),
         # the request that made the change (X-Request-ID, echoed to the caller and written in every log line)
         "request_id": request_id_var.get(),
     }
