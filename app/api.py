@@ -25,7 +25,7 @@ from app.users.router import router as accounts_router
 
 PREFIX = "/api/v1"
 # each included straight into the app under PREFIX (app.main): FastAPI matches a request through every level of
-# included routers on every request, and a router of routers was one level more (a tenth of GET /me's CPU)
+# included routers on every request, and a router of routers was one level more (~6 % of GET /me's CPU, SQLite)
 ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     units_router,
